@@ -1,0 +1,143 @@
+//! The control API under `/_mock`: health, the demo apps and what exists in their data,
+//! and the mock clock. Mock-only verbs live here and nowhere else.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use chrono::{SecondsFormat, TimeDelta};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::json;
+
+use crate::{
+    dataset::{population::Population, AppData},
+    families::jiguang_error::JiguangError,
+    settings::parse_instant,
+    state::AppState,
+};
+
+/// How many ids of each kind `/_mock/apps` lists per app.
+const SAMPLE: usize = 10;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_mock/health", get(health))
+        .route("/_mock/apps", get(apps))
+        .route("/_mock/clock", get(get_clock).put(set_clock))
+        .route("/_mock/clock/advance", post(advance_clock))
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+#[derive(Serialize)]
+struct Samples<'a> {
+    usernames: Vec<&'a str>,
+    group_ids: Vec<&'a str>,
+    chatroom_ids: Vec<&'a str>,
+}
+
+impl<'a> Samples<'a> {
+    fn of(population: &'a Population) -> Samples<'a> {
+        let take = |ids: Vec<&'a str>| ids.into_iter().take(SAMPLE).collect();
+        Samples {
+            usernames: take(population.users.iter().map(|u| u.username.as_str()).collect()),
+            group_ids: take(population.groups.iter().map(|g| g.id.as_str()).collect()),
+            chatroom_ids: take(population.chatrooms.iter().map(|c| c.id.as_str()).collect()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Listed<'a, C> {
+    #[serde(flatten)]
+    credentials: &'a C,
+    #[serde(flatten)]
+    samples: Samples<'a>,
+}
+
+fn listed<C>(app: &AppData<C>) -> Listed<'_, C> {
+    Listed {
+        credentials: &app.credentials,
+        samples: Samples::of(&app.population),
+    }
+}
+
+#[derive(Serialize)]
+struct AppsBody<'a, J, E> {
+    /// JPush/JMessage apps (one credential pair serves both).
+    apps: Vec<Listed<'a, J>>,
+    easemob: Vec<Listed<'a, E>>,
+}
+
+async fn apps(State(state): State<AppState>) -> Response {
+    let dataset = &state.dataset;
+    Json(AppsBody {
+        apps: dataset.jiguang.iter().map(listed).collect(),
+        easemob: dataset.easemob.iter().map(listed).collect(),
+    })
+    .into_response()
+}
+
+fn clock_body(state: &AppState) -> Json<serde_json::Value> {
+    let now = state.clock.now().with_timezone(&state.dataset.timezone);
+    Json(json!({
+        "now": now.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+        "frozen": state.clock.is_frozen(),
+    }))
+}
+
+async fn get_clock(State(state): State<AppState>) -> Json<serde_json::Value> {
+    clock_body(&state)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetClock {
+    now: Option<String>,
+    frozen: Option<bool>,
+}
+
+async fn set_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, JiguangError> {
+    let SetClock { now, frozen } = parse_body(&body)?;
+    if now.is_none() && frozen.is_none() {
+        return Err(bad_request(
+            "send {\"now\": RFC3339, \"frozen\": bool} (either may be omitted, not both)",
+        ));
+    }
+    let now = match now {
+        Some(text) => parse_instant(&text).map_err(bad_request)?,
+        None => state.clock.now(),
+    };
+    state.clock.set(now, frozen.unwrap_or(state.clock.is_frozen()));
+    Ok(clock_body(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: f64,
+}
+
+async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, JiguangError> {
+    let Advance { seconds } = parse_body(&body)?;
+    let millis = seconds * 1000.0;
+    if !millis.is_finite() || millis.abs() > 1e15 {
+        return Err(bad_request("seconds must be a finite number of seconds"));
+    }
+    state.clock.advance(TimeDelta::milliseconds(millis.round() as i64));
+    Ok(clock_body(&state))
+}
+
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, JiguangError> {
+    serde_json::from_slice(body).map_err(|err| bad_request(format!("invalid JSON body: {err}")))
+}
+
+fn bad_request(message: impl Into<String>) -> JiguangError {
+    JiguangError::new(StatusCode::BAD_REQUEST, 400, message)
+}

@@ -1,0 +1,441 @@
+//! Chat-message heads: who sent what kind of message to whom, and when. A head is a pure
+//! function of (seed, app slot, hour, index), so an hour's messages are generated on
+//! demand and nothing is kept between requests. Families render heads into their own
+//! wire shapes; statistics count the same heads, so the two agree by construction.
+//!
+//! Architecture invariant: within an app, the order (t_ms, msgid) equals the order
+//! (hour, index), and msgid strictly increases along it.
+
+use chrono::{DateTime, FixedOffset, TimeDelta, Timelike, Utc};
+use rand::{seq::IndexedRandom, Rng};
+
+use super::{
+    population::Population,
+    rng::{stream, Purpose},
+};
+
+pub const HOUR_MS: i64 = 3_600_000;
+/// Only the last 60 days of messages exist (SPEC §2).
+pub const RETENTION: TimeDelta = TimeDelta::days(60);
+/// msgid = ((hour - EPOCH_HOUR) * MAX_PER_HOUR + index) * 16 + app slot.
+const EPOCH_HOUR: i64 = 438_288; // 2020-01-01T00:00:00Z in hours since the Unix epoch
+const MAX_PER_HOUR: u64 = 100_000;
+
+/// Relative chat activity for each local hour of the day (night is quiet).
+const DIURNAL: [f64; 24] = [
+    0.35, 0.2, 0.12, 0.08, 0.08, 0.12, 0.35, 0.75, 1.15, 1.35, 1.45, 1.4, 1.3, 1.3, 1.4, 1.4, 1.35, 1.3, 1.4, 1.6, 1.7,
+    1.6, 1.2, 0.7,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// A user of this app, by index into its population.
+    Local(u32),
+    /// A user of the partner app (cross-app messages), by index into its population.
+    Foreign(u32),
+    /// The app's administrator, sending through the REST API.
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Single(Party),
+    Group(u32),
+    Chatroom(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsgKind {
+    Text,
+    Image,
+    Voice,
+    File,
+    Location,
+    Custom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Android,
+    Ios,
+    Web,
+    WinPhone,
+    Api,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatHead {
+    pub hour: i64,
+    pub index: u32,
+    pub t_ms: i64,
+    pub msgid: u64,
+    pub from: Party,
+    pub target: Target,
+    pub kind: MsgKind,
+    pub platform: Platform,
+}
+
+impl ChatHead {
+    pub fn is_cross_app(&self) -> bool {
+        matches!(self.from, Party::Foreign(_)) || matches!(self.target, Target::Single(Party::Foreign(_)))
+    }
+
+    /// Where a scan resumes after this head.
+    pub fn next_position(&self) -> Position {
+        Position {
+            hour: self.hour,
+            index: self.index + 1,
+        }
+    }
+}
+
+/// Which messages a query selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Scope {
+    All,
+    /// Sent by or to this local user.
+    User(u32),
+    Group(u32),
+    Chatroom(u32),
+}
+
+impl Scope {
+    pub fn matches(self, head: &ChatHead) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::User(u) => head.from == Party::Local(u) || head.target == Target::Single(Party::Local(u)),
+            Scope::Group(g) => head.target == Target::Group(g),
+            Scope::Chatroom(c) => head.target == Target::Chatroom(c),
+        }
+    }
+}
+
+/// A closed interval of instants in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Window {
+    pub first_ms: i64,
+    pub last_ms: i64,
+}
+
+impl Window {
+    pub fn contains(&self, t_ms: i64) -> bool {
+        (self.first_ms..=self.last_ms).contains(&t_ms)
+    }
+
+    fn covers_hour(&self, hour: i64) -> bool {
+        self.first_ms <= hour * HOUR_MS && (hour + 1) * HOUR_MS - 1 <= self.last_ms
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first_ms > self.last_ms
+    }
+
+    /// The part of this window whose messages exist at `now`: the last 60 days, nothing later.
+    pub fn retained_at(self, now: DateTime<Utc>) -> Window {
+        Window {
+            first_ms: self.first_ms.max((now - RETENTION).timestamp_millis()),
+            last_ms: self.last_ms.min(now.timestamp_millis()),
+        }
+    }
+}
+
+/// The next head a scan considers: `index` within `hour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    pub hour: i64,
+    pub index: u32,
+}
+
+impl Position {
+    pub fn start_of(window: Window) -> Position {
+        Position {
+            hour: window.first_ms.div_euclid(HOUR_MS),
+            index: 0,
+        }
+    }
+}
+
+/// The chat stream of one app: its slot in the key space, population and partner.
+pub struct ChatStream<'a> {
+    pub seed: u64,
+    pub slot: u64,
+    pub messages_per_day: u32,
+    pub timezone: FixedOffset,
+    pub population: &'a Population,
+    /// Population of the app that cross-app messages go to and come from.
+    pub partner: Option<&'a Population>,
+}
+
+impl ChatStream<'_> {
+    /// How many messages were sent in `hour` (hours since the Unix epoch, UTC).
+    pub fn hour_count(&self, hour: i64) -> u32 {
+        let local_hour = DateTime::from_timestamp(hour * 3600, 0)
+            .expect("hour within chrono's range")
+            .with_timezone(&self.timezone)
+            .hour();
+        let weight_sum: f64 = DIURNAL.iter().sum();
+        let mean = self.messages_per_day as f64 * DIURNAL[local_hour as usize] / weight_sum;
+        let mut rng = stream(self.seed, Purpose::HourCount, &[self.slot, hour as u64]);
+        let expected = mean * rng.random_range(0.8..1.2);
+        let whole = expected.floor();
+        let extra = rng.random_bool(expected - whole) as u32;
+        (whole as u32 + extra).min(MAX_PER_HOUR as u32 - 1)
+    }
+
+    /// Every head of `hour`, in ascending (t_ms, msgid) order.
+    pub fn hour_heads(&self, hour: i64) -> Vec<ChatHead> {
+        let count = self.hour_count(hour);
+        let mut offsets_rng = stream(self.seed, Purpose::HourOffsets, &[self.slot, hour as u64]);
+        let mut offsets: Vec<i64> = (0..count).map(|_| offsets_rng.random_range(0..HOUR_MS)).collect();
+        offsets.sort_unstable();
+        offsets
+            .into_iter()
+            .enumerate()
+            .map(|(index, offset)| self.head(hour, index as u32, hour * HOUR_MS + offset))
+            .collect()
+    }
+
+    fn head(&self, hour: i64, index: u32, t_ms: i64) -> ChatHead {
+        let mut rng = stream(self.seed, Purpose::ChatHead, &[self.slot, hour as u64, index as u64]);
+        let users = self.population.users.len() as u32;
+        let local_user = |rng: &mut rand_pcg::Pcg64Mcg| Party::Local(rng.random_range(0..users));
+        let roll: f64 = rng.random();
+        let (from, target) = if roll < 0.3 && !self.population.groups.is_empty() {
+            let g = rng.random_range(0..self.population.groups.len() as u32);
+            let member = self.population.groups[g as usize].member(rng.random(), users);
+            (Party::Local(member), Target::Group(g))
+        } else if roll < 0.4 && !self.population.chatrooms.is_empty() {
+            let c = rng.random_range(0..self.population.chatrooms.len() as u32);
+            (local_user(&mut rng), Target::Chatroom(c))
+        } else {
+            self.single_parties(&mut rng)
+        };
+        let from = if rng.random_bool(0.04) { Party::Admin } else { from };
+        let kind = *[
+            (MsgKind::Text, 60),
+            (MsgKind::Image, 12),
+            (MsgKind::Voice, 8),
+            (MsgKind::File, 6),
+            (MsgKind::Location, 7),
+            (MsgKind::Custom, 7),
+        ]
+        .choose_weighted(&mut rng, |k| k.1)
+        .expect("weights are positive");
+        let platform = match from {
+            Party::Admin => Platform::Api,
+            _ => {
+                [
+                    (Platform::Android, 45),
+                    (Platform::Ios, 35),
+                    (Platform::Web, 15),
+                    (Platform::WinPhone, 5),
+                ]
+                .choose_weighted(&mut rng, |p| p.1)
+                .expect("weights are positive")
+                .0
+            }
+        };
+        ChatHead {
+            hour,
+            index,
+            t_ms,
+            msgid: ((hour - EPOCH_HOUR) as u64 * MAX_PER_HOUR + index as u64) * 16 + self.slot % 16,
+            from,
+            target,
+            kind: kind.0,
+            platform,
+        }
+    }
+
+    /// Sender and receiver of a one-to-one message; some cross the app boundary.
+    fn single_parties(&self, rng: &mut rand_pcg::Pcg64Mcg) -> (Party, Target) {
+        let users = self.population.users.len() as u32;
+        let sender = rng.random_range(0..users);
+        let receiver = (sender + rng.random_range(1..users)) % users;
+        match self.partner {
+            Some(partner) if rng.random_bool(0.08) => {
+                let foreign = rng.random_range(0..partner.users.len() as u32);
+                if rng.random_bool(0.5) {
+                    (Party::Local(sender), Target::Single(Party::Foreign(foreign)))
+                } else {
+                    (Party::Foreign(foreign), Target::Single(Party::Local(receiver)))
+                }
+            }
+            _ => (Party::Local(sender), Target::Single(Party::Local(receiver))),
+        }
+    }
+
+    /// The heads in `window` that `scope` selects, from `from` on, in order.
+    pub fn scan(&self, window: Window, scope: Scope, from: Position) -> Scan<'_> {
+        Scan {
+            stream: self,
+            window,
+            scope,
+            hour: from.hour,
+            last_hour: window.last_ms.div_euclid(HOUR_MS),
+            heads: Vec::new(),
+            next: from.index as usize,
+            loaded: false,
+        }
+    }
+
+    /// How many heads in `window` that `scope` selects.
+    pub fn count(&self, window: Window, scope: Scope) -> u64 {
+        self.seek(window, scope, u64::MAX).1
+    }
+
+    /// The position after skipping `skip` selected heads, and how many were skipped
+    /// (fewer when the window runs out). Whole hours are skipped by their count alone
+    /// when every head in them is selected.
+    pub fn seek(&self, window: Window, scope: Scope, skip: u64) -> (Position, u64) {
+        let mut skipped = 0;
+        if window.is_empty() {
+            return (Position::start_of(window), 0);
+        }
+        let first_hour = window.first_ms.div_euclid(HOUR_MS);
+        let last_hour = window.last_ms.div_euclid(HOUR_MS);
+        for hour in first_hour..=last_hour {
+            if scope == Scope::All && window.covers_hour(hour) {
+                let count = self.hour_count(hour) as u64;
+                if skipped + count <= skip {
+                    skipped += count;
+                    continue;
+                }
+            }
+            let selected = self
+                .hour_heads(hour)
+                .into_iter()
+                .filter(|h| window.contains(h.t_ms) && scope.matches(h));
+            for head in selected {
+                if skipped == skip {
+                    return (
+                        Position {
+                            hour,
+                            index: head.index,
+                        },
+                        skipped,
+                    );
+                }
+                skipped += 1;
+            }
+        }
+        (
+            Position {
+                hour: last_hour + 1,
+                index: 0,
+            },
+            skipped,
+        )
+    }
+}
+
+/// Iterator over the selected heads of a window; see [`ChatStream::scan`].
+pub struct Scan<'a> {
+    stream: &'a ChatStream<'a>,
+    window: Window,
+    scope: Scope,
+    hour: i64,
+    last_hour: i64,
+    heads: Vec<ChatHead>,
+    next: usize,
+    loaded: bool,
+}
+
+impl Iterator for Scan<'_> {
+    type Item = ChatHead;
+
+    fn next(&mut self) -> Option<ChatHead> {
+        while self.hour <= self.last_hour && !self.window.is_empty() {
+            if !self.loaded {
+                self.heads = self.stream.hour_heads(self.hour);
+                self.loaded = true;
+            }
+            while let Some(head) = self.heads.get(self.next) {
+                self.next += 1;
+                if self.window.contains(head.t_ms) && self.scope.matches(head) {
+                    return Some(*head);
+                }
+            }
+            self.hour += 1;
+            self.next = 0;
+            self.loaded = false;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    fn with_stream<R>(seed: u64, f: impl FnOnce(&ChatStream) -> R) -> R {
+        let size = Settings::default().dataset;
+        let population = Population::generate(seed, 0, size);
+        let partner = Population::generate(seed, 1, size);
+        let stream = ChatStream {
+            seed,
+            slot: 0,
+            messages_per_day: size.messages_per_day,
+            timezone: Settings::default().timezone,
+            population: &population,
+            partner: Some(&partner),
+        };
+        f(&stream)
+    }
+
+    const HOUR: i64 = 490_000;
+
+    #[test]
+    fn heads_are_ordered_and_msgids_increase() {
+        with_stream(1, |s| {
+            let heads: Vec<_> = (HOUR..HOUR + 3).flat_map(|h| s.hour_heads(h)).collect();
+            assert!(heads.len() > 50);
+            assert!(heads
+                .windows(2)
+                .all(|w| w[0].t_ms <= w[1].t_ms && w[0].msgid < w[1].msgid));
+            assert_eq!(s.hour_heads(HOUR), s.hour_heads(HOUR));
+        });
+    }
+
+    #[test]
+    fn a_day_has_about_the_configured_volume_and_every_kind() {
+        with_stream(2, |s| {
+            let heads: Vec<_> = (HOUR..HOUR + 24).flat_map(|h| s.hour_heads(h)).collect();
+            let n = heads.len() as f64;
+            assert!((1600.0..2400.0).contains(&n), "{n} messages in a day");
+            for kind in [
+                MsgKind::Text,
+                MsgKind::Image,
+                MsgKind::Voice,
+                MsgKind::File,
+                MsgKind::Location,
+                MsgKind::Custom,
+            ] {
+                assert!(heads.iter().any(|h| h.kind == kind), "{kind:?}");
+            }
+            assert!(heads.iter().any(|h| h.is_cross_app()));
+            assert!(heads.iter().any(|h| h.from == Party::Admin));
+            assert!(heads.iter().any(|h| matches!(h.target, Target::Chatroom(_))));
+        });
+    }
+
+    #[test]
+    fn seek_and_count_agree_with_scan() {
+        with_stream(3, |s| {
+            let window = Window {
+                first_ms: HOUR * HOUR_MS + 1234,
+                last_ms: (HOUR + 30) * HOUR_MS - 777,
+            };
+            for scope in [Scope::All, Scope::User(3), Scope::Group(1)] {
+                let all: Vec<_> = s.scan(window, scope, Position::start_of(window)).collect();
+                assert_eq!(s.count(window, scope), all.len() as u64);
+                let skip = all.len() as u64 / 2;
+                let (position, skipped) = s.seek(window, scope, skip);
+                assert_eq!(skipped, skip);
+                let rest: Vec<_> = s.scan(window, scope, position).collect();
+                assert_eq!(rest, all[skip as usize..]);
+            }
+        });
+    }
+}

@@ -1,0 +1,97 @@
+//! The seeded synthetic dataset: apps and their credentials, each app's population, and
+//! the generators that produce records on demand (see `chat`). Nothing here knows HTTP.
+
+pub mod apps;
+pub mod chat;
+pub mod population;
+pub mod rng;
+
+use chrono::FixedOffset;
+
+use self::{
+    apps::{AppsFixture, EasemobApp, JiguangApp},
+    chat::ChatStream,
+    population::Population,
+};
+use crate::settings::{DatasetSize, Settings};
+
+/// Easemob apps take key-space slots from here, apart from the Jiguang apps.
+const EASEMOB_SLOT_BASE: u64 = 1000;
+
+pub struct Dataset {
+    pub seed: u64,
+    pub size: DatasetSize,
+    pub timezone: FixedOffset,
+    pub jiguang: Vec<AppData<JiguangApp>>,
+    pub easemob: Vec<AppData<EasemobApp>>,
+}
+
+/// One app: its credentials, its slot in the key space, and its population.
+pub struct AppData<C> {
+    pub credentials: C,
+    pub slot: u64,
+    pub population: Population,
+    /// Index (in the same family's list) of the app cross-app messages involve.
+    pub partner: Option<usize>,
+}
+
+impl Dataset {
+    pub fn generate(settings: &Settings) -> Dataset {
+        let fixture = AppsFixture::embedded();
+        let seed = settings.seed;
+        let size = settings.dataset;
+        let jiguang_count = fixture.jiguang.len();
+        let jiguang = fixture
+            .jiguang
+            .into_iter()
+            .enumerate()
+            .map(|(i, credentials)| AppData {
+                credentials,
+                slot: i as u64,
+                population: Population::generate(seed, i as u64, size),
+                partner: (jiguang_count > 1).then(|| (i + 1) % jiguang_count),
+            })
+            .collect();
+        let easemob = fixture
+            .easemob
+            .into_iter()
+            .enumerate()
+            .map(|(i, credentials)| {
+                let slot = EASEMOB_SLOT_BASE + i as u64;
+                AppData {
+                    credentials,
+                    slot,
+                    population: Population::generate(seed, slot, size),
+                    partner: None,
+                }
+            })
+            .collect();
+        Dataset {
+            seed,
+            size,
+            timezone: settings.timezone,
+            jiguang,
+            easemob,
+        }
+    }
+
+    /// The chat stream of Jiguang app `index`.
+    pub fn jiguang_chat(&self, index: usize) -> ChatStream<'_> {
+        let app = &self.jiguang[index];
+        ChatStream {
+            seed: self.seed,
+            slot: app.slot,
+            messages_per_day: self.size.messages_per_day,
+            timezone: self.timezone,
+            population: &app.population,
+            partner: app.partner.map(|p| &self.jiguang[p].population),
+        }
+    }
+
+    /// The Jiguang app whose appKey and masterSecret are these, by index.
+    pub fn jiguang_by_credentials(&self, app_key: &str, master_secret: &str) -> Option<usize> {
+        self.jiguang
+            .iter()
+            .position(|a| a.credentials.app_key == app_key && a.credentials.master_secret == master_secret)
+    }
+}

@@ -1,0 +1,184 @@
+//! The people and places of one app: users, groups, chatrooms and a pool of message
+//! texts. Generated once at startup from the seed; their size is set by the dataset
+//! knobs and does not grow with the number of messages.
+
+use fake::{
+    faker::{
+        internet::en::Username,
+        lorem::en::Sentence,
+        name::{en::Name as EnName, zh_cn::Name as ZhName},
+    },
+    Fake,
+};
+use rand::Rng;
+
+use super::rng::{stream, Purpose};
+use crate::settings::DatasetSize;
+
+/// Texts per app: enough variety for realistic pages, small enough to stay flat in memory.
+const TEXT_POOL: usize = 256;
+/// Group and chatroom ids start here so they look like the vendor's numeric ids.
+const GROUP_ID_BASE: u64 = 10_000_000;
+const CHATROOM_ID_BASE: u64 = 12_000_000;
+
+/// Everyday chat phrases, so that Chinese text appears beside fake's Latin lorem.
+const ZH_PHRASES: &[&str] = &[
+    "你好",
+    "在吗",
+    "今天下午开会吗",
+    "收到，谢谢",
+    "晚上一起吃饭吧",
+    "好的，没问题",
+    "这个方案我再看看",
+    "明天见",
+    "辛苦了",
+    "文件已经发给你了",
+    "我马上到",
+    "哈哈哈",
+    "周末有空吗",
+    "请确认一下订单",
+    "路上注意安全",
+    "生日快乐！",
+    "已经处理好了",
+    "稍等一下",
+    "会议改到三点",
+    "新版本上线了",
+];
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub username: String,
+    pub nickname: String,
+}
+
+/// A group or a chatroom: a numeric id, a name and the range of users who post in it.
+#[derive(Debug, Clone)]
+pub struct Room {
+    pub id: String,
+    pub name: String,
+    pub first_member: u32,
+    pub members: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub users: Vec<User>,
+    pub groups: Vec<Room>,
+    pub chatrooms: Vec<Room>,
+    pub texts: Vec<String>,
+}
+
+impl Population {
+    /// The population of the app in `slot`, a pure function of (seed, slot, size).
+    pub fn generate(seed: u64, slot: u64, size: DatasetSize) -> Population {
+        let mut rng = stream(seed, Purpose::Population, &[slot]);
+        let users = generate_users(&mut rng, size.users);
+        let groups = generate_rooms(&mut rng, size.groups, size.users, GROUP_ID_BASE, "群");
+        let chatrooms = generate_rooms(&mut rng, size.chatrooms, size.users, CHATROOM_ID_BASE, "聊天室");
+        let texts = (0..TEXT_POOL).map(|i| generate_text(&mut rng, i)).collect();
+        Population {
+            users,
+            groups,
+            chatrooms,
+            texts,
+        }
+    }
+
+    pub fn user_index(&self, username: &str) -> Option<u32> {
+        self.users.iter().position(|u| u.username == username).map(|i| i as u32)
+    }
+
+    pub fn group_index(&self, id: &str) -> Option<u32> {
+        self.groups.iter().position(|g| g.id == id).map(|i| i as u32)
+    }
+
+    pub fn chatroom_index(&self, id: &str) -> Option<u32> {
+        self.chatrooms.iter().position(|c| c.id == id).map(|i| i as u32)
+    }
+}
+
+fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
+    let mut seen = std::collections::HashSet::new();
+    (0..count)
+        .map(|i| {
+            let base: String = Username().fake_with_rng(rng);
+            let base: String = base
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            // Usernames must be unique within the app; fake repeats itself at scale.
+            let username = if seen.insert(base.clone()) {
+                base
+            } else {
+                let unique = format!("{base}{i}");
+                seen.insert(unique.clone());
+                unique
+            };
+            let nickname = if rng.random_bool(0.5) {
+                ZhName().fake_with_rng(rng)
+            } else {
+                EnName().fake_with_rng(rng)
+            };
+            User { username, nickname }
+        })
+        .collect()
+}
+
+fn generate_rooms(rng: &mut impl Rng, count: u32, users: u32, id_base: u64, suffix: &str) -> Vec<Room> {
+    let mut next_id = id_base;
+    (0..count)
+        .map(|_| {
+            next_id += rng.random_range(1..500);
+            let owner: String = ZhName().fake_with_rng(rng);
+            let members = rng.random_range(2..=users.min(60));
+            Room {
+                id: next_id.to_string(),
+                name: format!("{owner}的{suffix}"),
+                first_member: rng.random_range(0..users),
+                members,
+            }
+        })
+        .collect()
+}
+
+fn generate_text(rng: &mut impl Rng, i: usize) -> String {
+    if i.is_multiple_of(2) {
+        let words = rng.random_range(1..=3);
+        (0..words)
+            .map(|_| ZH_PHRASES[rng.random_range(0..ZH_PHRASES.len())])
+            .collect::<Vec<_>>()
+            .join("，")
+    } else {
+        Sentence(3..12).fake_with_rng(rng)
+    }
+}
+
+impl Room {
+    /// The `n`-th member (wrapping), as a user index.
+    pub fn member(&self, n: u32, users: u32) -> u32 {
+        (self.first_member + n % self.members) % users
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    #[test]
+    fn population_is_deterministic_unique_and_sized() {
+        let size = Settings::default().dataset;
+        let a = Population::generate(3, 0, size);
+        let b = Population::generate(3, 0, size);
+        assert_eq!(a.users.len(), size.users as usize);
+        assert_eq!(a.groups.len(), size.groups as usize);
+        assert_eq!(a.chatrooms.len(), size.chatrooms as usize);
+        let names: Vec<_> = a.users.iter().map(|u| &u.username).collect();
+        assert_eq!(names, b.users.iter().map(|u| &u.username).collect::<Vec<_>>());
+        let unique: std::collections::HashSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len());
+        assert!(a.texts.iter().any(|t| !t.is_ascii()), "some Chinese text");
+        assert!(a.texts.iter().any(|t| t.is_ascii()), "some Latin text");
+        assert_ne!(a.users[0].username, Population::generate(4, 0, size).users[0].username);
+    }
+}

@@ -1,0 +1,60 @@
+//! The error body shared by the Jiguang families (JPush v3, JMessage v1/v2):
+//! `{"error":{"code":N,"message":"..."}}` with `Content-Type: application/json`.
+
+use axum::{
+    http::{header::CONTENT_TYPE, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+pub const JSON_UTF8: &str = "application/json; charset=utf-8";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JiguangError {
+    pub status: StatusCode,
+    pub code: u32,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: u32,
+    message: &'a str,
+}
+
+impl JiguangError {
+    pub fn new(status: StatusCode, code: u32, message: impl Into<String>) -> JiguangError {
+        JiguangError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for JiguangError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Inner {
+                code: self.code,
+                message: &self.message,
+            },
+        };
+        json_response(self.status, &body)
+    }
+}
+
+/// A JSON response with an exact `Content-Length` (one Node SDK reads only the first chunk).
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    let bytes = serde_json::to_vec(body).expect("response bodies serialise");
+    let mut response = (status, bytes).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    response
+}

@@ -1,0 +1,59 @@
+//! JMessage's errors (SPEC §2 table) as values that render the vendor's body and status.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+
+use crate::families::jiguang_error::JiguangError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JmError {
+    #[error("Authorization header is missing")]
+    MissingAuth,
+    #[error("Basic authentication failed")]
+    AuthFailed,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cursor expired: it was issued {age_secs} s ago and is valid for 120 s; start again with count, begin_time and end_time")]
+    CursorExpired { age_secs: i64 },
+    #[error("user not exist: {0}")]
+    UserNotFound(String),
+    #[error("group not exist: {0}")]
+    GroupNotFound(String),
+    #[error("chatroom not exist: {0}")]
+    ChatroomNotFound(String),
+}
+
+impl JmError {
+    pub fn code(&self) -> u32 {
+        match self {
+            JmError::MissingAuth => 899007,
+            JmError::AuthFailed => 899008,
+            JmError::Invalid(_) | JmError::CursorExpired { .. } => 899003,
+            JmError::UserNotFound(_) => 899002,
+            JmError::GroupNotFound(_) => 899006,
+            JmError::ChatroomNotFound(_) => 899081,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            JmError::MissingAuth | JmError::AuthFailed => StatusCode::UNAUTHORIZED,
+            JmError::Invalid(_) | JmError::CursorExpired { .. } => StatusCode::BAD_REQUEST,
+            JmError::UserNotFound(_) | JmError::GroupNotFound(_) | JmError::ChatroomNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> JmError {
+        JmError::Invalid(message.into())
+    }
+}
+
+impl IntoResponse for JmError {
+    fn into_response(self) -> Response {
+        JiguangError::new(self.status(), self.code(), self.to_string()).into_response()
+    }
+}

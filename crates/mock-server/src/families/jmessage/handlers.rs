@@ -1,0 +1,150 @@
+//! Handlers: resolve the endpoint's scope, read the parameters, ask the model for the
+//! page, render it.
+
+use axum::{extract::State, http::StatusCode, response::Response};
+
+use super::{
+    extract::{JmApp, JmPath, JmQuery},
+    model::{self, Boundary},
+    params::{self, V2Request},
+    wire::{Renderer, V1Page, V2Page},
+    JmError,
+};
+use crate::{
+    dataset::{chat::Scope, population::Population},
+    families::jiguang_error::json_response,
+    state::AppState,
+};
+
+pub async fn v2_messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    v2_history(&state, app, Scope::All, Boundary::Inclusive, &query)
+}
+
+pub async fn v2_user_messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmPath(username): JmPath,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let scope = user_scope(population(&state, app), username)?;
+    v2_history(&state, app, scope, Boundary::Exclusive, &query)
+}
+
+pub async fn v2_group_messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmPath(gid): JmPath,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let group = population(&state, app)
+        .group_index(&gid)
+        .ok_or(JmError::GroupNotFound(gid))?;
+    v2_history(&state, app, Scope::Group(group), Boundary::Exclusive, &query)
+}
+
+pub async fn v2_chatroom_messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmPath(id): JmPath,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let room = population(&state, app)
+        .chatroom_index(&id)
+        .ok_or(JmError::ChatroomNotFound(id))?;
+    v2_history(&state, app, Scope::Chatroom(room), Boundary::Exclusive, &query)
+}
+
+pub async fn v1_messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    v1_history(&state, app, Scope::All, Boundary::Inclusive, &query)
+}
+
+pub async fn v1_user_messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmPath(username): JmPath,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let scope = user_scope(population(&state, app), username)?;
+    v1_history(&state, app, scope, Boundary::Exclusive, &query)
+}
+
+fn population(state: &AppState, app: usize) -> &Population {
+    &state.dataset.jiguang[app].population
+}
+
+fn user_scope(population: &Population, username: String) -> Result<Scope, JmError> {
+    population
+        .user_index(&username)
+        .map(Scope::User)
+        .ok_or(JmError::UserNotFound(username))
+}
+
+fn v2_history(
+    state: &AppState,
+    app: usize,
+    scope: Scope,
+    boundary: Boundary,
+    query: &crate::query::QueryParams,
+) -> Result<Response, JmError> {
+    let now = state.clock.now();
+    let stream = state.dataset.jiguang_chat(app);
+    let page = match params::v2_request(query, state.dataset.timezone)? {
+        V2Request::First { count, begin, end } => model::first_page(
+            &stream,
+            scope,
+            model::window(Some(begin), Some(end), boundary),
+            count,
+            now,
+        ),
+        V2Request::Next { cursor } => {
+            let at = model::open_cursor(&state.signer, &cursor, stream.slot, scope, now)?;
+            model::page_at(&stream, at, now)
+        }
+    };
+    let messages = renderer(state, app).messages(&page.heads);
+    let body = V2Page {
+        total: page.total,
+        cursor: page.next.map(|next| state.signer.sign(&next)),
+        count: messages.len(),
+        messages,
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+fn v1_history(
+    state: &AppState,
+    app: usize,
+    scope: Scope,
+    boundary: Boundary,
+    query: &crate::query::QueryParams,
+) -> Result<Response, JmError> {
+    let request = params::v1_request(query, state.dataset.timezone)?;
+    let stream = state.dataset.jiguang_chat(app);
+    let window = model::window(request.begin, request.end, boundary);
+    let page = model::offset_page(&stream, scope, window, request.start, request.count, state.clock.now());
+    let messages = renderer(state, app).messages(&page.heads);
+    let body = V1Page {
+        total: page.total,
+        start: request.start,
+        count: messages.len(),
+        messages,
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+fn renderer(state: &AppState, app: usize) -> Renderer<'_> {
+    let data = &state.dataset.jiguang[app];
+    Renderer {
+        seed: state.dataset.seed,
+        app: data,
+        partner: data.partner.map(|p| &state.dataset.jiguang[p]),
+    }
+}

@@ -1,0 +1,28 @@
+//! JMessage Report V1 (`/v1`, offsets) and V2 (`/v2`, cursors): message history
+//! (SPEC §2, §3). A request goes router → [`extract`] (auth, path) → [`params`] →
+//! [`model`] (which heads, which page) → [`wire`] (the vendor's JSON).
+
+mod errors;
+mod extract;
+mod handlers;
+mod model;
+mod params;
+mod wire;
+
+use axum::{routing::get, Router};
+
+pub use self::errors::JmError;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/messages", get(handlers::v2_messages))
+        .route("/v2/users/{username}/messages", get(handlers::v2_user_messages))
+        .route("/v2/groups/{gid}/messages", get(handlers::v2_group_messages))
+        .route(
+            "/v2/chatrooms/{chatroom_id}/messages",
+            get(handlers::v2_chatroom_messages),
+        )
+        .route("/v1/messages", get(handlers::v1_messages))
+        .route("/v1/users/{username}/messages", get(handlers::v1_user_messages))
+}

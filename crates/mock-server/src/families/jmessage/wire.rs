@@ -1,0 +1,285 @@
+//! The JMessage message record and page bodies, field for field as the vendor documents
+//! them (SPEC §2). Bodies are rendered from a head and the app's population; the
+//! per-message details (media ids, sizes, coordinates) come from the head's own stream.
+
+use rand::Rng;
+use serde::Serialize;
+
+use crate::dataset::{
+    apps::JiguangApp,
+    chat::{ChatHead, MsgKind, Party, Platform, Target},
+    population::Population,
+    rng::{stream, Purpose},
+    AppData,
+};
+
+#[derive(Serialize)]
+pub struct V2Page<'a> {
+    pub total: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    pub count: usize,
+    pub messages: Vec<WireMessage<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct V1Page<'a> {
+    pub total: u64,
+    pub start: u64,
+    pub count: usize,
+    pub messages: Vec<WireMessage<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct WireMessage<'a> {
+    pub target_type: &'static str,
+    pub msg_type: &'static str,
+    pub target_name: &'a str,
+    pub target_id: &'a str,
+    pub from_id: &'a str,
+    pub from_name: &'a str,
+    pub from_type: &'static str,
+    pub from_platform: &'static str,
+    pub from_appkey: &'a str,
+    pub target_appkey: &'a str,
+    pub msg_body: MsgBody<'a>,
+    pub create_time: i64,
+    pub version: u32,
+    pub msgid: u64,
+    /// 0: within the app; 1: across apps.
+    pub msg_level: u8,
+    /// When the server received the message, in milliseconds.
+    pub msg_ctime: i64,
+    /// Present on group and chatroom messages, as in the vendor's examples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_from_name: Option<u8>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum MsgBody<'a> {
+    Text {
+        text: &'a str,
+        extras: Extras,
+    },
+    Image {
+        media_id: String,
+        media_crc32: u32,
+        width: u32,
+        height: u32,
+        format: &'static str,
+        hash: String,
+        fsize: u32,
+    },
+    Voice {
+        media_id: String,
+        media_crc32: u32,
+        duration: u32,
+        hash: String,
+        fsize: u32,
+        format: &'static str,
+    },
+    File {
+        media_id: String,
+        media_crc32: u32,
+        hash: String,
+        fsize: u32,
+        fname: String,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        scale: u32,
+        label: &'static str,
+    },
+    Custom {
+        event: &'static str,
+        order_id: String,
+        amount: u32,
+    },
+}
+
+#[derive(Serialize)]
+pub struct Extras {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_to: Option<u64>,
+}
+
+const PLACES: &[(&str, f64, f64)] = &[
+    ("北京市东城区天安门广场", 39.9087, 116.3975),
+    ("上海市浦东新区陆家嘴", 31.2397, 121.4998),
+    ("深圳市南山区科技园", 22.5405, 113.9344),
+    ("广州市天河区珠江新城", 23.1200, 113.3260),
+    ("Shenzhen Bay Park", 22.5080, 113.9460),
+];
+const FILE_NAMES: &[&str] = &[
+    "季度报告.pdf",
+    "meeting-notes.docx",
+    "合同草案.doc",
+    "photos.zip",
+    "roadmap.xlsx",
+];
+const CUSTOM_EVENTS: &[&str] = &["order_paid", "coupon_shared", "location_request"];
+
+/// Renders heads of one Jiguang app.
+pub struct Renderer<'a> {
+    pub seed: u64,
+    pub app: &'a AppData<JiguangApp>,
+    pub partner: Option<&'a AppData<JiguangApp>>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn messages(&self, heads: &[ChatHead]) -> Vec<WireMessage<'a>> {
+        heads.iter().map(|head| self.message(head)).collect()
+    }
+
+    fn message(&self, head: &ChatHead) -> WireMessage<'a> {
+        let own_key = self.app.credentials.app_key.as_str();
+        let (from_id, from_name, from_appkey) = self.party(head.from);
+        let (target_type, target_id, target_name, target_appkey, set_from_name) = match head.target {
+            Target::Single(party) => {
+                let (id, name, appkey) = self.party(party);
+                ("single", id, name, appkey, None)
+            }
+            Target::Group(g) => {
+                let room = &self.app.population.groups[g as usize];
+                ("group", room.id.as_str(), room.name.as_str(), "", Some(1))
+            }
+            Target::Chatroom(c) => {
+                let room = &self.app.population.chatrooms[c as usize];
+                ("chatroom", room.id.as_str(), room.name.as_str(), "", Some(1))
+            }
+        };
+        WireMessage {
+            target_type,
+            msg_type: msg_type(head.kind),
+            target_name,
+            target_id,
+            from_id,
+            from_name,
+            from_type: if head.from == Party::Admin { "admin" } else { "user" },
+            from_platform: platform(head.platform),
+            from_appkey: if from_appkey.is_empty() { own_key } else { from_appkey },
+            target_appkey,
+            msg_body: self.body(head),
+            create_time: head.t_ms.div_euclid(1000),
+            version: 1,
+            msgid: head.msgid,
+            msg_level: head.is_cross_app() as u8,
+            msg_ctime: head.t_ms,
+            set_from_name,
+        }
+    }
+
+    /// (id, display name, appkey) of a party.
+    fn party(&self, party: Party) -> (&'a str, &'a str, &'a str) {
+        let user_of = |population: &'a Population, i: u32, appkey: &'a str| {
+            let user = &population.users[i as usize];
+            (user.username.as_str(), user.nickname.as_str(), appkey)
+        };
+        match (party, self.partner) {
+            (Party::Local(i), _) => user_of(&self.app.population, i, &self.app.credentials.app_key),
+            (Party::Foreign(i), Some(partner)) => user_of(&partner.population, i, &partner.credentials.app_key),
+            (Party::Foreign(_), None) => unreachable!("cross-app heads exist only for apps with a partner"),
+            (Party::Admin, _) => ("admin", "admin", ""),
+        }
+    }
+
+    fn body(&self, head: &ChatHead) -> MsgBody<'a> {
+        let mut rng = stream(
+            self.seed,
+            Purpose::ChatBody,
+            &[self.app.slot, head.hour as u64, head.index as u64],
+        );
+        let media = |rng: &mut rand_pcg::Pcg64Mcg, kind: &str| {
+            let (a, b): (u64, u64) = (rng.random(), rng.random());
+            (
+                format!("qiniu/{kind}/j/{a:016X}{b:016X}"),
+                rng.random::<u32>(),
+                format!("Fq{a:x}{b:x}"),
+            )
+        };
+        match head.kind {
+            MsgKind::Text => {
+                let texts = &self.app.population.texts;
+                MsgBody::Text {
+                    text: &texts[rng.random_range(0..texts.len())],
+                    extras: Extras {
+                        reply_to: rng
+                            .random_bool(0.1)
+                            .then(|| head.msgid.saturating_sub(16 * rng.random_range(1..50))),
+                    },
+                }
+            }
+            MsgKind::Image => {
+                let (media_id, media_crc32, hash) = media(&mut rng, "image");
+                MsgBody::Image {
+                    media_id,
+                    media_crc32,
+                    width: rng.random_range(120..2000),
+                    height: rng.random_range(120..2000),
+                    format: if rng.random_bool(0.7) { "jpg" } else { "png" },
+                    hash,
+                    fsize: rng.random_range(10_000..3_000_000),
+                }
+            }
+            MsgKind::Voice => {
+                let (media_id, media_crc32, hash) = media(&mut rng, "voice");
+                let duration = rng.random_range(1..60);
+                MsgBody::Voice {
+                    media_id,
+                    media_crc32,
+                    duration,
+                    hash,
+                    fsize: duration * 1_600 + rng.random_range(0..800),
+                    format: "amr",
+                }
+            }
+            MsgKind::File => {
+                let (media_id, media_crc32, hash) = media(&mut rng, "file");
+                MsgBody::File {
+                    media_id,
+                    media_crc32,
+                    hash,
+                    fsize: rng.random_range(1_000..20_000_000),
+                    fname: FILE_NAMES[rng.random_range(0..FILE_NAMES.len())].to_owned(),
+                }
+            }
+            MsgKind::Location => {
+                let (label, lat, lng) = PLACES[rng.random_range(0..PLACES.len())];
+                MsgBody::Location {
+                    latitude: ((lat + rng.random_range(-0.01..0.01)) * 1e4).round() / 1e4,
+                    longitude: ((lng + rng.random_range(-0.01..0.01)) * 1e4).round() / 1e4,
+                    scale: rng.random_range(10..18),
+                    label,
+                }
+            }
+            MsgKind::Custom => MsgBody::Custom {
+                event: CUSTOM_EVENTS[rng.random_range(0..CUSTOM_EVENTS.len())],
+                order_id: format!("ORD{:010}", rng.random_range(0..10_000_000_000u64)),
+                amount: rng.random_range(100..100_000),
+            },
+        }
+    }
+}
+
+fn msg_type(kind: MsgKind) -> &'static str {
+    match kind {
+        MsgKind::Text => "text",
+        MsgKind::Image => "image",
+        MsgKind::Voice => "voice",
+        MsgKind::File => "file",
+        MsgKind::Location => "location",
+        MsgKind::Custom => "custom",
+    }
+}
+
+fn platform(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Android => "a",
+        Platform::Ios => "i",
+        Platform::Web => "web",
+        Platform::WinPhone => "w",
+        Platform::Api => "api",
+    }
+}

@@ -1,0 +1,86 @@
+//! The vendor API families, one module each (routes, handlers, model, errors), and what
+//! they share: which family a path belongs to, and the answers to routes nobody serves.
+
+pub mod jiguang_error;
+pub mod jmessage;
+
+use axum::{
+    http::{Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use self::jiguang_error::JiguangError;
+use crate::state::AppState;
+
+/// The family a request path belongs to (SPEC §0: one listener, routed by prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    JPush,
+    JMessage,
+    Easemob,
+    Control,
+}
+
+impl Family {
+    pub fn of_path(path: &str) -> Family {
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+        match first {
+            "v3" => Family::JPush,
+            "v1" | "v2" => Family::JMessage,
+            "_mock" => Family::Control,
+            _ => Family::Easemob,
+        }
+    }
+}
+
+/// Unknown routes: 404 in the shape of the family the path belongs to.
+pub async fn no_route(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    unserved(&state, StatusCode::NOT_FOUND, &method, &uri)
+}
+
+/// Known routes called with the wrong method: 405 in the family's shape.
+pub async fn wrong_method(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    unserved(&state, StatusCode::METHOD_NOT_ALLOWED, &method, &uri)
+}
+
+fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) -> Response {
+    let path = uri.path();
+    let what = if status == StatusCode::NOT_FOUND {
+        format!("no such endpoint: {method} {path}")
+    } else {
+        format!("method {method} is not allowed on {path}")
+    };
+    match Family::of_path(path) {
+        Family::JPush | Family::JMessage | Family::Control => {
+            JiguangError::new(status, status.as_u16().into(), what).into_response()
+        }
+        Family::Easemob => easemob_error(state, status, what),
+    }
+}
+
+/// Easemob's error body (SPEC §4). Unknown paths outside the other families are, to
+/// Easemob, an unknown organisation or application.
+fn easemob_error(state: &AppState, status: StatusCode, description: String) -> Response {
+    let error = if status == StatusCode::NOT_FOUND {
+        "organization_application_not_found"
+    } else {
+        "method_not_allowed"
+    };
+    let body = json!({
+        "error": error,
+        "exception": "EasemobMockException",
+        "timestamp": state.clock.now().timestamp_millis(),
+        "duration": 0,
+        "error_description": description,
+    });
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,35 @@
+//! A mock of the JPush / JMessage / Easemob report APIs, served from seeded synthetic
+//! data, for developing and testing clients without credentials.
+//!
+//! Map of the crate (a request flows router → auth → params → data → body):
+//! - [`settings`]: command line, environment and config file.
+//! - [`server`]: the router of every family and the background server tests start.
+//! - [`listener`]: accepts request lines that carry raw spaces (sloppy SDKs send them).
+//! - [`families`]: one module per vendor API family (routes, handlers, model, errors).
+//! - [`auth`]: HTTP Basic auth of the Jiguang families.
+//! - [`query`]: lenient query-string parsing.
+//! - [`dataset`]: apps, populations and the on-demand record generators.
+//! - [`clock`]: the one mock clock every time rule reads.
+//! - [`signing`]: stateless signed tokens (cursors).
+//! - [`control`]: the `/_mock` control API.
+//! - [`state`]: what every handler shares.
+//!
+//! Architecture invariant: no record is stored. Every message is a pure function of
+//! (seed, app, hour, index), so memory does not grow with the dataset and two processes
+//! with the same seed and clock answer byte for byte alike.
+
+pub mod auth;
+pub mod clock;
+pub mod control;
+pub mod dataset;
+pub mod families;
+pub mod listener;
+pub mod query;
+pub mod server;
+pub mod settings;
+pub mod signing;
+pub mod state;
+
+pub use server::{router, start, RunningServer};
+pub use settings::Settings;
+pub use state::AppState;

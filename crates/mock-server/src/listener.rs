@@ -1,0 +1,222 @@
+//! A TCP listener that lets through request lines with raw spaces in the target.
+//!
+//! Some SDKs send `?begin_time=2026-11-02 10:10:10` without encoding the space [seen].
+//! HTTP parsers (hyper's included) refuse such a request line, so the mock would answer
+//! with a bodiless 400 that no SDK can read. This listener rewrites each such space to
+//! `%20` before hyper sees the line, and adds the header [`RAW_SPACE_HEADER`] so that
+//! the request can still be told apart (the journal warns about it).
+
+use std::{
+    io,
+    pin::Pin,
+    task::{ready, Context, Poll},
+};
+
+use axum::serve::Listener;
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+};
+
+pub const RAW_SPACE_HEADER: &str = "x-mock-raw-space";
+/// Lines longer than this are passed through untouched.
+const MAX_LINE: usize = 16 * 1024;
+
+pub struct RawSpaceListener(pub TcpListener);
+
+impl Listener for RawSpaceListener {
+    type Io = RawSpaceStream<TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = Listener::accept(&mut self.0).await;
+        let _ = stream.set_nodelay(true);
+        (RawSpaceStream::new(stream), addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.0.local_addr()
+    }
+}
+
+/// Wraps a stream and repairs request lines as they are read; writes pass through.
+pub struct RawSpaceStream<S> {
+    inner: S,
+    /// Bytes of a possible request line not yet complete.
+    line: Vec<u8>,
+    /// Bytes ready for the reader, from `out_pos` on.
+    out: Vec<u8>,
+    out_pos: usize,
+    /// Whether the next byte starts a line that may be a request line.
+    at_line_start: bool,
+    eof: bool,
+}
+
+impl<S> RawSpaceStream<S> {
+    pub fn new(inner: S) -> Self {
+        RawSpaceStream {
+            inner,
+            line: Vec::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            at_line_start: true,
+            eof: false,
+        }
+    }
+
+    /// Moves bytes from `input` into `out`, holding back a possible request line until
+    /// it is complete.
+    fn process(&mut self, mut input: &[u8]) {
+        while !input.is_empty() {
+            if !self.at_line_start && self.line.is_empty() {
+                match input.iter().position(|&b| b == b'\n') {
+                    Some(end) => {
+                        self.out.extend_from_slice(&input[..=end]);
+                        input = &input[end + 1..];
+                        self.at_line_start = true;
+                    }
+                    None => {
+                        self.out.extend_from_slice(input);
+                        return;
+                    }
+                }
+                continue;
+            }
+            let end = input.iter().position(|&b| b == b'\n');
+            let take = end.map_or(input.len(), |e| e + 1);
+            self.line.extend_from_slice(&input[..take]);
+            input = &input[take..];
+            self.at_line_start = false;
+            if end.is_some() {
+                let line = std::mem::take(&mut self.line);
+                self.out.extend_from_slice(&repair(&line));
+                self.at_line_start = true;
+            } else if !could_be_request_line(&self.line) || self.line.len() > MAX_LINE {
+                self.out.append(&mut self.line);
+            }
+        }
+    }
+}
+
+/// Whether `prefix` can still grow into `METHOD SP target SP HTTP/1.x`.
+fn could_be_request_line(prefix: &[u8]) -> bool {
+    match prefix.iter().position(|&b| b == b' ') {
+        Some(space) => space > 0 && prefix[..space].iter().all(u8::is_ascii_uppercase),
+        None => prefix.len() <= 10 && prefix.iter().all(|b| b.is_ascii_uppercase() || *b == b'\r'),
+    }
+}
+
+/// A request line with raw spaces in its target gets them percent-encoded and a marker
+/// header after it; any other line is returned as it is.
+fn repair(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let text = match std::str::from_utf8(line) {
+        Ok(text) if could_be_request_line(line) => text,
+        _ => return line.into(),
+    };
+    let trimmed = text.trim_end_matches(['\r', '\n']);
+    let (Some(first), Some(last)) = (trimmed.find(' '), trimmed.rfind(" HTTP/1.")) else {
+        return line.into();
+    };
+    if last <= first || !trimmed[first + 1..last].contains(' ') {
+        return line.into();
+    }
+    let target = trimmed[first + 1..last].replace(' ', "%20");
+    let fixed = format!(
+        "{} {target}{}\r\n{RAW_SPACE_HEADER}: 1\r\n",
+        &trimmed[..first],
+        &trimmed[last..]
+    );
+    fixed.into_bytes().into()
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        loop {
+            if this.out_pos < this.out.len() {
+                let n = buf.remaining().min(this.out.len() - this.out_pos);
+                buf.put_slice(&this.out[this.out_pos..this.out_pos + n]);
+                this.out_pos += n;
+                if this.out_pos == this.out.len() {
+                    this.out.clear();
+                    this.out_pos = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if this.eof {
+                // Pass on whatever partial line was held back, then EOF.
+                if !this.line.is_empty() {
+                    this.out.append(&mut this.line);
+                    continue;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            let mut chunk = [0u8; 8192];
+            let mut read = ReadBuf::new(&mut chunk);
+            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
+            if read.filled().is_empty() {
+                this.eof = true;
+            } else {
+                let filled = read.filled().to_vec();
+                this.process(&filled);
+            }
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(chunks: &[&[u8]]) -> String {
+        let mut stream = RawSpaceStream::new(());
+        for chunk in chunks {
+            stream.process(chunk);
+        }
+        stream.out.append(&mut stream.line);
+        String::from_utf8(stream.out).unwrap()
+    }
+
+    #[test]
+    fn raw_spaces_in_the_target_are_encoded_and_marked() {
+        let got = rewrite(&[b"GET /v2/messages?begin_time=2026-11-02 10:10:10&x=1 HTTP/1.1\r\nHost: a\r\n\r\n"]);
+        assert_eq!(
+            got,
+            "GET /v2/messages?begin_time=2026-11-02%2010:10:10&x=1 HTTP/1.1\r\nx-mock-raw-space: 1\r\nHost: a\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn split_lines_headers_and_bodies_pass_unchanged() {
+        let clean = "POST /v3/status/message HTTP/1.1\r\nHost: a b\r\nContent-Length: 9\r\n\r\n{\"a\": 1}\n";
+        assert_eq!(rewrite(&[clean.as_bytes()]), clean);
+        let got = rewrite(&[b"GET /a?t=1 ", b"2 HTTP/1.1\r", b"\nHost: x\r\n\r\n"]);
+        assert_eq!(got, "GET /a?t=1%202 HTTP/1.1\r\nx-mock-raw-space: 1\r\nHost: x\r\n\r\n");
+    }
+}

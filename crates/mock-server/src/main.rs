@@ -1,0 +1,99 @@
+//! `mock-server`: parse settings, start, print how to use it, stop on Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use clap::Parser;
+use mock_server::{settings::Overrides, start, RunningServer, Settings};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let settings = match Settings::resolve(Overrides::parse()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match start(settings).await {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("error: cannot start the mock server: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&server);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    match server.stop().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_banner(server: &RunningServer) {
+    let base = server.base_url();
+    let dataset = &server.state.dataset;
+    println!("mock-server listening on {base}");
+    println!(
+        "seed {}; control API at {base}/_mock (GET {base}/_mock/apps lists apps and ids)",
+        dataset.seed
+    );
+    println!("demo credentials (mock-only, not secrets):");
+    for app in &dataset.jiguang {
+        let c = &app.credentials;
+        let vip = if c.vip { "VIP" } else { "non-VIP" };
+        println!(
+            "  JPush/JMessage {:<11} appKey {}  masterSecret {}  ({vip})",
+            c.name, c.app_key, c.master_secret
+        );
+    }
+    for app in &dataset.easemob {
+        let c = &app.credentials;
+        println!(
+            "  Easemob {}/{}  client_id {}  client_secret {}",
+            c.org_name, c.app_name, c.client_id, c.client_secret
+        );
+    }
+    if let Some(app) = dataset.jiguang.first() {
+        let c = &app.credentials;
+        let auth = STANDARD.encode(format!("{}:{}", c.app_key, c.master_secret));
+        let day = server.state.clock.now().with_timezone(&dataset.timezone).date_naive();
+        println!("try:");
+        println!(
+            "  curl -H 'Authorization: Basic {auth}' '{base}/v2/messages?count=10&begin_time={day}%2000:00:00&end_time={day}%2023:59:59'"
+        );
+        println!(
+            "  curl -u {}:{} '{base}/v1/messages?start=0&count=5'",
+            c.app_key, c.master_secret
+        );
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

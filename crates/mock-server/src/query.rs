@@ -1,0 +1,53 @@
+//! Query-string parsing that never rejects: official SDKs send values encoded as `%20`,
+//! as `+`, as `%2C`, or raw, and a malformed escape must become the family's own
+//! "invalid parameter" error rather than a framework rejection.
+
+use axum::http::Uri;
+
+#[derive(Debug, Default)]
+pub struct QueryParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl QueryParams {
+    pub fn from_uri(uri: &Uri) -> QueryParams {
+        let pairs = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        QueryParams { pairs }
+    }
+
+    /// The first value of `name`, if present (an empty value counts as absent).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_encoding_of_a_space_decodes_alike() {
+        for raw in [
+            "t=2026-11-02%2010:10:10",
+            "t=2026-11-02+10:10:10",
+            "t=2026-11-02%2010%3A10%3A10",
+        ] {
+            let uri: Uri = format!("/x?{raw}").parse().unwrap();
+            assert_eq!(
+                QueryParams::from_uri(&uri).get("t"),
+                Some("2026-11-02 10:10:10"),
+                "{raw}"
+            );
+        }
+        let uri: Uri = "/x?a=&b=%zz".parse().unwrap();
+        let q = QueryParams::from_uri(&uri);
+        assert_eq!(q.get("a"), None);
+        assert_eq!(q.get("b"), Some("%zz"));
+    }
+}

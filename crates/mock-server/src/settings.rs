@@ -1,0 +1,258 @@
+//! Startup settings: the command line, its environment variables and the config file.
+//!
+//! Precedence is command line > environment > `--config` file > built-in default. Every
+//! option is an `Option` in [`Overrides`] so that the three sources can be layered onto
+//! [`Settings::default`] in one place ([`Settings::apply`]).
+
+use std::{net::IpAddr, path::PathBuf};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use clap::Parser;
+use serde::Deserialize;
+
+/// Upper bounds that keep generated ids within their documented widths.
+const MAX_MESSAGES_PER_DAY: u32 = 1_000_000;
+const MAX_POPULATION: u32 = 100_000;
+
+/// The resolved settings a server is started with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub host: IpAddr,
+    pub port: u16,
+    pub seed: u64,
+    pub dataset: DatasetSize,
+    pub timezone: FixedOffset,
+    /// Start with the clock frozen at this instant; `None` follows wall time.
+    pub clock: Option<DateTime<Utc>>,
+}
+
+/// Dataset-size knobs: they change how much data exists, never how it is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatasetSize {
+    pub users: u32,
+    pub groups: u32,
+    pub chatrooms: u32,
+    pub messages_per_day: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            seed: 42,
+            dataset: DatasetSize {
+                users: 200,
+                groups: 30,
+                chatrooms: 10,
+                messages_per_day: 2000,
+            },
+            timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
+            clock: None,
+        }
+    }
+}
+
+/// Command line of the `mock-server` binary. Every flag can also come from the
+/// environment variable named in its help, or from the `--config` TOML file (same
+/// names, with `-` written as `_`).
+#[derive(Debug, Default, Parser, Deserialize)]
+#[command(
+    name = "mock-server",
+    version,
+    about = "Mock of the JPush / JMessage / Easemob report APIs, served from seeded synthetic data.",
+    long_about = "Mock of the JPush / JMessage / Easemob report APIs, served from seeded synthetic data.\n\n\
+        One listener serves every family: /v1 and /v2 (JMessage report), /v3 (JPush report), \
+        /{org}/{app} (Easemob) and the control API under /_mock. Point an SDK's base URL at the \
+        address printed on start; `GET /_mock/apps` lists the demo credentials."
+)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct Overrides {
+    /// Address to bind [default: 127.0.0.1]
+    #[arg(long, env = "MOCK_HOST")]
+    pub host: Option<IpAddr>,
+    /// Port to bind; 0 picks a free port [default: 8080]
+    #[arg(long, env = "MOCK_PORT")]
+    pub port: Option<u16>,
+    /// Seed of the synthetic dataset: the same seed and clock give identical bodies [default: 42]
+    #[arg(long, env = "MOCK_SEED")]
+    pub seed: Option<u64>,
+    /// Users per app [default: 200]
+    #[arg(long, env = "MOCK_USERS", value_parser = clap::value_parser!(u32).range(2..=MAX_POPULATION as i64))]
+    pub users: Option<u32>,
+    /// Groups per app [default: 30]
+    #[arg(long, env = "MOCK_GROUPS", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    pub groups: Option<u32>,
+    /// Chatrooms per app [default: 10]
+    #[arg(long, env = "MOCK_CHATROOMS", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    pub chatrooms: Option<u32>,
+    /// Chat messages per app per day, on average [default: 2000]
+    #[arg(long, env = "MOCK_MESSAGES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_MESSAGES_PER_DAY as i64))]
+    pub messages_per_day: Option<u32>,
+    /// Time zone of every wall-clock string, as an offset such as +08:00 [default: +08:00]
+    #[arg(long, env = "MOCK_TIMEZONE", value_parser = parse_offset)]
+    #[serde(default, deserialize_with = "de_offset")]
+    pub timezone: Option<FixedOffset>,
+    /// Start with the mock clock frozen at this RFC 3339 instant, e.g. 2026-11-20T12:00:00+08:00
+    #[arg(long, env = "MOCK_CLOCK", value_parser = parse_instant)]
+    #[serde(default, deserialize_with = "de_instant")]
+    pub clock: Option<DateTime<Utc>>,
+    /// TOML file with any of the options above (the command line and environment win)
+    #[arg(long, env = "MOCK_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+}
+
+/// Why settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file {path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("invalid value in config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Settings {
+    /// Resolves command line and environment (already parsed into `cli`), then the
+    /// config file it names, over the defaults.
+    pub fn resolve(cli: Overrides) -> Result<Settings, SettingsError> {
+        let mut settings = Settings::default();
+        if let Some(path) = &cli.config {
+            let file = read_config_file(path)?;
+            settings.apply(file);
+        }
+        settings.apply(cli);
+        Ok(settings)
+    }
+
+    /// Layers every option that `overrides` sets onto `self`.
+    pub fn apply(&mut self, overrides: Overrides) {
+        let Overrides {
+            host,
+            port,
+            seed,
+            users,
+            groups,
+            chatrooms,
+            messages_per_day,
+            timezone,
+            clock,
+            config: _,
+        } = overrides;
+        set(&mut self.host, host);
+        set(&mut self.port, port);
+        set(&mut self.seed, seed);
+        set(&mut self.dataset.users, users);
+        set(&mut self.dataset.groups, groups);
+        set(&mut self.dataset.chatrooms, chatrooms);
+        set(&mut self.dataset.messages_per_day, messages_per_day);
+        set(&mut self.timezone, timezone);
+        if clock.is_some() {
+            self.clock = clock;
+        }
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+fn read_config_file(path: &PathBuf) -> Result<Overrides, SettingsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let file: Overrides = toml::from_str(&text).map_err(|source| SettingsError::Parse {
+        path: path.clone(),
+        source,
+    })?;
+    // The file skips clap's range checks, so they are repeated here.
+    let checks = [
+        ("users", file.users, 2, MAX_POPULATION),
+        ("groups", file.groups, 1, MAX_POPULATION),
+        ("chatrooms", file.chatrooms, 1, MAX_POPULATION),
+        ("messages_per_day", file.messages_per_day, 1, MAX_MESSAGES_PER_DAY),
+    ];
+    for (name, value, min, max) in checks {
+        if let Some(value) = value {
+            if !(min..=max).contains(&value) {
+                return Err(SettingsError::Invalid {
+                    path: path.clone(),
+                    message: format!("{name} = {value} is outside {min}..={max}"),
+                });
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// Parses a UTC offset such as `+08:00`, `-05:30` or `Z`.
+pub fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    if text == "Z" || text.eq_ignore_ascii_case("utc") {
+        return Ok(FixedOffset::east_opt(0).expect("zero offset"));
+    }
+    text.parse::<FixedOffset>()
+        .map_err(|_| format!("`{text}` is not a UTC offset such as +08:00 or -05:30"))
+}
+
+/// Parses an RFC 3339 instant such as `2026-11-20T12:00:00+08:00`.
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|instant| instant.with_timezone(&Utc))
+        .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-20T12:00:00+08:00"))
+}
+
+fn de_offset<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<FixedOffset>, D::Error> {
+    let text = String::deserialize(de)?;
+    parse_offset(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn de_instant<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let text = String::deserialize(de)?;
+    parse_instant(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_wins_over_file_and_file_over_default() {
+        let dir = std::env::temp_dir().join(format!("mock-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mock.toml");
+        std::fs::write(&path, "port = 9000\nseed = 7\ntimezone = \"+09:00\"\n").unwrap();
+        let cli = Overrides::parse_from(["mock-server", "--seed", "11", "--config", path.to_str().unwrap()]);
+        let settings = Settings::resolve(cli).unwrap();
+        assert_eq!(settings.port, 9000);
+        assert_eq!(settings.seed, 11);
+        assert_eq!(settings.timezone, FixedOffset::east_opt(9 * 3600).unwrap());
+        assert_eq!(settings.dataset.users, Settings::default().dataset.users);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_message() {
+        let err = Overrides::try_parse_from(["mock-server", "--timezone", "Beijing"]).unwrap_err();
+        assert!(err.to_string().contains("not a UTC offset"), "{err}");
+        let err = Overrides::try_parse_from(["mock-server", "--clock", "yesterday"]).unwrap_err();
+        assert!(err.to_string().contains("RFC 3339"), "{err}");
+        let err = Overrides::try_parse_from(["mock-server", "--users", "0"]).unwrap_err();
+        assert!(err.to_string().contains("users"), "{err}");
+    }
+
+    #[test]
+    fn unknown_and_out_of_range_file_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("mock-settings-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let unknown = dir.join("unknown.toml");
+        std::fs::write(&unknown, "prot = 1\n").unwrap();
+        assert!(matches!(read_config_file(&unknown), Err(SettingsError::Parse { .. })));
+        let range = dir.join("range.toml");
+        std::fs::write(&range, "users = 0\n").unwrap();
+        assert!(matches!(read_config_file(&range), Err(SettingsError::Invalid { .. })));
+    }
+}

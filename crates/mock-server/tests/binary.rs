@@ -1,0 +1,138 @@
+//! The `mock-server` binary as a user runs it: the banner, refused flags, clean stops on
+//! SIGTERM, and identical bodies from two processes with the same seed and clock.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mock-server");
+const VIP_AUTH: &str = "N2Q0MzFlNDJkZmE2YTZkNjkzYWMyZDA0OjVlOTg3YWM2ZDJlMDRkOTVhOWQ4ZjBkMQ==";
+
+struct Process {
+    child: Child,
+    addr: String,
+    banner: String,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(BIN)
+            .args(["--port", "0", "--clock", "2026-11-20T12:00:00+08:00"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("binary starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut banner = String::new();
+        let mut addr = None;
+        for line in lines.by_ref().take(12) {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("mock-server listening on http://") {
+                addr = Some(rest.trim().to_owned());
+            }
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.contains("/v1/messages") {
+                break;
+            }
+        }
+        Process {
+            child,
+            addr: addr.unwrap_or_else(|| panic!("no address in banner:\n{banner}")),
+            banner,
+        }
+    }
+
+    /// A blocking HTTP/1.1 GET; returns the raw response.
+    fn get(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {VIP_AUTH}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child.kill().unwrap();
+        panic!("did not stop within 5 s of SIGTERM");
+    }
+}
+
+fn body(response: &str) -> &str {
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body)
+        .unwrap_or_default()
+}
+
+#[test]
+fn banner_shows_address_credentials_and_curl_commands() {
+    let process = Process::start(&[]);
+    assert!(
+        process.banner.contains("7d431e42dfa6a6d693ac2d04"),
+        "{}",
+        process.banner
+    );
+    assert_eq!(process.banner.matches("curl ").count(), 2, "{}", process.banner);
+    assert!(process.get("/_mock/health").starts_with("HTTP/1.1 200"));
+    assert!(process.terminate().success(), "SIGTERM is a clean stop");
+}
+
+#[test]
+fn two_processes_with_the_same_seed_and_clock_answer_byte_for_byte_alike() {
+    let a = Process::start(&["--seed", "99"]);
+    let b = Process::start(&["--seed", "99"]);
+    let path = "/v2/messages?count=200&begin_time=2026-11-19%2000:00:00&end_time=2026-11-20%2000:00:00";
+    let (body_a, body_b) = (a.get(path), b.get(path));
+    assert!(body(&body_a).contains("\"cursor\""), "{body_a}");
+    assert_eq!(body(&body_a), body(&body_b));
+    assert_eq!(
+        body(&a.get("/v1/messages?start=7&count=30")),
+        body(&b.get("/v1/messages?start=7&count=30"))
+    );
+    a.terminate();
+    b.terminate();
+}
+
+#[test]
+fn bad_flags_are_refused_with_a_message_and_non_zero_exit() {
+    for args in [
+        vec!["--port", "http"],
+        vec!["--timezone", "Mars"],
+        vec!["--clock", "noon"],
+        vec!["--messages-per-day", "0"],
+        vec!["--no-such-flag"],
+        vec!["--config", "/nonexistent/mock.toml"],
+    ] {
+        let output = Command::new(BIN).args(&args).output().unwrap();
+        assert!(!output.status.success(), "{args:?} accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("error"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn environment_variables_set_flags() {
+    let output = Command::new(BIN).env("MOCK_PORT", "not-a-port").output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not-a-port"));
+}

@@ -1,0 +1,202 @@
+//! Shared helpers of the end-to-end tests: start a mock in-process on port 0 with its
+//! clock frozen, and talk plain HTTP to it as a client would.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use chrono::{DateTime, FixedOffset, TimeDelta};
+use mock_server::{start, RunningServer, Settings};
+use serde_json::Value;
+
+/// The instant every test server's clock is frozen at, unless a test says otherwise.
+pub const NOW: &str = "2026-11-20T12:00:00+08:00";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Vip,
+    Plain,
+}
+
+pub struct Mock {
+    pub server: RunningServer,
+    pub client: reqwest::Client,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Mock {
+    pub async fn start() -> Mock {
+        Mock::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> Mock {
+        let mut settings = Settings {
+            port: 0,
+            clock: Some(now()),
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let server = start(settings).await.expect("mock starts");
+        Mock {
+            server,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    /// appKey and masterSecret of the first app with this role.
+    pub fn credentials(&self, role: Role) -> (String, String) {
+        let app = self
+            .server
+            .state
+            .dataset
+            .jiguang
+            .iter()
+            .find(|a| a.credentials.vip == (role == Role::Vip))
+            .expect("the default dataset has a VIP and a non-VIP app");
+        (app.credentials.app_key.clone(), app.credentials.master_secret.clone())
+    }
+
+    pub fn basic(&self, role: Role) -> String {
+        let (key, secret) = self.credentials(role);
+        format!("Basic {}", STANDARD.encode(format!("{key}:{secret}")))
+    }
+
+    /// GET with the Basic auth of `role`.
+    pub async fn get(&self, role: Role, path: &str) -> Reply {
+        self.get_with(Some(&self.basic(role)), path).await
+    }
+
+    /// GET with this Authorization header, or none.
+    pub async fn get_with(&self, authorization: Option<&str>, path: &str) -> Reply {
+        let mut request = self.client.get(self.url(path));
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        reply(request.send().await.expect("request is answered")).await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        reply(request.send().await.expect("request is answered")).await
+    }
+
+    pub async fn advance(&self, seconds: i64) {
+        let reply = self
+            .send(
+                self.client
+                    .post(self.url("/_mock/clock/advance"))
+                    .body(format!("{{\"seconds\":{seconds}}}")),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
+    /// Sample ids of the first app with `role`, from `/_mock/apps`.
+    pub async fn samples(&self, role: Role, kind: &str) -> Vec<String> {
+        let apps = self.get_with(None, "/_mock/apps").await.json;
+        let app = apps["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["vip"] == (role == Role::Vip))
+            .unwrap()
+            .clone();
+        app[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = response.text().await.expect("body is readable");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        content_type,
+        text,
+        json,
+    }
+}
+
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    DateTime::parse_from_rfc3339(NOW).unwrap().to_utc()
+}
+
+/// A `yyyy-MM-dd HH:mm:ss` Beijing wall-clock time, `seconds` after [`NOW`].
+pub fn local(seconds: i64) -> String {
+    let beijing = FixedOffset::east_opt(8 * 3600).unwrap();
+    (now() + TimeDelta::seconds(seconds))
+        .with_timezone(&beijing)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Percent-encodes a query value the way careful clients do.
+pub fn enc(value: &str) -> String {
+    value.replace(' ', "%20").replace(':', "%3A")
+}
+
+/// Asserts the Jiguang error shape: status, `{"error":{"code","message"}}` and JSON content type.
+pub fn assert_jiguang_error(reply: &Reply, status: u16, code: u64) {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert!(
+        reply.content_type.starts_with("application/json"),
+        "content type {}",
+        reply.content_type
+    );
+    let error = reply.json["error"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no error object in {}", reply.text));
+    assert_eq!(error.len(), 2, "exactly code and message: {}", reply.text);
+    assert_eq!(error["code"].as_u64(), Some(code), "{}", reply.text);
+    assert!(!error["message"].as_str().unwrap().is_empty());
+    assert_eq!(
+        reply.json.as_object().unwrap().len(),
+        1,
+        "only the error key: {}",
+        reply.text
+    );
+}
+
+/// Every message of a V2 query, following the cursor chain; returns (total, messages, pages).
+pub async fn follow_chain(mock: &Mock, role: Role, first: &str) -> (u64, Vec<Value>, usize) {
+    let path = first.split('?').next().unwrap().to_owned();
+    let mut reply = mock.get(role, first).await;
+    let total = reply.json["total"].as_u64().unwrap_or_else(|| panic!("{}", reply.text));
+    let mut messages = Vec::new();
+    let mut pages = 0;
+    loop {
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(
+            reply.json["total"].as_u64(),
+            Some(total),
+            "total is stable across pages"
+        );
+        let page = reply.json["messages"].as_array().unwrap();
+        assert_eq!(reply.json["count"].as_u64(), Some(page.len() as u64));
+        messages.extend(page.iter().cloned());
+        pages += 1;
+        match reply.json.get("cursor").and_then(Value::as_str) {
+            Some(cursor) => reply = mock.get(role, &format!("{path}?cursor={cursor}")).await,
+            None => break,
+        }
+        assert!(pages < 10_000, "the chain ends");
+    }
+    (total, messages, pages)
+}
