@@ -1,6 +1,6 @@
 //! `mock-server`: parse settings, start, print how to use it, stop on Ctrl-C or SIGTERM.
 
-use std::process::ExitCode;
+use std::{fmt::Write as _, io::Write as _, process::ExitCode};
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Parser;
@@ -38,26 +38,37 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Prints where the server listens, the demo credentials and two curl commands. A closed
+/// stdout (a supervisor that stopped reading) must not stop the server, so write errors
+/// are ignored rather than panicking as `println!` would.
 fn print_banner(server: &RunningServer) {
+    let _ = std::io::stdout().lock().write_all(banner(server).as_bytes());
+}
+
+fn banner(server: &RunningServer) -> String {
     let base = server.base_url();
     let dataset = &server.state.dataset;
-    println!("mock-server listening on {base}");
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(out, "mock-server listening on {base}");
+    let _ = writeln!(
+        out,
         "seed {}; control API at {base}/_mock (GET {base}/_mock/apps lists apps and ids)",
         dataset.seed
     );
-    println!("demo credentials (mock-only, not secrets):");
+    let _ = writeln!(out, "demo credentials (mock-only, not secrets):");
     for app in &dataset.jiguang {
         let c = &app.credentials;
         let vip = if c.vip { "VIP" } else { "non-VIP" };
-        println!(
+        let _ = writeln!(
+            out,
             "  JPush/JMessage {:<11} appKey {}  masterSecret {}  ({vip})",
             c.name, c.app_key, c.master_secret
         );
     }
     for app in &dataset.easemob {
         let c = &app.credentials;
-        println!(
+        let _ = writeln!(
+            out,
             "  Easemob {}/{}  client_id {}  client_secret {}",
             c.org_name, c.app_name, c.client_id, c.client_secret
         );
@@ -66,15 +77,18 @@ fn print_banner(server: &RunningServer) {
         let c = &app.credentials;
         let auth = STANDARD.encode(format!("{}:{}", c.app_key, c.master_secret));
         let day = server.state.clock.now().with_timezone(&dataset.timezone).date_naive();
-        println!("try:");
-        println!(
+        let _ = writeln!(out, "try:");
+        let _ = writeln!(
+            out,
             "  curl -H 'Authorization: Basic {auth}' '{base}/v2/messages?count=10&begin_time={day}%2000:00:00&end_time={day}%2023:59:59'"
         );
-        println!(
+        let _ = writeln!(
+            out,
             "  curl -u {}:{} '{base}/v1/messages?start=0&count=5'",
             c.app_key, c.master_secret
         );
     }
+    out
 }
 
 async fn shutdown_signal() {
