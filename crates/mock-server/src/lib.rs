@@ -8,6 +8,7 @@
 //! - [`families`]: one module per vendor API family (routes, handlers, model, errors).
 //! - [`auth`]: HTTP Basic auth of the Jiguang families.
 //! - [`query`]: lenient query-string parsing.
+//! - [`ratelimit`]: per-app fixed-window rate limits on the mock clock.
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
 //! - [`signing`]: stateless signed tokens (cursors).
@@ -25,6 +26,7 @@ pub mod dataset;
 pub mod families;
 pub mod listener;
 pub mod query;
+pub mod ratelimit;
 pub mod server;
 pub mod settings;
 pub mod signing;

@@ -197,18 +197,22 @@ impl ChatStream<'_> {
 
     fn head(&self, hour: i64, index: u32, t_ms: i64) -> ChatHead {
         let mut rng = stream(self.seed, Purpose::ChatHead, &[self.slot, hour as u64, index as u64]);
-        let users = self.population.users.len() as u32;
-        let local_user = |rng: &mut rand_pcg::Pcg64Mcg| Party::Local(rng.random_range(0..users));
+        // Only users and groups that exist at t take part.
+        let users = self
+            .population
+            .users_at(t_ms)
+            .max(2)
+            .min(self.population.users.len() as u32);
+        let groups = self.population.groups_at(t_ms);
         let roll: f64 = rng.random();
-        let (from, target) = if roll < 0.3 && !self.population.groups.is_empty() {
-            let g = rng.random_range(0..self.population.groups.len() as u32);
-            let member = self.population.groups[g as usize].member(rng.random(), users);
-            (Party::Local(member), Target::Group(g))
+        let (from, target) = if roll < 0.3 && groups > 0 {
+            let g = rng.random_range(0..groups);
+            (Party::Local(rng.random_range(0..users)), Target::Group(g))
         } else if roll < 0.4 && !self.population.chatrooms.is_empty() {
             let c = rng.random_range(0..self.population.chatrooms.len() as u32);
-            (local_user(&mut rng), Target::Chatroom(c))
+            (Party::Local(rng.random_range(0..users)), Target::Chatroom(c))
         } else {
-            self.single_parties(&mut rng)
+            self.single_parties(&mut rng, users, t_ms)
         };
         let from = if rng.random_bool(0.04) { Party::Admin } else { from };
         let kind = *[
@@ -247,14 +251,14 @@ impl ChatStream<'_> {
         }
     }
 
-    /// Sender and receiver of a one-to-one message; some cross the app boundary.
-    fn single_parties(&self, rng: &mut rand_pcg::Pcg64Mcg) -> (Party, Target) {
-        let users = self.population.users.len() as u32;
+    /// Sender and receiver of a one-to-one message among the first `users` users; some
+    /// cross the app boundary.
+    fn single_parties(&self, rng: &mut rand_pcg::Pcg64Mcg, users: u32, t_ms: i64) -> (Party, Target) {
         let sender = rng.random_range(0..users);
         let receiver = (sender + rng.random_range(1..users)) % users;
         match self.partner {
             Some(partner) if rng.random_bool(0.08) => {
-                let foreign = rng.random_range(0..partner.users.len() as u32);
+                let foreign = rng.random_range(0..partner.users_at(t_ms).max(1));
                 if rng.random_bool(0.5) {
                     (Party::Local(sender), Target::Single(Party::Foreign(foreign)))
                 } else {
@@ -371,8 +375,9 @@ mod tests {
 
     fn with_stream<R>(seed: u64, f: impl FnOnce(&ChatStream) -> R) -> R {
         let size = Settings::default().dataset;
-        let population = Population::generate(seed, 0, size);
-        let partner = Population::generate(seed, 1, size);
+        let anchor = 490_010 * HOUR_MS;
+        let population = Population::generate(seed, 0, size, anchor);
+        let partner = Population::generate(seed, 1, size, anchor);
         let stream = ChatStream {
             seed,
             slot: 0,
@@ -417,6 +422,25 @@ mod tests {
             assert!(heads.iter().any(|h| h.is_cross_app()));
             assert!(heads.iter().any(|h| h.from == Party::Admin));
             assert!(heads.iter().any(|h| matches!(h.target, Target::Chatroom(_))));
+        });
+    }
+
+    #[test]
+    fn only_existing_users_and_groups_take_part() {
+        with_stream(4, |s| {
+            let p = s.population;
+            for head in (HOUR - 24 * 40..HOUR).step_by(7).flat_map(|h| s.hour_heads(h)) {
+                let exists = |party: Party| match party {
+                    Party::Local(u) => p.users[u as usize].registered_ms <= head.t_ms,
+                    _ => true,
+                };
+                assert!(exists(head.from), "{head:?}");
+                match head.target {
+                    Target::Single(party) => assert!(exists(party), "{head:?}"),
+                    Target::Group(g) => assert!(p.groups[g as usize].created_ms <= head.t_ms),
+                    Target::Chatroom(_) => {}
+                }
+            }
         });
     }
 

@@ -36,10 +36,14 @@ pub struct AppData<C> {
 }
 
 impl Dataset {
+    /// The dataset of `settings`. Recent users and groups arrive up to the start of the
+    /// (UTC) day on which the clock starts, so a frozen start gives the same dataset.
     pub fn generate(settings: &Settings) -> Dataset {
         let fixture = AppsFixture::embedded();
         let seed = settings.seed;
         let size = settings.dataset;
+        let start = settings.clock.unwrap_or_else(chrono::Utc::now).timestamp_millis();
+        let anchor = start - start.rem_euclid(86_400_000);
         let jiguang_count = fixture.jiguang.len();
         let jiguang = fixture
             .jiguang
@@ -48,7 +52,7 @@ impl Dataset {
             .map(|(i, credentials)| AppData {
                 credentials,
                 slot: i as u64,
-                population: Population::generate(seed, i as u64, size),
+                population: Population::generate(seed, i as u64, size, anchor),
                 partner: (jiguang_count > 1).then(|| (i + 1) % jiguang_count),
             })
             .collect();
@@ -61,7 +65,7 @@ impl Dataset {
                 AppData {
                     credentials,
                     slot,
-                    population: Population::generate(seed, slot, size),
+                    population: Population::generate(seed, slot, size, anchor),
                     partner: None,
                 }
             })
@@ -85,6 +89,19 @@ impl Dataset {
             timezone: self.timezone,
             population: &app.population,
             partner: app.partner.map(|p| &self.jiguang[p].population),
+        }
+    }
+
+    /// The chat stream of Easemob app `index` (no partner: Easemob messages stay in the app).
+    pub fn easemob_chat(&self, index: usize) -> ChatStream<'_> {
+        let app = &self.easemob[index];
+        ChatStream {
+            seed: self.seed,
+            slot: app.slot,
+            messages_per_day: self.size.messages_per_day,
+            timezone: self.timezone,
+            population: &app.population,
+            partner: None,
         }
     }
 

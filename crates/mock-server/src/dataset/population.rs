@@ -1,6 +1,10 @@
 //! The people and places of one app: users, groups, chatrooms and a pool of message
 //! texts. Generated once at startup from the seed; their size is set by the dataset
 //! knobs and does not grow with the number of messages.
+//!
+//! Users and groups have registration (creation) instants: most predate the retention
+//! window, some arrive during it, so statistics show new users and groups. Lists are
+//! sorted by that instant, so "who existed at t" is a prefix of the list.
 
 use fake::{
     faker::{
@@ -45,19 +49,25 @@ const ZH_PHRASES: &[&str] = &[
     "新版本上线了",
 ];
 
+/// Share of users and groups that existed before the recent period.
+const ESTABLISHED_SHARE: f64 = 0.75;
+/// The recent period in which the other users and groups registered, before the anchor.
+const RECENT_DAYS: i64 = 90;
+const DAY_MS: i64 = 86_400_000;
+
 #[derive(Debug, Clone)]
 pub struct User {
     pub username: String,
     pub nickname: String,
+    pub registered_ms: i64,
 }
 
-/// A group or a chatroom: a numeric id, a name and the range of users who post in it.
+/// A group or a chatroom: a numeric id, a name and when it was created.
 #[derive(Debug, Clone)]
 pub struct Room {
     pub id: String,
     pub name: String,
-    pub first_member: u32,
-    pub members: u32,
+    pub created_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -69,12 +79,18 @@ pub struct Population {
 }
 
 impl Population {
-    /// The population of the app in `slot`, a pure function of (seed, slot, size).
-    pub fn generate(seed: u64, slot: u64, size: DatasetSize) -> Population {
+    /// The population of the app in `slot`, a pure function of (seed, slot, size, anchor):
+    /// `anchor_ms` is the end of the period in which recent users and groups registered.
+    pub fn generate(seed: u64, slot: u64, size: DatasetSize, anchor_ms: i64) -> Population {
         let mut rng = stream(seed, Purpose::Population, &[slot]);
-        let users = generate_users(&mut rng, size.users);
-        let groups = generate_rooms(&mut rng, size.groups, size.users, GROUP_ID_BASE, "群");
-        let chatrooms = generate_rooms(&mut rng, size.chatrooms, size.users, CHATROOM_ID_BASE, "聊天室");
+        let mut users = generate_users(&mut rng, size.users);
+        let registered = arrivals(&mut rng, users.len(), anchor_ms);
+        users
+            .iter_mut()
+            .zip(registered)
+            .for_each(|(user, t)| user.registered_ms = t);
+        let groups = generate_rooms(&mut rng, size.groups, GROUP_ID_BASE, "群", anchor_ms);
+        let chatrooms = generate_rooms(&mut rng, size.chatrooms, CHATROOM_ID_BASE, "聊天室", anchor_ms);
         let texts = (0..TEXT_POOL).map(|i| generate_text(&mut rng, i)).collect();
         Population {
             users,
@@ -82,6 +98,16 @@ impl Population {
             chatrooms,
             texts,
         }
+    }
+
+    /// How many users had registered at `t_ms`: they are `users[..n]`.
+    pub fn users_at(&self, t_ms: i64) -> u32 {
+        self.users.partition_point(|u| u.registered_ms <= t_ms) as u32
+    }
+
+    /// How many groups existed at `t_ms`: they are `groups[..n]`.
+    pub fn groups_at(&self, t_ms: i64) -> u32 {
+        self.groups.partition_point(|g| g.created_ms <= t_ms) as u32
     }
 
     pub fn user_index(&self, username: &str) -> Option<u32> {
@@ -119,26 +145,46 @@ fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
             } else {
                 EnName().fake_with_rng(rng)
             };
-            User { username, nickname }
+            User {
+                username,
+                nickname,
+                registered_ms: 0,
+            }
         })
         .collect()
 }
 
-fn generate_rooms(rng: &mut impl Rng, count: u32, users: u32, id_base: u64, suffix: &str) -> Vec<Room> {
+fn generate_rooms(rng: &mut impl Rng, count: u32, id_base: u64, suffix: &str, anchor_ms: i64) -> Vec<Room> {
+    let created = arrivals(rng, count as usize, anchor_ms);
     let mut next_id = id_base;
-    (0..count)
-        .map(|_| {
+    created
+        .into_iter()
+        .map(|created_ms| {
             next_id += rng.random_range(1..500);
             let owner: String = ZhName().fake_with_rng(rng);
-            let members = rng.random_range(2..=users.min(60));
             Room {
                 id: next_id.to_string(),
                 name: format!("{owner}的{suffix}"),
-                first_member: rng.random_range(0..users),
-                members,
+                created_ms,
             }
         })
         .collect()
+}
+
+/// Ascending arrival instants: most long before the recent period, the rest within it.
+fn arrivals(rng: &mut impl Rng, count: usize, anchor_ms: i64) -> Vec<i64> {
+    let recent_start = anchor_ms - RECENT_DAYS * DAY_MS;
+    let mut instants: Vec<i64> = (0..count)
+        .map(|_| {
+            if rng.random_bool(ESTABLISHED_SHARE) {
+                recent_start - rng.random_range(DAY_MS..400 * DAY_MS)
+            } else {
+                rng.random_range(recent_start..anchor_ms)
+            }
+        })
+        .collect();
+    instants.sort_unstable();
+    instants
 }
 
 fn generate_text(rng: &mut impl Rng, i: usize) -> String {
@@ -153,13 +199,6 @@ fn generate_text(rng: &mut impl Rng, i: usize) -> String {
     }
 }
 
-impl Room {
-    /// The `n`-th member (wrapping), as a user index.
-    pub fn member(&self, n: u32, users: u32) -> u32 {
-        (self.first_member + n % self.members) % users
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,8 +207,8 @@ mod tests {
     #[test]
     fn population_is_deterministic_unique_and_sized() {
         let size = Settings::default().dataset;
-        let a = Population::generate(3, 0, size);
-        let b = Population::generate(3, 0, size);
+        let a = Population::generate(3, 0, size, ANCHOR);
+        let b = Population::generate(3, 0, size, ANCHOR);
         assert_eq!(a.users.len(), size.users as usize);
         assert_eq!(a.groups.len(), size.groups as usize);
         assert_eq!(a.chatrooms.len(), size.chatrooms as usize);
@@ -179,6 +218,25 @@ mod tests {
         assert_eq!(unique.len(), names.len());
         assert!(a.texts.iter().any(|t| !t.is_ascii()), "some Chinese text");
         assert!(a.texts.iter().any(|t| t.is_ascii()), "some Latin text");
-        assert_ne!(a.users[0].username, Population::generate(4, 0, size).users[0].username);
+        assert_ne!(
+            a.users[0].username,
+            Population::generate(4, 0, size, ANCHOR).users[0].username
+        );
+    }
+
+    const ANCHOR: i64 = 1_795_000_000_000;
+
+    #[test]
+    fn some_users_and_groups_arrive_recently_in_order() {
+        let p = Population::generate(3, 0, Settings::default().dataset, ANCHOR);
+        let recent = ANCHOR - RECENT_DAYS * DAY_MS;
+        assert!(p.users.windows(2).all(|w| w[0].registered_ms <= w[1].registered_ms));
+        let established = p.users_at(recent) as usize;
+        assert!(
+            established > p.users.len() / 2 && established < p.users.len(),
+            "{established}"
+        );
+        assert_eq!(p.users_at(ANCHOR) as usize, p.users.len());
+        assert!(p.groups_at(recent) < p.groups_at(ANCHOR));
     }
 }
