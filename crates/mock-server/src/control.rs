@@ -14,7 +14,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
-    dataset::{population::Population, AppData},
+    dataset::{apps::JiguangApp, population::Population, AppData},
     families::jiguang_error::JiguangError,
     settings::parse_instant,
     state::AppState,
@@ -53,18 +53,51 @@ impl<'a> Samples<'a> {
     }
 }
 
+/// JPush ids that exist in a Jiguang app's data: recent pushes with statistics, and
+/// devices.
+#[derive(Serialize)]
+struct PushSamples<'a> {
+    msg_ids: Vec<String>,
+    registration_ids: Vec<&'a str>,
+}
+
 #[derive(Serialize)]
 struct Listed<'a, C> {
     #[serde(flatten)]
     credentials: &'a C,
     #[serde(flatten)]
     samples: Samples<'a>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    push: Option<PushSamples<'a>>,
 }
 
 fn listed<C>(app: &AppData<C>) -> Listed<'_, C> {
     Listed {
         credentials: &app.credentials,
         samples: Samples::of(&app.population),
+        push: None,
+    }
+}
+
+fn listed_jiguang(state: &AppState, index: usize) -> Listed<'_, JiguangApp> {
+    let stream = state.dataset.jiguang_push(index);
+    let push = PushSamples {
+        msg_ids: stream
+            .recent(state.clock.now(), SAMPLE)
+            .iter()
+            .map(|p| p.msg_id.to_string())
+            .collect(),
+        registration_ids: stream
+            .devices
+            .list
+            .iter()
+            .take(SAMPLE)
+            .map(|d| d.registration_id.as_str())
+            .collect(),
+    };
+    Listed {
+        push: Some(push),
+        ..listed(&state.dataset.jiguang[index])
     }
 }
 
@@ -78,7 +111,7 @@ struct AppsBody<'a, J, E> {
 async fn apps(State(state): State<AppState>) -> Response {
     let dataset = &state.dataset;
     Json(AppsBody {
-        apps: dataset.jiguang.iter().map(listed).collect(),
+        apps: (0..dataset.jiguang.len()).map(|i| listed_jiguang(&state, i)).collect(),
         easemob: dataset.easemob.iter().map(listed).collect(),
     })
     .into_response()

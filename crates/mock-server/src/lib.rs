@@ -11,6 +11,7 @@
 //! - [`ratelimit`]: per-app fixed-window rate limits on the mock clock.
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
+//! - [`memo`]: bounded memo of deterministic values (statistics).
 //! - [`signing`]: stateless signed tokens (cursors).
 //! - [`control`]: the `/_mock` control API.
 //! - [`state`]: what every handler shares.
@@ -25,6 +26,7 @@ pub mod control;
 pub mod dataset;
 pub mod families;
 pub mod listener;
+pub mod memo;
 pub mod query;
 pub mod ratelimit;
 pub mod server;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 /// Upper bounds that keep generated ids within their documented widths.
 const MAX_MESSAGES_PER_DAY: u32 = 1_000_000;
 const MAX_POPULATION: u32 = 100_000;
+const MAX_PUSHES_PER_DAY: u32 = 2_000;
 
 /// The resolved settings a server is started with.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct Settings {
     pub seed: u64,
     pub dataset: DatasetSize,
     pub timezone: FixedOffset,
+    /// JPush requests per app per minute (SPEC §1: 2400).
+    pub jpush_rate_limit: u32,
     /// Start with the clock frozen at this instant; `None` follows wall time.
     pub clock: Option<DateTime<Utc>>,
 }
@@ -33,6 +36,10 @@ pub struct DatasetSize {
     pub groups: u32,
     pub chatrooms: u32,
     pub messages_per_day: u32,
+    /// JPush devices (registration ids) per app.
+    pub devices: u32,
+    /// JPush pushes (msg_ids) per app per day, on average.
+    pub pushes_per_day: u32,
 }
 
 impl Default for Settings {
@@ -46,7 +53,10 @@ impl Default for Settings {
                 groups: 30,
                 chatrooms: 10,
                 messages_per_day: 2000,
+                devices: 1000,
+                pushes_per_day: 48,
             },
+            jpush_rate_limit: 2400,
             timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
             clock: None,
         }
@@ -89,6 +99,15 @@ pub struct Overrides {
     /// Chat messages per app per day, on average [default: 2000]
     #[arg(long, env = "MOCK_MESSAGES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_MESSAGES_PER_DAY as i64))]
     pub messages_per_day: Option<u32>,
+    /// JPush devices (registration ids) per app [default: 1000]
+    #[arg(long, env = "MOCK_DEVICES", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    pub devices: Option<u32>,
+    /// JPush pushes (msg_ids) per app per day, on average [default: 48]
+    #[arg(long, env = "MOCK_PUSHES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_PUSHES_PER_DAY as i64))]
+    pub pushes_per_day: Option<u32>,
+    /// JPush requests allowed per app per minute; more get 429 with code 2002 [default: 2400]
+    #[arg(long, env = "MOCK_JPUSH_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jpush_rate_limit: Option<u32>,
     /// Time zone of every wall-clock string, as an offset such as +08:00 [default: +08:00]
     #[arg(long, env = "MOCK_TIMEZONE", value_parser = parse_offset)]
     #[serde(default, deserialize_with = "de_offset")]
@@ -137,6 +156,9 @@ impl Settings {
             groups,
             chatrooms,
             messages_per_day,
+            devices,
+            pushes_per_day,
+            jpush_rate_limit,
             timezone,
             clock,
             config: _,
@@ -148,6 +170,9 @@ impl Settings {
         set(&mut self.dataset.groups, groups);
         set(&mut self.dataset.chatrooms, chatrooms);
         set(&mut self.dataset.messages_per_day, messages_per_day);
+        set(&mut self.dataset.devices, devices);
+        set(&mut self.dataset.pushes_per_day, pushes_per_day);
+        set(&mut self.jpush_rate_limit, jpush_rate_limit);
         set(&mut self.timezone, timezone);
         if clock.is_some() {
             self.clock = clock;
@@ -176,6 +201,9 @@ fn read_config_file(path: &PathBuf) -> Result<Overrides, SettingsError> {
         ("groups", file.groups, 1, MAX_POPULATION),
         ("chatrooms", file.chatrooms, 1, MAX_POPULATION),
         ("messages_per_day", file.messages_per_day, 1, MAX_MESSAGES_PER_DAY),
+        ("devices", file.devices, 1, MAX_POPULATION),
+        ("pushes_per_day", file.pushes_per_day, 1, MAX_PUSHES_PER_DAY),
+        ("jpush_rate_limit", file.jpush_rate_limit, 1, u32::MAX),
     ];
     for (name, value, min, max) in checks {
         if let Some(value) = value {

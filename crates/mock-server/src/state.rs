@@ -3,7 +3,24 @@
 
 use std::{ops::Deref, sync::Arc};
 
-use crate::{clock::Clock, dataset::Dataset, settings::Settings, signing::Signer};
+use chrono::TimeDelta;
+
+use crate::{
+    clock::Clock,
+    dataset::{
+        chat_stats::ChatAggregate,
+        push::{PlatformActivity, PushStats},
+        Dataset,
+    },
+    memo::Memo,
+    ratelimit::{Quota, RateLimiter},
+    settings::Settings,
+    signing::Signer,
+};
+
+/// Entries each memo holds before it starts over: far more than a test or benchmark
+/// touches, a few MB at most.
+const MEMO_CAPACITY: usize = 20_000;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -13,6 +30,13 @@ pub struct Shared {
     pub clock: Clock,
     pub dataset: Dataset,
     pub signer: Signer,
+    pub jpush_limiter: RateLimiter,
+    /// Statistics of a push, by (app slot, msg_id).
+    pub push_stats: Memo<(u64, u64), PushStats>,
+    /// Chat aggregates, by (app slot, window first ms, window last ms).
+    pub chat_aggregates: Memo<(u64, i64, i64), ChatAggregate>,
+    /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
+    pub device_activity: Memo<(u64, i64, i64, bool), PlatformActivity>,
 }
 
 impl AppState {
@@ -21,6 +45,13 @@ impl AppState {
             clock: Clock::new(settings.clock),
             dataset: Dataset::generate(&settings),
             signer: Signer::from_seed(settings.seed),
+            jpush_limiter: RateLimiter::new(Quota {
+                limit: settings.jpush_rate_limit,
+                window: TimeDelta::minutes(1),
+            }),
+            push_stats: Memo::new(MEMO_CAPACITY),
+            chat_aggregates: Memo::new(MEMO_CAPACITY),
+            device_activity: Memo::new(MEMO_CAPACITY),
             settings,
         }))
     }

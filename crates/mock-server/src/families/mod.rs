@@ -3,6 +3,8 @@
 
 pub mod jiguang_error;
 pub mod jmessage;
+pub mod jpush;
+pub mod time_units;
 
 use axum::{
     http::{Method, StatusCode, Uri},

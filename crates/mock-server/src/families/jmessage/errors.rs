@@ -5,7 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::families::jiguang_error::JiguangError;
+use crate::families::{jiguang_error::JiguangError, time_units::UnitError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JmError {
@@ -23,6 +23,12 @@ pub enum JmError {
     GroupNotFound(String),
     #[error("chatroom not exist: {0}")]
     ChatroomNotFound(String),
+    #[error("this API is available to VIP apps only")]
+    NotVip,
+    #[error("{0}")]
+    UnitMismatch(String),
+    #[error("{0}")]
+    OutOfRange(String),
 }
 
 impl JmError {
@@ -34,13 +40,19 @@ impl JmError {
             JmError::UserNotFound(_) => 899002,
             JmError::GroupNotFound(_) => 899006,
             JmError::ChatroomNotFound(_) => 899081,
+            JmError::NotVip => 2003,
+            JmError::UnitMismatch(_) => 3004,
+            JmError::OutOfRange(_) => 3005,
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             JmError::MissingAuth | JmError::AuthFailed => StatusCode::UNAUTHORIZED,
-            JmError::Invalid(_) | JmError::CursorExpired { .. } => StatusCode::BAD_REQUEST,
+            JmError::Invalid(_) | JmError::CursorExpired { .. } | JmError::UnitMismatch(_) | JmError::OutOfRange(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            JmError::NotVip => StatusCode::FORBIDDEN,
             JmError::UserNotFound(_) | JmError::GroupNotFound(_) | JmError::ChatroomNotFound(_) => {
                 StatusCode::NOT_FOUND
             }
@@ -49,6 +61,16 @@ impl JmError {
 
     pub fn invalid(message: impl Into<String>) -> JmError {
         JmError::Invalid(message.into())
+    }
+}
+
+impl From<UnitError> for JmError {
+    fn from(error: UnitError) -> JmError {
+        match error {
+            UnitError::Invalid(message) => JmError::Invalid(message),
+            UnitError::Mismatch(message) => JmError::UnitMismatch(message),
+            UnitError::OutOfRange(message) => JmError::OutOfRange(message),
+        }
     }
 }
 

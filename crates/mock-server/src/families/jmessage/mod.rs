@@ -1,5 +1,5 @@
 //! JMessage Report V1 (`/v1`, offsets) and V2 (`/v2`, cursors): message history
-//! (SPEC §2, §3). A request goes router → [`extract`] (auth, path) → [`params`] →
+//! (SPEC §2, §3), and the V2 statistics ([`statistics`]). A request goes router → [`extract`] (auth, path) → [`params`] →
 //! [`model`] (which heads, which page) → [`wire`] (the vendor's JSON).
 
 mod errors;
@@ -7,6 +7,7 @@ mod extract;
 mod handlers;
 mod model;
 mod params;
+mod statistics;
 mod wire;
 
 use axum::{routing::get, Router};
@@ -23,6 +24,9 @@ pub fn routes() -> Router<AppState> {
             "/v2/chatrooms/{chatroom_id}/messages",
             get(handlers::v2_chatroom_messages),
         )
+        .route("/v2/statistic/users", get(statistics::users))
+        .route("/v2/statistic/messages", get(statistics::messages))
+        .route("/v2/statistic/groups", get(statistics::groups))
         .route("/v1/messages", get(handlers::v1_messages))
         .route("/v1/users/{username}/messages", get(handlers::v1_user_messages))
 }
