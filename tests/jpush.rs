@@ -585,3 +585,16 @@ async fn beijing_alias_serves_the_same_bodies() {
         now() - TimeDelta::days(31)
     ));
 }
+
+#[tokio::test]
+async fn ids_with_leading_zeros_are_echoed_as_sent_with_the_same_counts() {
+    let mock = Mock::start().await;
+    let id = pushes(&mock, 0)[0].msg_id;
+    let reply = mock
+        .get(Role::Vip, &format!("/v3/received?msg_ids={id},00{id}"))
+        .await
+        .json;
+    assert_eq!(reply[1]["msg_id"], format!("00{id}"));
+    assert_eq!(reply[0]["android_received"], reply[1]["android_received"]);
+    assert!(reply[1]["android_received"].is_u64());
+}

@@ -4,7 +4,10 @@
 //! measured in the same run — `/_mock/health`, the server's hello-world route — because
 //! these machines are shared and noisy.
 //!
-//! Usage: `scripts/bench [--requests N] [--json FILE]` (see docs in README.md).
+//! Usage: `scripts/bench [--requests N] [--seconds S] [--json FILE]` (see docs/PERFORMANCE.md).
+
+mod baseline;
+mod throughput;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -26,6 +29,8 @@ const DEFAULT_MESSAGES_PER_DAY: u32 = 2000;
 struct Report {
     requests_per_measurement: usize,
     datasets: Vec<DatasetReport>,
+    /// Closed-loop requests per second against the same-run hello-world route.
+    throughput: Vec<throughput::Throughput>,
     /// Resident memory with 10× the messages per day over the default, after the same load.
     rss_growth_10x: f64,
 }
@@ -52,19 +57,26 @@ struct Measurement {
 
 fn main() {
     let mut requests = 300;
+    let mut seconds = 1.0;
     let mut json_out: Option<PathBuf> = None;
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("baseline-server") {
+        return baseline::serve();
+    }
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--requests" => requests = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
+            "--seconds" => seconds = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
             "--json" => json_out = Some(args.next().unwrap_or_else(|| usage()).into()),
             _ => usage(),
         }
     }
     let default = measure_dataset(DEFAULT_MESSAGES_PER_DAY, requests);
     let large = measure_dataset(DEFAULT_MESSAGES_PER_DAY * 10, requests);
+    let throughput = measure_throughput(Duration::from_secs_f64(seconds));
     let report = Report {
         requests_per_measurement: requests,
+        throughput,
         rss_growth_10x: large.rss_after_load_mb / default.rss_after_load_mb,
         datasets: vec![default, large],
     };
@@ -76,12 +88,12 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench [--requests N] [--json FILE]");
+    eprintln!("usage: bench [--requests N] [--seconds S] [--json FILE]");
     std::process::exit(2);
 }
 
 fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
-    let (server, startup) = Server::start(messages_per_day);
+    let (server, startup) = Server::start(&["--messages-per-day", &messages_per_day.to_string()]);
     let rss_idle_mb = server.rss_mb();
     let mut conn = Connection::open(&server.addr);
     let first_page = format!("/v2/messages?count=1000&{WEEK_QUERY}");
@@ -127,6 +139,35 @@ fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
     }
 }
 
+/// Connections of the closed-loop throughput runs (the machine has 2 cores, shared by
+/// the server and this load generator).
+const CONNECTIONS: usize = 16;
+
+fn measure_throughput(duration: Duration) -> Vec<throughput::Throughput> {
+    let (server, _) = Server::start(&["--jpush-rate-limit", "1000000000"]);
+    let (baseline, _) = Server::baseline();
+    let apps: serde_json::Value = serde_json::from_slice(&Connection::open(&server.addr).get("/_mock/apps").1).unwrap();
+    let samples: Vec<&str> = apps["apps"][0]["msg_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    // 100 ids: the sample of 10 recent pushes, ten times over.
+    let hundred_ids = vec![samples.join(","); 10].join(",");
+    let routes = [
+        (
+            "/v3/received, 100 msg_ids",
+            format!("/v3/received?msg_ids={hundred_ids}"),
+        ),
+        (
+            "/v2/statistic/messages, 60 days",
+            "/v2/statistic/messages?time_unit=DAY&start=2026-09-22&duration=60".to_owned(),
+        ),
+    ];
+    throughput::compare(&server.addr, &baseline.addr, &routes, CONNECTIONS, duration)
+}
+
 struct Timing {
     p50_ms: f64,
     p99_ms: f64,
@@ -163,18 +204,22 @@ struct Server {
 }
 
 impl Server {
-    fn start(messages_per_day: u32) -> (Server, Duration) {
+    fn start(args: &[&str]) -> (Server, Duration) {
         let binary = std::env::current_exe().unwrap().with_file_name("mock-server");
+        let mut all_args = vec!["--port", "0", "--clock", CLOCK];
+        all_args.extend_from_slice(args);
+        Server::spawn(&binary, &all_args)
+    }
+
+    /// This binary in `baseline-server` mode.
+    fn baseline() -> (Server, Duration) {
+        Server::spawn(&std::env::current_exe().unwrap(), &["baseline-server"])
+    }
+
+    fn spawn(binary: &std::path::Path, args: &[&str]) -> (Server, Duration) {
         let started = Instant::now();
-        let mut child = Command::new(&binary)
-            .args([
-                "--port",
-                "0",
-                "--clock",
-                CLOCK,
-                "--messages-per-day",
-                &messages_per_day.to_string(),
-            ])
+        let mut child = Command::new(binary)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -189,8 +234,8 @@ impl Server {
         std::thread::spawn(move || lines.for_each(drop));
         let server = Server { child, addr };
         // Startup ends with the first answered request.
-        let (status, _) = Connection::open(&server.addr).get("/_mock/health");
-        assert_eq!(status, 200);
+        let (status, _) = Connection::open(&server.addr).get("/");
+        assert!(status > 0);
         (server, started.elapsed())
     }
 
@@ -296,4 +341,21 @@ fn print_report(report: &Report) {
         "\nRSS after load, 10x messages/day vs default: {:.3}x",
         report.rss_growth_10x
     );
+    println!("\nthroughput, {CONNECTIONS} connections (req/s; ratios to the same run's baselines):");
+    println!(
+        "  {:<34} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}",
+        "route", "req/s", "mock hello", "ratio", "bytes", "blob req/s", "ratio"
+    );
+    for t in &report.throughput {
+        println!(
+            "  {:<34} {:>9.0} {:>10.0} {:>7.2} {:>9} {:>10.0} {:>7.2}",
+            t.name,
+            t.requests_per_second,
+            t.hello_world_requests_per_second,
+            t.ratio_to_hello_world,
+            t.body_bytes,
+            t.same_size_blob_requests_per_second,
+            t.ratio_to_same_size_blob
+        );
+    }
 }

@@ -4,16 +4,19 @@
 
 use std::{collections::HashMap, hash::Hash, sync::Mutex};
 
+use rustc_hash::FxBuildHasher;
+
 #[derive(Debug)]
 pub struct Memo<K, V> {
-    entries: Mutex<HashMap<K, V>>,
+    // Keys are the mock's own ids, not attacker-chosen: a fast non-DoS-resistant hash is fine.
+    entries: Mutex<HashMap<K, V, FxBuildHasher>>,
     capacity: usize,
 }
 
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     pub fn new(capacity: usize) -> Memo<K, V> {
         Memo {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::default()),
             capacity,
         }
     }
@@ -40,7 +43,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V, FxBuildHasher>> {
         // Entries are whole values; a panic elsewhere cannot leave one half-written.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

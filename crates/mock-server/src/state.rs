@@ -3,15 +3,17 @@
 
 use std::{ops::Deref, sync::Arc};
 
+use bytes::Bytes;
 use chrono::TimeDelta;
 
 use crate::{
     clock::Clock,
     dataset::{
         chat_stats::ChatAggregate,
-        push::{PlatformActivity, PushStats},
+        push::{PlatformActivity, Push},
         Dataset,
     },
+    families::jpush::handlers::ItemKind,
     memo::Memo,
     ratelimit::{Quota, RateLimiter},
     settings::Settings,
@@ -31,8 +33,9 @@ pub struct Shared {
     pub dataset: Dataset,
     pub signer: Signer,
     pub jpush_limiter: RateLimiter,
-    /// Statistics of a push, by (app slot, msg_id).
-    pub push_stats: Memo<(u64, u64), PushStats>,
+    /// A requested msg_id's push and its item's JSON (`None`: not this app's), by
+    /// (app slot, msg_id, endpoint).
+    pub push_items: Memo<(u64, u64, ItemKind), Option<(Push, Bytes)>>,
     /// Chat aggregates, by (app slot, window first ms, window last ms).
     pub chat_aggregates: Memo<(u64, i64, i64), ChatAggregate>,
     /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
@@ -49,7 +52,7 @@ impl AppState {
                 limit: settings.jpush_rate_limit,
                 window: TimeDelta::minutes(1),
             }),
-            push_stats: Memo::new(MEMO_CAPACITY),
+            push_items: Memo::new(MEMO_CAPACITY),
             chat_aggregates: Memo::new(MEMO_CAPACITY),
             device_activity: Memo::new(MEMO_CAPACITY),
             settings,

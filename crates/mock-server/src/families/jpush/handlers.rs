@@ -12,13 +12,13 @@ use serde_json::{Map, Value};
 use super::{
     gate::JpApp,
     params::{self, MsgId},
-    wire::{Item, Messages, MessagesDetail, Received, ReceivedDetail, UnknownId, Users, UsersItem},
+    wire::{Messages, MessagesDetail, Received, ReceivedDetail, UnknownId, Users, UsersItem},
     JpError,
 };
 use crate::{
     dataset::push::{Push, PushStats, PushStream},
     families::{
-        jiguang_error::json_response,
+        jiguang_error::{json_bytes, json_response},
         time_units::{self, TimeUnit, UnitRules},
     },
     query::QueryParams,
@@ -33,21 +33,29 @@ const USERS_RULES: UnitRules = UnitRules {
 };
 
 pub async fn received(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
-    per_msg_id(&state, app, &uri, |id, stats| Received::new(&id.text, stats))
+    per_msg_id(&state, app, &uri, ItemKind::Received, |id, stats| {
+        Received::new(&id.text, stats)
+    })
 }
 
 pub async fn received_detail(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
-    per_msg_id(&state, app, &uri, |id, stats| ReceivedDetail::new(&id.text, stats))
+    per_msg_id(&state, app, &uri, ItemKind::ReceivedDetail, |id, stats| {
+        ReceivedDetail::new(&id.text, stats)
+    })
 }
 
 pub async fn messages(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
     require_vip(&state, app)?;
-    per_msg_id(&state, app, &uri, |id, stats| Messages::new(&id.text, stats))
+    per_msg_id(&state, app, &uri, ItemKind::Messages, |id, stats| {
+        Messages::new(&id.text, stats)
+    })
 }
 
 pub async fn messages_detail(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
     require_vip(&state, app)?;
-    per_msg_id(&state, app, &uri, |id, stats| MessagesDetail::new(id.value, stats))
+    per_msg_id(&state, app, &uri, ItemKind::MessagesDetail, |id, stats| {
+        MessagesDetail::new(id.value, stats)
+    })
 }
 
 pub async fn status_message(
@@ -129,29 +137,58 @@ fn local_day(state: &AppState, push: &Push) -> chrono::NaiveDate {
         .date_naive()
 }
 
+/// The per-msg_id endpoints; part of the key under which their items are memoised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ItemKind {
+    Received,
+    ReceivedDetail,
+    Messages,
+    MessagesDetail,
+}
+
 /// One item per requested id, in request order; ids without statistics get `{msg_id}`.
+///
+/// An item is a pure function of (app, msg_id, endpoint), so its JSON is memoised and
+/// the body is the memoised items joined; whether the statistics exist yet (or still)
+/// is checked against the clock on every request.
 fn per_msg_id<T: serde::Serialize>(
     state: &AppState,
     app: usize,
     uri: &Uri,
+    kind: ItemKind,
     render: impl Fn(&MsgId, &PushStats) -> T,
 ) -> Result<Response, JpError> {
     let ids = params::msg_ids(&QueryParams::from_uri(uri))?;
     let now = state.clock.now();
     let stream = state.dataset.jiguang_push(app);
-    let items: Vec<Item<'_, T>> = ids
-        .iter()
-        .map(
-            |id| match stream.find(id.value).filter(|p| PushStream::has_stats(p, now)) {
-                Some(push) => {
-                    let stats = state
-                        .push_stats
-                        .get_or_compute((stream.slot, push.msg_id), || stream.stats(&push));
-                    Item::Known(render(id, &stats))
+    let mut body = Vec::with_capacity(ids.len() * 160 + 2);
+    body.push(b'[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let item = state.push_items.get_or_compute((stream.slot, id.value, kind), || {
+            let canonical = MsgId {
+                text: id.value.to_string(),
+                value: id.value,
+            };
+            let push = stream.find(id.value)?;
+            let json = serde_json::to_vec(&render(&canonical, &stream.stats(&push))).expect("items serialise");
+            Some((push, Bytes::from(json)))
+        });
+        match item {
+            // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
+            Some((push, json)) if PushStream::has_stats(&push, now) => {
+                if id.is_canonical() {
+                    body.extend_from_slice(&json);
+                } else {
+                    let item = render(id, &stream.stats(&push));
+                    serde_json::to_writer(&mut body, &item).expect("items serialise");
                 }
-                None => Item::Unknown(UnknownId { msg_id: &id.text }),
-            },
-        )
-        .collect();
-    Ok(json_response(StatusCode::OK, &items))
+            }
+            _ => serde_json::to_writer(&mut body, &UnknownId { msg_id: &id.text }).expect("items serialise"),
+        }
+    }
+    body.push(b']');
+    Ok(json_bytes(StatusCode::OK, body))
 }

@@ -4,7 +4,7 @@
 
 mod errors;
 mod gate;
-mod handlers;
+pub(crate) mod handlers;
 mod params;
 mod wire;
 

@@ -16,6 +16,13 @@ pub struct MsgId {
     pub value: u64,
 }
 
+impl MsgId {
+    /// Written without leading zeros, as the mock itself writes it.
+    pub fn is_canonical(&self) -> bool {
+        !self.text.starts_with('0') || self.text == "0"
+    }
+}
+
 /// `msg_ids`: comma-separated digits (commas possibly sent as `%2C`), 1 to 100 of them.
 pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
     let raw = query

@@ -11,13 +11,6 @@ pub struct UnknownId<'a> {
     pub msg_id: &'a str,
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-pub enum Item<'a, T> {
-    Known(T),
-    Unknown(UnknownId<'a>),
-}
-
 fn when(condition: bool, value: u32) -> Option<u32> {
     condition.then_some(value)
 }
