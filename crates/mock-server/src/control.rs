@@ -1,10 +1,11 @@
 //! The control API under `/_mock`: health, the demo apps and what exists in their data,
-//! and the mock clock. Mock-only verbs live here and nowhere else.
+//! the mock clock, fault rules, rate limits, the request journal, and reset. Mock-only
+//! verbs live here and nowhere else.
 
 use axum::{
     body::Bytes,
-    extract::State,
-    http::StatusCode,
+    extract::{Path, State},
+    http::{StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -16,6 +17,9 @@ use serde_json::json;
 use crate::{
     dataset::{apps::JiguangApp, population::Population, AppData},
     families::jiguang_error::JiguangError,
+    faults::RuleSpec,
+    journal::Filter,
+    query::QueryParams,
     settings::parse_instant,
     state::AppState,
 };
@@ -29,6 +33,122 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/apps", get(apps))
         .route("/_mock/clock", get(get_clock).put(set_clock))
         .route("/_mock/clock/advance", post(advance_clock))
+        .route("/_mock/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/_mock/faults/{id}", axum::routing::delete(delete_fault))
+        .route("/_mock/rate-limits", get(get_rate_limits).put(set_rate_limits))
+        .route("/_mock/journal", get(read_journal).delete(clear_journal))
+        .route("/_mock/reset", post(reset))
+}
+
+async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "faults": state.faults.list() }))
+}
+
+async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response, JiguangError> {
+    let spec: RuleSpec = parse_body(&body)?;
+    let id = state.faults.add(spec).map_err(bad_request)?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "deleted": state.faults.clear() }))
+}
+
+async fn delete_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, JiguangError> {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| bad_request(format!("`{id}` is not a fault id")))?;
+    if state.faults.remove(id) {
+        Ok(Json(json!({ "deleted": 1 })))
+    } else {
+        Err(JiguangError::new(
+            StatusCode::NOT_FOUND,
+            404,
+            format!("no fault rule {id}"),
+        ))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimit {
+    limit: Option<u32>,
+    window_seconds: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimits {
+    jpush: Option<RateLimit>,
+}
+
+fn rate_limits_body(state: &AppState) -> Json<RateLimits> {
+    let quota = state.jpush_limiter.quota();
+    Json(RateLimits {
+        jpush: Some(RateLimit {
+            limit: Some(quota.limit),
+            window_seconds: Some(quota.window.num_seconds() as u32),
+        }),
+    })
+}
+
+async fn get_rate_limits(State(state): State<AppState>) -> Json<RateLimits> {
+    rate_limits_body(&state)
+}
+
+/// Changes quotas and windows at run time; open windows start over.
+async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<Json<RateLimits>, JiguangError> {
+    let RateLimits { jpush } = parse_body(&body)?;
+    if let Some(RateLimit { limit, window_seconds }) = jpush {
+        let mut quota = state.jpush_limiter.quota();
+        if let Some(limit) = limit {
+            quota.limit = limit.max(1);
+        }
+        if let Some(seconds) = window_seconds {
+            quota.window = TimeDelta::seconds(seconds.clamp(1, 86_400).into());
+        }
+        state.jpush_limiter.set_quota(quota);
+        state.jpush_limiter.reset();
+    }
+    Ok(rate_limits_body(&state))
+}
+
+async fn read_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
+    let query = QueryParams::from_uri(&uri);
+    let family = match query.get("family") {
+        None => None,
+        Some(name) => Some(
+            serde_json::from_value(json!(name))
+                .map_err(|_| bad_request(format!("family must be jpush, jmessage or easemob, got `{name}`")))?,
+        ),
+    };
+    let status = match query.get("status") {
+        None => None,
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| bad_request(format!("status must be a number, got `{text}`")))?,
+        ),
+    };
+    let filter = Filter {
+        family,
+        path: query.get("path").map(str::to_owned),
+        status,
+        warnings_only: query.get("warnings") == Some("true"),
+    };
+    Ok(Json(json!({ "entries": state.journal.entries(&filter) })))
+}
+
+async fn clear_journal(State(state): State<AppState>) -> Json<serde_json::Value> {
+    state.journal.clear();
+    Json(json!({ "entries": [] }))
+}
+
+async fn reset(State(state): State<AppState>) -> Json<serde_json::Value> {
+    state.reset();
+    Json(json!({ "reset": true, "clock": clock_body(&state).0 }))
 }
 
 async fn health() -> Json<serde_json::Value> {

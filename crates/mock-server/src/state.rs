@@ -4,7 +4,6 @@
 use std::{ops::Deref, sync::Arc};
 
 use bytes::Bytes;
-use chrono::TimeDelta;
 
 use crate::{
     clock::Clock,
@@ -14,8 +13,10 @@ use crate::{
         Dataset,
     },
     families::jpush::handlers::ItemKind,
+    faults::FaultTable,
+    journal::Journal,
     memo::Memo,
-    ratelimit::{Quota, RateLimiter},
+    ratelimit::RateLimiter,
     settings::Settings,
     signing::Signer,
 };
@@ -33,6 +34,8 @@ pub struct Shared {
     pub dataset: Dataset,
     pub signer: Signer,
     pub jpush_limiter: RateLimiter,
+    pub faults: FaultTable,
+    pub journal: Journal,
     /// A requested msg_id's push and its item's JSON (`None`: not this app's), by
     /// (app slot, msg_id, endpoint).
     pub push_items: Memo<(u64, u64, ItemKind), Option<(Push, Bytes)>>,
@@ -43,20 +46,47 @@ pub struct Shared {
 }
 
 impl AppState {
+    /// The state a server starts with: its dataset, and the faults its settings name.
     pub fn new(settings: Settings) -> AppState {
+        let state = AppState::bare(settings);
+        state.install_startup_faults();
+        state
+    }
+
+    fn bare(settings: Settings) -> AppState {
         AppState(Arc::new(Shared {
             clock: Clock::new(settings.clock),
             dataset: Dataset::generate(&settings),
             signer: Signer::from_seed(settings.seed),
-            jpush_limiter: RateLimiter::new(Quota {
-                limit: settings.jpush_rate_limit,
-                window: TimeDelta::minutes(1),
-            }),
+            jpush_limiter: RateLimiter::new(settings.jpush_quota()),
+            faults: FaultTable::new(settings.seed),
+            journal: Journal::new(settings.journal_size),
             push_items: Memo::new(MEMO_CAPACITY),
             chat_aggregates: Memo::new(MEMO_CAPACITY),
             device_activity: Memo::new(MEMO_CAPACITY),
             settings,
         }))
+    }
+}
+
+impl Shared {
+    /// Back to the startup state without a restart: faults, journal, clock, rate-limit
+    /// windows and quotas (SPEC §5, `POST /_mock/reset`).
+    pub fn reset(&self) {
+        self.faults.reset();
+        self.install_startup_faults();
+        self.journal.clear();
+        self.clock.reset(self.settings.clock);
+        self.jpush_limiter.reset();
+        self.jpush_limiter.set_quota(self.settings.jpush_quota());
+    }
+
+    fn install_startup_faults(&self) {
+        for rule in &self.settings.faults {
+            self.faults
+                .add(rule.clone())
+                .expect("startup faults are checked when settings are read");
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub enum Purpose {
     PushHead = 8,
     PushDevice = 9,
     DeviceDay = 10,
+    Fault = 11,
 }
 
 /// Splits a key into independent uniform draws in [0, 1), 16 bits each (four per key).

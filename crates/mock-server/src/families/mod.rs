@@ -36,6 +36,38 @@ impl Family {
     }
 }
 
+/// The documented query parameters of a route template, if it is a vendor route.
+pub fn documented_params(route: &str) -> Option<&'static [&'static str]> {
+    let jpush_route = jpush::PREFIXES
+        .iter()
+        .rev()
+        .find_map(|prefix| route.strip_prefix(prefix));
+    let (table, key) = match jpush_route {
+        Some(rest) => (jpush::DOCUMENTED_PARAMS, rest),
+        None => (jmessage::DOCUMENTED_PARAMS, route),
+    };
+    table
+        .iter()
+        .find(|(template, _)| *template == key)
+        .map(|(_, params)| *params)
+}
+
+/// An injected failure (SPEC §5) in the family's own shape and code.
+pub fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Response {
+    match family {
+        Family::JPush => jpush::fault_response(state, status),
+        Family::JMessage | Family::Control => jmessage::fault_response(status),
+        Family::Easemob => {
+            let (error, description) = match status {
+                StatusCode::TOO_MANY_REQUESTS => ("reach_limit", "This request has reached api limit"),
+                StatusCode::SERVICE_UNAVAILABLE => ("service_unavailable", "The service is temporarily unavailable"),
+                _ => ("internal_server_error", "Internal server error"),
+            };
+            easemob_error(state, status, error, description.to_owned())
+        }
+    }
+}
+
 /// Unknown routes: 404 in the shape of the family the path belongs to.
 pub async fn no_route(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -65,18 +97,20 @@ fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) ->
         Family::JPush | Family::JMessage | Family::Control => {
             JiguangError::new(status, status.as_u16().into(), what).into_response()
         }
-        Family::Easemob => easemob_error(state, status, what),
+        Family::Easemob => {
+            let error = if status == StatusCode::NOT_FOUND {
+                "organization_application_not_found"
+            } else {
+                "method_not_allowed"
+            };
+            easemob_error(state, status, error, what)
+        }
     }
 }
 
 /// Easemob's error body (SPEC §4). Unknown paths outside the other families are, to
 /// Easemob, an unknown organisation or application.
-fn easemob_error(state: &AppState, status: StatusCode, description: String) -> Response {
-    let error = if status == StatusCode::NOT_FOUND {
-        "organization_application_not_found"
-    } else {
-        "method_not_allowed"
-    };
+fn easemob_error(state: &AppState, status: StatusCode, error: &str, description: String) -> Response {
     let body = json!({
         "error": error,
         "exception": "EasemobMockException",

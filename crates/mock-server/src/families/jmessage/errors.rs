@@ -5,7 +5,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::families::{jiguang_error::JiguangError, time_units::UnitError};
+use crate::{
+    families::{jiguang_error::JiguangError, time_units::UnitError},
+    traffic::ContractWarning,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JmError {
@@ -29,6 +32,12 @@ pub enum JmError {
     UnitMismatch(String),
     #[error("{0}")]
     OutOfRange(String),
+    /// An injected 429 or 503 (SPEC §5).
+    #[error("server busy, please retry later")]
+    ServerBusy { status: StatusCode },
+    /// An injected 500 (SPEC §5).
+    #[error("server internal error")]
+    Internal,
 }
 
 impl JmError {
@@ -43,6 +52,8 @@ impl JmError {
             JmError::NotVip => 2003,
             JmError::UnitMismatch(_) => 3004,
             JmError::OutOfRange(_) => 3005,
+            JmError::ServerBusy { .. } => 899030,
+            JmError::Internal => 899000,
         }
     }
 
@@ -53,6 +64,8 @@ impl JmError {
                 StatusCode::BAD_REQUEST
             }
             JmError::NotVip => StatusCode::FORBIDDEN,
+            JmError::ServerBusy { status } => *status,
+            JmError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             JmError::UserNotFound(_) | JmError::GroupNotFound(_) | JmError::ChatroomNotFound(_) => {
                 StatusCode::NOT_FOUND
             }
@@ -76,6 +89,13 @@ impl From<UnitError> for JmError {
 
 impl IntoResponse for JmError {
     fn into_response(self) -> Response {
-        JiguangError::new(self.status(), self.code(), self.to_string()).into_response()
+        let expired = matches!(self, JmError::CursorExpired { .. });
+        let mut response = JiguangError::new(self.status(), self.code(), self.to_string()).into_response();
+        if expired {
+            response
+                .extensions_mut()
+                .insert(ContractWarning("a cursor was used after it expired"));
+        }
+        response
     }
 }

@@ -19,8 +19,11 @@ pub enum JpError {
     UnitMismatch(String),
     #[error("{0}")]
     OutOfRange(String),
-    #[error("request frequency exceeds the limit: {limit} requests per minute per app")]
+    #[error("request frequency exceeds the limit: {limit} requests per window per app")]
     RateLimited { limit: u32 },
+    /// An injected 500 or 503 (SPEC §5): the vendor's "internal error", code 10.
+    #[error("system internal error")]
+    Internal { status: StatusCode },
 }
 
 impl JpError {
@@ -32,6 +35,7 @@ impl JpError {
             JpError::UnitMismatch(_) => 3004,
             JpError::OutOfRange(_) => 3005,
             JpError::RateLimited { .. } => 2002,
+            JpError::Internal { .. } => 10,
         }
     }
 
@@ -41,6 +45,7 @@ impl JpError {
             JpError::NotVip => StatusCode::FORBIDDEN,
             JpError::Invalid(_) | JpError::UnitMismatch(_) | JpError::OutOfRange(_) => StatusCode::BAD_REQUEST,
             JpError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            JpError::Internal { status } => *status,
         }
     }
 
