@@ -157,12 +157,21 @@ fn faults_come_from_the_command_line_the_environment_and_the_config_file() {
     let jpush = process.get("/v3/received?msg_ids=1");
     assert!(jpush.starts_with("HTTP/1.1 503"), "{jpush}");
     assert!(body(&jpush).contains("\"code\":10"));
-    assert!(process.get("/v3/received?msg_ids=1").starts_with("HTTP/1.1 200"), "times: 1");
+    assert!(
+        process.get("/v3/received?msg_ids=1").starts_with("HTTP/1.1 200"),
+        "times: 1"
+    );
     process.terminate();
 
-    let output = Command::new(BIN).args(["--fault", r#"{"effect":{"status":404}}"#]).output().unwrap();
+    let output = Command::new(BIN)
+        .args(["--fault", r#"{"effect":{"status":404}}"#])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("429, 500 or 503"));
-    let output = Command::new(BIN).env("MOCK_FAULTS", "[{\"effect\":{\"drop\":true}}, 7]").output().unwrap();
+    let output = Command::new(BIN)
+        .env("MOCK_FAULTS", "[{\"effect\":{\"drop\":true}}, 7]")
+        .output()
+        .unwrap();
     assert!(!output.status.success(), "a bad rule in MOCK_FAULTS is refused");
 }
