@@ -129,6 +129,22 @@ async fn a_wrong_expectation_fails_readably_with_a_nonzero_exit() {
 }
 
 #[tokio::test]
+async fn the_readme_example_passes_against_the_mock() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let example = readme
+        .split("<!-- scenario-example -->\n```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the README holds the scenario example")
+        .to_owned();
+    let dir = scenario_dir("readme", &[], |_, text| text);
+    std::fs::write(dir.join("jmessage-v2-example.toml"), example).unwrap();
+    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS  jmessage-v2-example"), "{out}");
+}
+
+#[tokio::test]
 async fn invalid_scenario_files_are_refused_before_anything_runs() {
     let dir = scenario_dir("invalid", &["jmessage-unknown-group"], |_, text| {
         text.replace("error_code = 899006", "error_kode = 899006")

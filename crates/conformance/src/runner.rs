@@ -175,7 +175,7 @@ pub async fn run_one(
 ) -> ScenarioResult {
     let started = Instant::now();
     let mut result = ScenarioResult::new(scenario, Outcome::Passed);
-    match target.session().await {
+    match target.session(scenario.changes_mock_state()).await {
         Ok(session) => {
             let mut run = ScenarioRun {
                 scenario,
@@ -192,7 +192,16 @@ pub async fn run_one(
             }
             result.requests = run.requests;
             result.records = run.records;
-            session.close().await;
+            if let Err(message) = session.close().await {
+                if result.passed() {
+                    result.outcome = Outcome::Failed(Failure {
+                        step: "teardown".into(),
+                        message,
+                        request: None,
+                        response: None,
+                    });
+                }
+            }
         }
         Err(message) => {
             result.outcome = Outcome::Failed(Failure {

@@ -192,7 +192,6 @@ pub struct Scenario {
     /// Evaluated in order at the start of a run; later ones may use earlier ones.
     pub variables: Vec<(String, Value)>,
     pub steps: Vec<Step>,
-    pub source: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -378,7 +377,7 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Scenario>, Schemas), LoadError> {
 
 pub fn load_file(path: &Path, schemas: &Schemas) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let mut scenario = parse(&text, schemas)?;
+    let scenario = parse(&text, schemas)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if scenario.name != stem {
         return Err(format!(
@@ -386,7 +385,6 @@ pub fn load_file(path: &Path, schemas: &Schemas) -> Result<Scenario, String> {
             scenario.name
         ));
     }
-    scenario.source = path.to_owned();
     Ok(scenario)
 }
 
@@ -421,7 +419,6 @@ fn compile(file: ScenarioFile, schemas: &Schemas) -> Result<Scenario, String> {
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect(),
         steps,
-        source: PathBuf::new(),
     };
     check_mock_only(&scenario)?;
     Ok(scenario)
@@ -788,6 +785,23 @@ mod tests {
             fault = { route = "/v2/messages", status = 503, times = 1 }
         "#;
         assert!(parse(fault, &Schemas::default()).unwrap_err().contains("mock-only"));
+    }
+
+    #[test]
+    fn the_readme_example_is_a_valid_scenario() {
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("<!-- scenario-example -->\n```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n```").next())
+            .expect("the README holds the scenario example");
+        let mut schemas = Schemas::default();
+        schemas
+            .add_file(include_str!("../../../scenarios/schemas/jmessage.toml"))
+            .unwrap();
+        let scenario = parse(block, &schemas).unwrap_or_else(|e| panic!("README example: {e}"));
+        assert_eq!(scenario.name, "jmessage-v2-example");
+        assert_eq!(scenario.steps.len(), 5);
     }
 
     #[test]

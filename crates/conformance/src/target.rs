@@ -404,8 +404,9 @@ impl Target {
         (!missing.is_empty()).then(|| format!("no credentials: set {}", missing.join(", ")))
     }
 
-    /// Opens what one scenario runs against.
-    pub async fn session(&self) -> Result<Session<'_>, String> {
+    /// Opens what one scenario runs against. On a shared mock, a scenario that changes
+    /// its state (`changes_state`) gets the clock put back as it found it on `close`.
+    pub async fn session(&self, changes_state: bool) -> Result<Session<'_>, String> {
         let (bases, apps, clock, server) = match &self.source {
             Source::InProcess { clock } => {
                 let settings = mock_server::Settings {
@@ -430,6 +431,12 @@ impl Target {
                 None,
             ),
         };
+        let restore = match (&self.source, &clock) {
+            (Source::External { .. }, SessionClock::Mock(base)) if changes_state => {
+                Some(ClockSnapshot::take(&self.http, base).await?)
+            }
+            _ => None,
+        };
         Ok(Session {
             target: self,
             bases,
@@ -437,7 +444,42 @@ impl Target {
             clock,
             tokens: Mutex::new(HashMap::new()),
             server,
+            restore,
         })
+    }
+}
+
+/// A shared mock's clock as a scenario found it.
+struct ClockSnapshot {
+    now: DateTime<FixedOffset>,
+    frozen: bool,
+    taken: std::time::Instant,
+}
+
+impl ClockSnapshot {
+    async fn take(http: &Http, base: &str) -> Result<ClockSnapshot, String> {
+        let exchange = send_plain(http, Family::Control, "GET", &format!("{base}/_mock/clock"), None).await?;
+        let now = exchange.json["now"]
+            .as_str()
+            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+            .ok_or_else(|| format!("GET /_mock/clock answered {}", exchange.excerpt()))?;
+        Ok(ClockSnapshot {
+            now,
+            frozen: exchange.json["frozen"].as_bool().unwrap_or(false),
+            taken: std::time::Instant::now(),
+        })
+    }
+
+    /// Puts the clock back: where it was if frozen, where it would be now if running.
+    async fn restore(&self, http: &Http, base: &str) -> Result<(), String> {
+        let now = if self.frozen {
+            self.now
+        } else {
+            self.now + self.taken.elapsed()
+        };
+        let body = json!({"now": now.to_rfc3339(), "frozen": self.frozen});
+        let exchange = send_plain(http, Family::Control, "PUT", &format!("{base}/_mock/clock"), Some(body)).await?;
+        expect_success(&exchange, "PUT /_mock/clock")
     }
 }
 
@@ -500,6 +542,8 @@ pub struct Session<'t> {
     /// Easemob tokens already obtained in this session.
     tokens: Mutex<HashMap<Role, String>>,
     server: Option<mock_server::RunningServer>,
+    /// A shared mock's clock, to put back on close.
+    restore: Option<ClockSnapshot>,
 }
 
 impl Session<'_> {
@@ -641,11 +685,16 @@ impl Session<'_> {
         Ok(token)
     }
 
-    /// Stops an in-process mock.
-    pub async fn close(self) {
+    /// Stops an in-process mock; puts a shared mock's clock back.
+    pub async fn close(self) -> Result<(), String> {
+        let restored = match (&self.restore, &self.clock) {
+            (Some(snapshot), SessionClock::Mock(base)) => snapshot.restore(self.http(), base).await,
+            _ => Ok(()),
+        };
         if let Some(server) = self.server {
             let _ = server.stop().await;
         }
+        restored
     }
 }
 

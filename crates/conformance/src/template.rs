@@ -54,14 +54,6 @@ impl Vars {
         }
     }
 
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
-    }
-
-    pub fn now(&self) -> DateTime<FixedOffset> {
-        self.now
-    }
-
     pub fn set_now(&mut self, now: DateTime<FixedOffset>) {
         self.now = now;
     }
