@@ -568,3 +568,32 @@ async fn recordings_of_a_stand_in_compare_clean_and_every_difference_is_named() 
         assert!(printed.contains(expected), "`{expected}` in:\n{printed}");
     }
 }
+
+#[tokio::test]
+async fn a_real_answer_that_fails_its_checks_is_still_recorded() {
+    let stand_in = Mock::start().await;
+    let (vip, plain) = (
+        stand_in.credentials(e2e::Role::Vip),
+        stand_in.credentials(e2e::Role::Plain),
+    );
+    let env = real_env(&stand_in, (&vip.0, &vip.1), (&plain.0, &plain.1)).await;
+    // As if the real service answered differently from the mock's contract.
+    let scenarios = scenario_dir("record-failing-scenarios", &["jmessage-unknown-group"], |_, text| {
+        text.replace("error_code = 899006", "error_code = 899099")
+    });
+    let out = scratch("record-failing");
+    let args = real_args(&scenarios, &out, "record");
+    let (code, printed) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains("`$.error.code` equals 899099: got integer 899006"),
+        "{printed}"
+    );
+    let file = out.join("recorded/jmessage-unknown-group.json");
+    let recording: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(recording["steps"][0]["status"], 404);
+    assert_eq!(
+        recording["steps"][0]["shape"]["$.error.code"],
+        serde_json::json!(["integer"])
+    );
+}

@@ -125,14 +125,12 @@ pub fn write_recordings(
     recorded_on: &str,
     redactor: &Redactor,
 ) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut written = Vec::new();
     for result in results.iter().filter(|r| !r.records.is_empty()) {
         let recording = Recording::of(result, recorded_on);
-        let text = serde_json::to_string_pretty(&recording).expect("recordings serialise");
+        let text = serde_json::to_string_pretty(&recording).expect("recordings serialise") + "\n";
         let path = recording_path(dir, &result.name);
-        std::fs::write(&path, redactor.redact(&text) + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        crate::report::write_file(&path, &text, redactor)?;
         written.push(path);
     }
     Ok(written)

@@ -72,6 +72,18 @@ pub struct Failure {
     pub response: Option<String>,
 }
 
+impl Failure {
+    /// A failure outside any step (opening the session, scenario variables, closing).
+    fn outside(step: &str, message: String) -> Failure {
+        Failure {
+            step: step.into(),
+            message,
+            request: None,
+            response: None,
+        }
+    }
+}
+
 impl ScenarioResult {
     fn new(scenario: &Scenario, outcome: Outcome) -> ScenarioResult {
         ScenarioResult {
@@ -177,40 +189,24 @@ pub async fn run_one(
     let mut result = ScenarioResult::new(scenario, Outcome::Passed);
     match target.session(scenario.changes_mock_state()).await {
         Ok(session) => {
-            let mut run = ScenarioRun {
-                scenario,
-                session: &session,
-                schemas,
-                observer,
-                collect,
-                vars: None,
-                requests: 0,
-                records: Vec::new(),
+            let outcome = match ScenarioRun::start(scenario, &session, schemas, observer, collect).await {
+                Ok(mut run) => {
+                    let outcome = run.execute().await;
+                    result.requests = run.requests;
+                    result.records = run.records;
+                    outcome
+                }
+                Err(failure) => Err(failure),
             };
-            if let Err(failure) = run.execute().await {
+            let closed = session
+                .close()
+                .await
+                .map_err(|message| Failure::outside("teardown", message));
+            if let Err(failure) = outcome.and(closed) {
                 result.outcome = Outcome::Failed(failure);
             }
-            result.requests = run.requests;
-            result.records = run.records;
-            if let Err(message) = session.close().await {
-                if result.passed() {
-                    result.outcome = Outcome::Failed(Failure {
-                        step: "teardown".into(),
-                        message,
-                        request: None,
-                        response: None,
-                    });
-                }
-            }
         }
-        Err(message) => {
-            result.outcome = Outcome::Failed(Failure {
-                step: "setup".into(),
-                message,
-                request: None,
-                response: None,
-            });
-        }
+        Err(message) => result.outcome = Outcome::Failed(Failure::outside("setup", message)),
     }
     result.duration = started.elapsed();
     result
@@ -223,7 +219,7 @@ struct ScenarioRun<'a> {
     schemas: &'a Schemas,
     observer: &'a dyn Observer,
     collect: bool,
-    vars: Option<Vars>,
+    vars: Vars,
     requests: usize,
     records: Vec<StepRecord>,
 }
@@ -258,39 +254,49 @@ impl At<'_> {
     }
 }
 
-impl ScenarioRun<'_> {
-    async fn execute(&mut self) -> Result<(), Failure> {
-        let setup = |message: String| Failure {
-            step: "setup".into(),
-            message,
-            request: None,
-            response: None,
-        };
-        let mut vars = Vars::new(self.session.now().await.map_err(setup)?);
-        vars.set("apps", self.session.apps().public());
-        for (name, template) in &self.scenario.variables {
+impl<'a> ScenarioRun<'a> {
+    /// Reads the clock and evaluates the scenario's variables.
+    async fn start(
+        scenario: &'a Scenario,
+        session: &'a Session<'a>,
+        schemas: &'a Schemas,
+        observer: &'a dyn Observer,
+        collect: bool,
+    ) -> Result<ScenarioRun<'a>, Failure> {
+        let setup = |message: String| Failure::outside("setup", message);
+        let mut vars = Vars::new(session.now().await.map_err(setup)?);
+        vars.set("apps", session.apps().public());
+        for (name, template) in &scenario.variables {
             let value = vars
                 .resolve_value(template)
                 .map_err(|why| setup(format!("variable `{name}`: {why}")))?;
             vars.set(name, value);
         }
-        self.vars = Some(vars);
+        Ok(ScenarioRun {
+            scenario,
+            session,
+            schemas,
+            observer,
+            collect,
+            vars,
+            requests: 0,
+            records: Vec::new(),
+        })
+    }
+
+    async fn execute(&mut self) -> Result<(), Failure> {
         for (index, step) in self.scenario.steps.iter().enumerate() {
             let at = At { index, step };
             match &step.action {
                 Action::Request(spec) => self.request_step(at, spec).await?,
                 Action::Advance { seconds, text } => self.advance(at, *seconds, text).await?,
                 Action::Fault(fault) => {
-                    let fault = self.vars().resolve_value(fault).map_err(|why| at.fail(why))?;
+                    let fault = self.vars.resolve_value(fault).map_err(|why| at.fail(why))?;
                     self.session.inject_fault(&fault).await.map_err(|why| at.fail(why))?;
                 }
             }
         }
         Ok(())
-    }
-
-    fn vars(&self) -> &Vars {
-        self.vars.as_ref().expect("set before the first step")
     }
 
     async fn advance(&mut self, at: At<'_>, seconds: f64, text: &str) -> Result<(), Failure> {
@@ -302,21 +308,34 @@ impl ScenarioRun<'_> {
             .await
             .map_err(|why| at.fail(why))?;
         let now = self.session.now().await.map_err(|why| at.fail(why))?;
-        self.vars.as_mut().expect("set before the first step").set_now(now);
+        self.vars.set_now(now);
         Ok(())
     }
 
+    /// Sends the step's request (and its later pages) and checks it. When collecting,
+    /// the answers are kept even if a check fails: a real answer that differs from the
+    /// mock's contract is the one most worth recording.
     async fn request_step(&mut self, at: At<'_>, spec: &RequestStep) -> Result<(), Failure> {
-        let (request, query) = self.prepare(at, &spec.request, None).await?;
-        let first = self.send(at, request).await?;
-        self.check_page(at, spec, &first, 1)?;
-        self.capture(at, spec, &first)?;
-        let mut pages = vec![first];
-        if let Some(paginate) = &spec.paginate {
-            self.follow(at, spec, paginate, query, &mut pages).await?;
-        }
-        if self.collect {
+        let mut pages = Vec::new();
+        let outcome = self.request_pages(at, spec, &mut pages).await;
+        if self.collect && !pages.is_empty() {
             self.records.push(StepRecord::of(&at.step.name, &spec.request, &pages));
+        }
+        outcome
+    }
+
+    async fn request_pages(
+        &mut self,
+        at: At<'_>,
+        spec: &RequestStep,
+        pages: &mut Vec<Exchange>,
+    ) -> Result<(), Failure> {
+        let (request, query) = self.prepare(at, &spec.request, None).await?;
+        pages.push(self.send(at, request).await?);
+        self.check_page(at, spec, &pages[0], 1)?;
+        self.capture(at, spec, &pages[0])?;
+        if let Some(paginate) = &spec.paginate {
+            self.follow(at, spec, paginate, query, pages).await?;
         }
         Ok(())
     }
@@ -342,9 +361,8 @@ impl ScenarioRun<'_> {
                 ));
             }
             let (request, _) = self.prepare(at, &spec.request, Some(next.clone())).await?;
-            let page = self.send(at, request).await?;
-            self.check_page(at, spec, &page, pages.len() + 1)?;
-            pages.push(page);
+            pages.push(self.send(at, request).await?);
+            self.check_page(at, spec, pages.last().expect("just pushed"), pages.len())?;
             query = next;
         }
         let docs: Vec<Doc> = pages
@@ -355,7 +373,7 @@ impl ScenarioRun<'_> {
             })
             .collect();
         for assertion in &spec.assert_all {
-            assertion.evaluate(&docs, self.vars(), self.schemas).map_err(|why| {
+            assertion.evaluate(&docs, &self.vars, self.schemas).map_err(|why| {
                 let last = pages.last().expect("pages exist");
                 at.fail_exchange(format!("over all {} pages: {why}", pages.len()), last)
             })?;
@@ -371,7 +389,7 @@ impl ScenarioRun<'_> {
         spec: &RequestSpec,
         query: Option<Vec<(String, String)>>,
     ) -> Result<(PreparedRequest, Vec<(String, String)>), Failure> {
-        let vars = self.vars();
+        let vars = &self.vars;
         let fail = |why: String| at.fail(why);
         let base = self.session.base_url(at.step.family).map_err(fail)?;
         let path = vars.interpolate(&spec.path).map_err(fail)?;
@@ -459,7 +477,7 @@ impl ScenarioRun<'_> {
         }];
         for assertion in &spec.asserts {
             assertion
-                .evaluate(&doc, self.vars(), self.schemas)
+                .evaluate(&doc, &self.vars, self.schemas)
                 .map_err(|why| at.fail_exchange(format!("{where_}{why}"), exchange))?;
         }
         Ok(())
@@ -483,11 +501,7 @@ impl ScenarioRun<'_> {
                     .map(|(_, value)| Value::String(value.clone())),
             };
             match value {
-                Some(value) => self
-                    .vars
-                    .as_mut()
-                    .expect("set before the first step")
-                    .set(&capture.name, value),
+                Some(value) => self.vars.set(&capture.name, value),
                 None if capture.optional => {}
                 None => {
                     return Err(at.fail_exchange(

@@ -1,6 +1,7 @@
 //! How results leave the harness: live console lines, a JUnit XML file and a JSON file.
 //! Every writer takes the run's [`Redactor`](crate::redact::Redactor) and passes every
-//! string through it; [`write_file`] is the one way reports reach the disk.
+//! string through it; [`write_file`] is the one way the harness writes a file (reports and
+//! recordings).
 
 pub mod console;
 pub mod json;
