@@ -128,9 +128,21 @@ async fn a_shared_mock_gets_its_clock_back_after_scenarios_that_move_it() {
     );
 }
 
-/// A stand-in that answers every request with 200 and a canned body, and logs
-/// (method, path, body): enough of a mock to see what a fault step sends.
-async fn recording_server() -> (String, Arc<Mutex<Vec<(String, String, String)>>>) {
+/// One request as the fake server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    authorization: Option<String>,
+    body: String,
+}
+
+/// The token the fake server hands out for the Easemob app's client credentials.
+const FAKE_TOKEN: &str = "YWMtFakeToken0123456789";
+
+/// A stand-in that answers every request with 200 and a canned body, and logs each
+/// request: enough of a mock to see what fault steps and Easemob auth send.
+async fn recording_server() -> (String, Arc<Mutex<Vec<Seen>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -140,16 +152,19 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<(String, String, String)>>
             let (mut socket, _) = listener.accept().await.unwrap();
             let seen = seen.clone();
             tokio::spawn(async move {
-                let (method, path, body) = read_request(&mut socket).await;
-                let reply = match path.as_str() {
+                let request = read_request(&mut socket).await;
+                let reply = match request.path.as_str() {
                     "/_mock/apps" => json!({"apps": [
                         {"name": "v", "app_key": "k1", "master_secret": "fake-secret-1", "vip": true, "usernames": [], "group_ids": [], "chatroom_ids": []}
-                    ], "easemob": []}),
+                    ], "easemob": [
+                        {"org_name": "org", "app_name": "app", "client_id": "YXA6fakeClientId", "client_secret": "YXA6fakeClientSecret99", "usernames": [], "group_ids": [], "chatroom_ids": []}
+                    ]}),
                     "/_mock/clock" => json!({"now": CLOCK, "frozen": true}),
+                    "/org/app/token" => json!({"access_token": FAKE_TOKEN, "expires_in": 7200, "application": "a1"}),
                     _ => json!({}),
                 }
                 .to_string();
-                seen.lock().unwrap().push((method, path, body));
+                seen.lock().unwrap().push(request);
                 let response = format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
                     reply.len()
@@ -161,29 +176,36 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<(String, String, String)>>
     (base, log)
 }
 
-async fn read_request(socket: &mut tokio::net::TcpStream) -> (String, String, String) {
+async fn read_request(socket: &mut tokio::net::TcpStream) -> Seen {
     let mut data = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         let n = socket.read(&mut chunk).await.unwrap();
+        assert!(n > 0 || !data.is_empty(), "the connection closed before a request");
         data.extend_from_slice(&chunk[..n]);
         let text = String::from_utf8_lossy(&data).into_owned();
-        if let Some(end) = text.find("\r\n\r\n") {
-            let head = &text[..end];
-            let length = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().to_owned())
-                })
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length || n == 0 {
-                let mut first = head.lines().next().unwrap().split(' ');
-                let (method, path) = (first.next().unwrap().to_owned(), first.next().unwrap().to_owned());
-                return (method, path, text[end + 4..].to_owned());
-            }
+        let Some(end) = text.find("\r\n\r\n") else {
+            assert!(n > 0, "the connection closed mid-request");
+            continue;
+        };
+        let head = &text[..end];
+        let header = |name: &str| {
+            head.lines().find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+            })
+        };
+        let length = header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        if data.len() >= end + 4 + length || n == 0 {
+            let mut first = head.lines().next().unwrap().split(' ');
+            return Seen {
+                method: first.next().unwrap().to_owned(),
+                path: first.next().unwrap().to_owned(),
+                authorization: header("authorization"),
+                body: text[end + 4..].to_owned(),
+            };
         }
     }
 }
@@ -210,8 +232,8 @@ async fn a_fault_step_posts_its_table_to_the_control_api() {
     let log = log.lock().unwrap().clone();
     let faults: Vec<Value> = log
         .iter()
-        .filter(|(method, path, _)| method == "POST" && path == "/_mock/faults")
-        .map(|(_, _, body)| serde_json::from_str(body).unwrap())
+        .filter(|seen| seen.method == "POST" && seen.path == "/_mock/faults")
+        .map(|seen| serde_json::from_str(&seen.body).unwrap())
         .collect();
     assert_eq!(
         faults,
@@ -220,7 +242,7 @@ async fn a_fault_step_posts_its_table_to_the_control_api() {
     // A fault changes the shared mock's state: its clock was read before and put back after.
     assert!(
         log.iter()
-            .any(|(method, path, _)| method == "PUT" && path == "/_mock/clock"),
+            .any(|seen| seen.method == "PUT" && seen.path == "/_mock/clock"),
         "{log:?}"
     );
 }
@@ -296,4 +318,55 @@ async fn real_waits_report_progress_and_move_the_scenario_clock() {
         out.contains("SKIP  waits  (jmessage): waits 1 s on the real clock (--skip-slow)"),
         "{out}"
     );
+}
+
+#[tokio::test]
+async fn easemob_steps_send_the_bearer_token_the_runner_obtained_and_never_show_it() {
+    let (base, log) = recording_server().await;
+    let scenario = r#"
+        name = "easemob-auth"
+        family = "easemob"
+        auth = "easemob"
+
+        [[steps]]
+        name = "history"
+        request = { path = "/${apps.easemob.org_name}/${apps.easemob.app_name}/chatmessages/2026112010" }
+        status = 200
+
+        [[steps]]
+        name = "wrong token"
+        request = { path = "/org/app/chatmessages/2026112011", auth = { role = "easemob", wrong_secret = true } }
+        status = 200
+        assert = [{ path = "$.data", exists = true }]
+    "#;
+    let dir = scenario_dir("easemob", &[], &[("easemob-auth", scenario.to_owned())]);
+    let (code, out) = conformance(
+        &["run", "--base-url", &base, "--scenarios", dir.to_str().unwrap()],
+        &Env::default(),
+    )
+    .await;
+    assert_eq!(code, 1, "the second step fails on purpose, to show its request: {out}");
+    let log = log.lock().unwrap().clone();
+    let tokens: Vec<&Seen> = log.iter().filter(|seen| seen.path == "/org/app/token").collect();
+    assert_eq!(tokens.len(), 1, "one token per scenario: {log:?}");
+    assert_eq!(tokens[0].method, "POST");
+    let body: Value = serde_json::from_str(&tokens[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"grant_type": "client_credentials", "client_id": "YXA6fakeClientId", "client_secret": "YXA6fakeClientSecret99"})
+    );
+    let auth_of = |path: &str| log.iter().find(|seen| seen.path == path).unwrap().authorization.clone();
+    assert_eq!(
+        auth_of("/org/app/chatmessages/2026112010"),
+        Some(format!("Bearer {FAKE_TOKEN}"))
+    );
+    let wrong = auth_of("/org/app/chatmessages/2026112011").unwrap();
+    assert!(
+        wrong.starts_with("Bearer ") && wrong != format!("Bearer {FAKE_TOKEN}"),
+        "{wrong}"
+    );
+    assert!(out.contains("Authorization: Bearer <redacted>"), "{out}");
+    for secret in [FAKE_TOKEN, &wrong["Bearer ".len()..], "YXA6fakeClientSecret99"] {
+        assert!(!out.contains(secret), "{secret} leaked: {out}");
+    }
 }
