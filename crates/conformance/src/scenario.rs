@@ -2,7 +2,7 @@
 //!
 //! Files are read into the `*File` structs exactly as written (unknown keys are
 //! refused), then checked and compiled into [`Scenario`]: every rule about what a valid
-//! scenario is lives in [`compile`], so the runner never meets a half-valid one. The
+//! scenario is lives in `compile`, so the runner never meets a half-valid one. The
 //! format is documented with a full example in the README ("Conformance").
 
 use std::{

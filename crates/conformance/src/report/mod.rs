@@ -1,7 +1,6 @@
 //! How results leave the harness: live console lines, a JUnit XML file and a JSON file.
-//! Every writer takes the run's [`Redactor`](crate::redact::Redactor) and passes every
-//! string through it; [`write_file`] is the one way the harness writes a file (reports and
-//! recordings).
+//! Every writer takes the run's [`Redactor`] and passes every string through it;
+//! [`write_file`] is the one way the harness writes a file (reports and recordings).
 
 pub mod console;
 pub mod json;
