@@ -21,7 +21,8 @@ use crate::{
     report::{self, console::Console, Totals},
     runner::{self, Finisher, RunOptions, ScenarioResult},
     scenario::{self, Scenario},
-    target::{base_url_env, Env, MockOptions, RealOptions, SkipOptions, Target, REAL_HOSTS},
+    schema::Schemas,
+    target::{Env, MockOptions, RealOptions, SkipOptions, Target},
 };
 
 /// Where the in-process mock's clock is frozen unless `--clock` says otherwise: a fixed
@@ -174,7 +175,7 @@ where
 }
 
 fn list(select: &SelectArgs, console: &Console) -> Result<i32, String> {
-    let scenarios = load(select)?;
+    let (scenarios, _) = load(select)?;
     for s in &scenarios {
         console.line(&format!(
             "{:<44} {:<9} [{}] {}",
@@ -205,10 +206,14 @@ async fn execute(
         }
         _ => {}
     }
-    let scenarios = load(&args.select)?;
-    let schemas = Arc::new(load_schemas(&args.select)?);
+    let (scenarios, schemas) = load(&args.select)?;
+    let schemas = Arc::new(schemas);
     let target = Arc::new(open_target(&args.target, env, redactor.clone()).await?);
-    console.line(&describe_target(&args.target, &target, env, scenarios.len()));
+    console.line(&format!(
+        "running {} scenario(s) against {}",
+        scenarios.len(),
+        target.describe()
+    ));
     let recordings = recordings.unwrap_or_else(|| repo_root().join("fixtures/recorded"));
     let comparisons: Arc<Mutex<Vec<(String, Compared)>>> = Arc::default();
     let finish: Option<Finisher> = (purpose == Purpose::Compare).then(|| {
@@ -340,26 +345,6 @@ async fn open_target(args: &TargetArgs, env: &Env, redactor: Arc<Redactor>) -> R
     }
 }
 
-fn describe_target(args: &TargetArgs, target: &Target, env: &Env, count: usize) -> String {
-    if target.is_real() {
-        let hosts: Vec<String> = REAL_HOSTS
-            .iter()
-            .map(|(family, host)| format!("{family} {}", env.get(&base_url_env(*family)).unwrap_or(host)))
-            .collect();
-        return format!(
-            "running {count} scenario(s) against the real hosts ({})",
-            hosts.join(", ")
-        );
-    }
-    match &args.base_url {
-        Some(base) => format!("running {count} scenario(s) against the mock at {base}"),
-        None => format!(
-            "running {count} scenario(s) against in-process mocks (clock frozen at {})",
-            args.clock.map_or(DEFAULT_MOCK_CLOCK.to_owned(), |c| c.to_rfc3339())
-        ),
-    }
-}
-
 /// The repository root: the working directory when it holds `scenarios/`, else the
 /// checkout this binary was built from (so `cargo run -p conformance` works anywhere).
 fn repo_root() -> PathBuf {
@@ -377,16 +362,10 @@ fn scenario_dir(select: &SelectArgs) -> PathBuf {
         .unwrap_or_else(|| repo_root().join("scenarios"))
 }
 
-fn load_schemas(select: &SelectArgs) -> Result<crate::schema::Schemas, String> {
-    scenario::load_dir(&scenario_dir(select))
-        .map(|(_, schemas)| schemas)
-        .map_err(|e| e.to_string())
-}
-
-/// The selected scenarios, every file checked.
-fn load(select: &SelectArgs) -> Result<Vec<Scenario>, String> {
+/// The selected scenarios, every file checked, and the schemas they use.
+fn load(select: &SelectArgs) -> Result<(Vec<Scenario>, Schemas), String> {
     let dir = scenario_dir(select);
-    let (scenarios, _) = scenario::load_dir(&dir).map_err(|e| e.to_string())?;
+    let (scenarios, schemas) = scenario::load_dir(&dir).map_err(|e| e.to_string())?;
     let selected: Vec<Scenario> = scenarios
         .into_iter()
         .filter(|s| select.only.is_empty() || select.only.iter().any(|pattern| name_matches(pattern, &s.name)))
@@ -395,7 +374,7 @@ fn load(select: &SelectArgs) -> Result<Vec<Scenario>, String> {
     if selected.is_empty() {
         return Err(format!("no scenario in {} matches the selection", dir.display()));
     }
-    Ok(selected)
+    Ok((selected, schemas))
 }
 
 fn name_matches(pattern: &str, name: &str) -> bool {

@@ -375,6 +375,21 @@ impl Target {
         }
     }
 
+    /// What the run goes against, for the first line of output.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            Source::InProcess { clock } => format!(
+                "in-process mocks (clock frozen at {})",
+                clock.with_timezone(&self.timezone).to_rfc3339()
+            ),
+            Source::External { base, .. } => format!("the mock at {base}"),
+            Source::Real { bases, .. } => {
+                let hosts: Vec<String> = bases.iter().map(|(family, base)| format!("{family} {base}")).collect();
+                format!("the real hosts ({})", hosts.join(", "))
+            }
+        }
+    }
+
     /// One mock shared by every scenario: those that change its state must run alone.
     pub fn is_shared_mock(&self) -> bool {
         matches!(self.source, Source::External { .. })
