@@ -9,8 +9,10 @@ use std::{
     collections::BTreeMap,
     fmt,
     path::{Path, PathBuf},
+    sync::LazyLock,
 };
 
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -27,6 +29,9 @@ pub const MOCK_ONLY: &str = "mock-only";
 pub const NEEDS_DATA: &str = "needs-data";
 /// Later pages of a paginated step stop after this many pages unless the step says more.
 const DEFAULT_MAX_PAGES: usize = 1000;
+/// `${apps.ROLE.FIELD...}` anywhere in a scenario's text.
+static APP_DATA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{\s*apps\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)").expect("valid regex"));
 
 /// The API family a request belongs to: it picks the base URL on the real target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
@@ -81,7 +86,7 @@ impl Role {
         Role::ALL
             .into_iter()
             .find(|role| role.name() == text)
-            .ok_or_else(|| format!("unknown auth role `{text}` (vip, plain, easemob or none)"))
+            .ok_or_else(|| format!("unknown role `{text}` (vip, plain or easemob)"))
     }
 }
 
@@ -192,6 +197,9 @@ pub struct Scenario {
     /// Evaluated in order at the start of a run; later ones may use earlier ones.
     pub variables: Vec<(String, Value)>,
     pub steps: Vec<Step>,
+    /// The app data it names (`${apps.vip.group_ids[0]}`: vip, group_ids), which a real
+    /// account must provide.
+    pub app_data: Vec<(Role, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -391,7 +399,20 @@ pub fn load_file(path: &Path, schemas: &Schemas) -> Result<Scenario, String> {
 /// Parses and checks one scenario's text.
 pub fn parse(text: &str, schemas: &Schemas) -> Result<Scenario, String> {
     let file: ScenarioFile = toml::from_str(text).map_err(|e| e.to_string())?;
-    compile(file, schemas)
+    let mut scenario = compile(file, schemas)?;
+    scenario.app_data = app_data(text)?;
+    Ok(scenario)
+}
+
+/// Every (role, field) of app data the text names.
+fn app_data(text: &str) -> Result<Vec<(Role, String)>, String> {
+    let mut named = APP_DATA
+        .captures_iter(text)
+        .map(|caps| Ok((Role::parse(&caps[1])?, caps[2].to_owned())))
+        .collect::<Result<Vec<_>, String>>()?;
+    named.sort();
+    named.dedup();
+    Ok(named)
 }
 
 fn compile(file: ScenarioFile, schemas: &Schemas) -> Result<Scenario, String> {
@@ -419,6 +440,7 @@ fn compile(file: ScenarioFile, schemas: &Schemas) -> Result<Scenario, String> {
             .map(|(k, v)| (k.clone(), toml_to_json(v)))
             .collect(),
         steps,
+        app_data: Vec::new(),
     };
     check_mock_only(&scenario)?;
     Ok(scenario)
@@ -707,6 +729,23 @@ mod tests {
         assert!(scenario.changes_mock_state());
         assert!(scenario.needs_data() && !scenario.is_mock_only());
         assert_eq!(scenario.roles(), [Role::Vip, Role::Plain]);
+        assert!(scenario.app_data.is_empty());
+        let named = FULL.replace(
+            "count = 5,",
+            "count = 5, user = \"${apps.plain.usernames[0]}\", g = \"${ apps.vip.group_ids[1]}\",",
+        );
+        let scenario = parse(&named, &Schemas::default()).unwrap();
+        assert_eq!(
+            scenario.app_data,
+            [
+                (Role::Vip, "group_ids".to_string()),
+                (Role::Plain, "usernames".to_string())
+            ]
+        );
+        let unknown = FULL.replace("count = 5,", "count = 5, user = \"${apps.admin.usernames[0]}\",");
+        assert!(parse(&unknown, &Schemas::default())
+            .unwrap_err()
+            .contains("unknown role `admin`"));
         let Action::Request(first) = &scenario.steps[0].action else {
             panic!("a request")
         };
@@ -754,7 +793,10 @@ mod tests {
                 FULL.replace("\"/v1/messages\"", "\"v1/messages\""),
                 "must start with `/`",
             ),
-            (FULL.replace("auth = \"vip\"", "auth = \"admin\""), "unknown auth role"),
+            (
+                FULL.replace("auth = \"vip\"", "auth = \"admin\""),
+                "unknown role `admin`",
+            ),
             (
                 FULL.replace("paginate = { offset = \"start\", items = \"$.messages\" }", ""),
                 "`assert_all` checks the pages",

@@ -165,6 +165,15 @@ impl Apps {
         self.credentials.contains_key(&role)
     }
 
+    /// Whether `${apps.ROLE.FIELD}` names something (a non-empty list, or a value).
+    pub fn provides(&self, role: Role, field: &str) -> bool {
+        match self.public.get(role.name()).and_then(|app| app.get(field)) {
+            Some(Value::Array(items)) => !items.is_empty(),
+            Some(value) => !value.is_null(),
+            None => false,
+        }
+    }
+
     /// `{"vip": {...}, "plain": {...}, "easemob": {...}}`, without secrets.
     pub fn public(&self) -> Value {
         Value::Object(self.public.clone())
@@ -410,13 +419,20 @@ impl Target {
         if wait > 0.0 && options.skip_slow {
             return Some(format!("waits {wait:.0} s on the real clock (--skip-slow)"));
         }
-        let missing: Vec<String> = scenario
+        let mut missing: Vec<String> = scenario
             .roles()
             .into_iter()
             .filter(|role| !apps.has(*role))
             .map(|role| format!("{}_*", env_name(role, "").trim_end_matches('_')))
             .collect();
-        (!missing.is_empty()).then(|| format!("no credentials: set {}", missing.join(", ")))
+        missing.extend(
+            scenario
+                .app_data
+                .iter()
+                .filter(|(role, field)| apps.has(*role) && !apps.provides(*role, field))
+                .map(|(role, field)| env_name(*role, field)),
+        );
+        (!missing.is_empty()).then(|| format!("needs credentials or ids: set {}", missing.join(", ")))
     }
 
     /// Opens what one scenario runs against. On a shared mock, a scenario that changes
@@ -777,6 +793,65 @@ mod tests {
                 .zip(secret.chars())
                 .all(|(a, b)| a != b || !b.is_ascii_alphanumeric()));
         }
+    }
+
+    #[test]
+    fn the_real_target_skips_what_the_account_cannot_run_and_says_why() {
+        let env = Env::from_pairs([
+            ("CONFORMANCE_VIP_APP_KEY", "k"),
+            ("CONFORMANCE_VIP_MASTER_SECRET", "s3cr3t-value"),
+            ("CONFORMANCE_VIP_USERNAMES", "ann"),
+        ]);
+        let options = RealOptions {
+            clock: None,
+            timezone: FixedOffset::east_opt(8 * 3600).unwrap(),
+            delay: Duration::ZERO,
+        };
+        let target = Target::real(&env, options, Arc::new(Redactor::new())).unwrap();
+        let scenario = |tags: &str, auth: &str, path: &str, advance: bool| {
+            let wait = if advance { "[[steps]]\nadvance = \"121s\"\n" } else { "" };
+            let text = format!(
+                "name = \"s\"\nfamily = \"jmessage\"\ntags = [{tags}]\n[[steps]]\nrequest = {{ path = \"{path}\", auth = \"{auth}\" }}\n{wait}"
+            );
+            crate::scenario::parse(&text, &crate::schema::Schemas::default()).unwrap()
+        };
+        let all = SkipOptions {
+            skip_slow: false,
+            include_needs_data: true,
+        };
+        let reason = |s: &Scenario, options: &SkipOptions| target.skip_reason(s, options);
+        assert_eq!(
+            reason(
+                &scenario("", "vip", "/v2/users/${apps.vip.usernames[0]}/messages", false),
+                &all
+            ),
+            None
+        );
+        assert_eq!(
+            reason(
+                &scenario("", "vip", "/v2/groups/${apps.vip.group_ids[0]}/messages", false),
+                &all
+            )
+            .unwrap(),
+            "needs credentials or ids: set CONFORMANCE_VIP_GROUP_IDS"
+        );
+        assert_eq!(
+            reason(&scenario("", "plain", "/v1/messages", false), &all).unwrap(),
+            "needs credentials or ids: set CONFORMANCE_PLAIN_*"
+        );
+        assert_eq!(
+            reason(&scenario("\"mock-only\"", "vip", "/v1/messages", false), &all).unwrap(),
+            "mock-only"
+        );
+        let needs_data = scenario("\"needs-data\"", "vip", "/v1/messages", false);
+        assert_eq!(reason(&needs_data, &all), None);
+        assert!(reason(&needs_data, &SkipOptions::default())
+            .unwrap()
+            .contains("--include-needs-data"));
+        let slow = scenario("", "vip", "/v1/messages", true);
+        assert_eq!(reason(&slow, &all), None);
+        let skip_slow = SkipOptions { skip_slow: true, ..all };
+        assert!(reason(&slow, &skip_slow).unwrap().contains("waits 121 s"));
     }
 
     #[test]
