@@ -252,7 +252,8 @@ async fn execute(
         }
     }
     write_reports(&args.reports, &results, target.name(), elapsed, &redactor)?;
-    console.summary(&results, target.name(), elapsed);
+    let against = if target.is_real() { "the real hosts" } else { "the mock" };
+    console.summary(&results, against, elapsed);
     Ok(if Totals::of(&results).failed == 0 { 0 } else { 1 })
 }
 

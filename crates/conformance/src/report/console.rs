@@ -33,10 +33,11 @@ impl Console {
         let _ = out.flush();
     }
 
+    /// The closing lines; `target` reads after "against" (`the mock`, `the real hosts`).
     pub fn summary(&self, results: &[ScenarioResult], target: &str, elapsed: Duration) {
         let totals = Totals::of(results);
         self.line(&format!(
-            "\n{} scenarios against the {target}: {} passed, {} failed, {} skipped in {:.2} s",
+            "\n{} scenarios against {target}: {} passed, {} failed, {} skipped in {:.2} s",
             totals.total(),
             totals.passed,
             totals.failed,
