@@ -1,0 +1,589 @@
+//! The assertion vocabulary: what a scenario can say about a response (or about every
+//! page of a paginated step), how it is written in TOML, and how it is checked.
+//!
+//! An assertion names a subject — `path = "$.json.path"` or `header = "name"` — and one or
+//! more checks. The subject selects a list of values (a wildcard path selects many; over
+//! pages, the selections of every page are joined). Every check except the negative ones
+//! (`exists = false`, `not_contains`) and `count` needs at least one selected value, so a
+//! mistyped path cannot pass a positive check.
+
+use std::cmp::Ordering;
+
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::{
+    jsonpath::JsonPath,
+    schema::{describe, type_name, Fields, Schemas, TypeSpec},
+    template::{as_text, Vars},
+};
+
+/// One assertion as written in a scenario file (`[[steps.assert]]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertSpec {
+    /// JSON path into the body.
+    pub path: Option<String>,
+    /// Response header name (case-insensitive).
+    pub header: Option<String>,
+    pub exists: Option<bool>,
+    pub equals: Option<toml::Value>,
+    pub not_equals: Option<toml::Value>,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub matches: Option<String>,
+    pub length: Option<LengthSpec>,
+    pub ascending: Option<bool>,
+    pub strictly_ascending: Option<bool>,
+    pub unique: Option<bool>,
+    pub contains: Option<toml::Value>,
+    pub not_contains: Option<toml::Value>,
+    pub at_least: Option<toml::Value>,
+    pub at_most: Option<toml::Value>,
+    pub greater_than: Option<toml::Value>,
+    pub less_than: Option<toml::Value>,
+    pub schema: Option<String>,
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+    pub strict: Option<bool>,
+    pub count: Option<toml::Value>,
+    pub sum: Option<toml::Value>,
+    pub all_equal: Option<bool>,
+    pub any_of: Option<Vec<AssertSpec>>,
+}
+
+/// `length = 3` or `length = { min = 1, max = 100 }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LengthSpec {
+    Exactly(usize),
+    Range { min: Option<usize>, max: Option<usize> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    subject: Subject,
+    checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone)]
+enum Subject {
+    Body(JsonPath),
+    Header(String),
+}
+
+#[derive(Debug, Clone)]
+enum Check {
+    Exists(bool),
+    Equals(Value),
+    NotEquals(Value),
+    Type(TypeSpec),
+    Matches(Regex),
+    Length(Option<usize>, Option<usize>),
+    Ascending { strict: bool },
+    Unique,
+    Contains(Value),
+    NotContains(Value),
+    Compare(Ordering, bool, Value),
+    Schema(String),
+    Fields(Fields),
+    Count(Value),
+    Sum(Value),
+    AllEqual,
+    AnyOf(Vec<Assertion>),
+}
+
+/// A response as assertions see it: a JSON body (`null` when not JSON) and headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Doc<'a> {
+    pub body: &'a Value,
+    pub headers: &'a [(String, String)],
+}
+
+impl Assertion {
+    pub fn compile(spec: &AssertSpec, schemas: &Schemas) -> Result<Assertion, String> {
+        let subject = match (&spec.path, &spec.header) {
+            (Some(path), None) => Subject::Body(JsonPath::parse(path)?),
+            (None, Some(name)) => Subject::Header(name.to_ascii_lowercase()),
+            _ => return Err("an assertion needs exactly one of `path` or `header`".into()),
+        };
+        let checks = compile_checks(spec, schemas)?;
+        if checks.is_empty() {
+            return Err(format!("assertion on {} checks nothing", subject.describe()));
+        }
+        Ok(Assertion { subject, checks })
+    }
+
+    /// A JSON-path assertion with one equality check (used by the step shorthands).
+    pub fn path_equals(path: &str, expected: Value) -> Assertion {
+        Assertion {
+            subject: Subject::Body(JsonPath::parse(path).expect("shorthand paths are valid")),
+            checks: vec![Check::Equals(expected)],
+        }
+    }
+
+    /// Checks every check against the values selected from `docs`.
+    pub fn evaluate(&self, docs: &[Doc], vars: &Vars, schemas: &Schemas) -> Result<(), String> {
+        let values = self.subject.select(docs);
+        for check in &self.checks {
+            check
+                .evaluate(&values, &self.subject, vars, schemas)
+                .map_err(|why| format!("{} {}: {why}", self.subject.describe(), check.describe()))?;
+        }
+        Ok(())
+    }
+}
+
+fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, String> {
+    let value = |v: &Option<toml::Value>| v.as_ref().map(toml_to_json);
+    let mut checks = Vec::new();
+    let mut push = |check: Option<Check>| checks.extend(check);
+    push(spec.exists.map(Check::Exists));
+    push(value(&spec.equals).map(Check::Equals));
+    push(value(&spec.not_equals).map(Check::NotEquals));
+    if let Some(text) = &spec.type_ {
+        let parsed = TypeSpec::parse(text)?;
+        schemas.check_spec_refs(&parsed)?;
+        push(Some(Check::Type(parsed)));
+    }
+    if let Some(pattern) = &spec.matches {
+        let regex = Regex::new(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
+        push(Some(Check::Matches(regex)));
+    }
+    push(spec.length.as_ref().map(|length| match *length {
+        LengthSpec::Exactly(n) => Check::Length(Some(n), Some(n)),
+        LengthSpec::Range { min, max } => Check::Length(min, max),
+    }));
+    push(
+        spec.ascending
+            .filter(|on| *on)
+            .map(|_| Check::Ascending { strict: false }),
+    );
+    push(
+        spec.strictly_ascending
+            .filter(|on| *on)
+            .map(|_| Check::Ascending { strict: true }),
+    );
+    push(spec.unique.filter(|on| *on).map(|_| Check::Unique));
+    push(value(&spec.contains).map(Check::Contains));
+    push(value(&spec.not_contains).map(Check::NotContains));
+    push(value(&spec.at_least).map(|v| Check::Compare(Ordering::Greater, true, v)));
+    push(value(&spec.at_most).map(|v| Check::Compare(Ordering::Less, true, v)));
+    push(value(&spec.greater_than).map(|v| Check::Compare(Ordering::Greater, false, v)));
+    push(value(&spec.less_than).map(|v| Check::Compare(Ordering::Less, false, v)));
+    if let Some(name) = &spec.schema {
+        if !schemas.contains(name) {
+            return Err(format!("unknown schema `{name}`"));
+        }
+        push(Some(Check::Schema(name.clone())));
+    }
+    if let Some(table) = &spec.fields {
+        let fields = Fields::parse(table, spec.strict.unwrap_or(false))?;
+        schemas.check_fields_refs(&fields)?;
+        push(Some(Check::Fields(fields)));
+    } else if spec.strict.is_some() {
+        return Err("`strict` only applies to `fields`".into());
+    }
+    push(value(&spec.count).map(Check::Count));
+    push(value(&spec.sum).map(Check::Sum));
+    push(spec.all_equal.filter(|on| *on).map(|_| Check::AllEqual));
+    if let Some(alternatives) = &spec.any_of {
+        let compiled = alternatives
+            .iter()
+            .map(|alt| {
+                let assertion = Assertion::compile(alt, schemas)?;
+                match assertion.subject {
+                    Subject::Body(_) => Ok(assertion),
+                    Subject::Header(_) => Err("`any_of` alternatives take `path`, relative to each value".to_string()),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if compiled.is_empty() {
+            return Err("`any_of` needs at least one alternative".into());
+        }
+        push(Some(Check::AnyOf(compiled)));
+    }
+    Ok(checks)
+}
+
+impl Subject {
+    fn select<'a>(&self, docs: &[Doc<'a>]) -> Vec<Value> {
+        docs.iter()
+            .flat_map(|doc| match self {
+                Subject::Body(path) => path.select(doc.body).into_iter().cloned().collect::<Vec<_>>(),
+                Subject::Header(name) => doc
+                    .headers
+                    .iter()
+                    .filter(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| Value::String(value.clone()))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Subject::Body(path) => format!("`{path}`"),
+            Subject::Header(name) => format!("header `{name}`"),
+        }
+    }
+}
+
+impl Check {
+    fn describe(&self) -> String {
+        match self {
+            Check::Exists(true) => "exists".into(),
+            Check::Exists(false) => "is absent".into(),
+            Check::Equals(v) => format!("equals {v}"),
+            Check::NotEquals(v) => format!("differs from {v}"),
+            Check::Type(spec) => format!("has type {spec}"),
+            Check::Matches(re) => format!("matches /{re}/"),
+            Check::Length(min, max) => match (min, max) {
+                (Some(a), Some(b)) if a == b => format!("has length {a}"),
+                _ => format!(
+                    "has length in {}..={}",
+                    min.map(|n| n.to_string()).unwrap_or_default(),
+                    max.map(|n| n.to_string()).unwrap_or_default()
+                ),
+            },
+            Check::Ascending { strict: false } => "is ascending".into(),
+            Check::Ascending { strict: true } => "is strictly ascending".into(),
+            Check::Unique => "has unique values".into(),
+            Check::Contains(v) => format!("contains {v}"),
+            Check::NotContains(v) => format!("does not contain {v}"),
+            Check::Compare(order, inclusive, v) => {
+                let op = match (order, inclusive) {
+                    (Ordering::Greater, true) => ">=",
+                    (Ordering::Greater, false) => ">",
+                    (_, true) => "<=",
+                    (_, false) => "<",
+                };
+                format!("{op} {v}")
+            }
+            Check::Schema(name) => format!("follows schema `{name}`"),
+            Check::Fields(fields) => {
+                let names: Vec<_> = fields.fields.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+                format!("has fields {{{}}}", names.join(", "))
+            }
+            Check::Count(v) => format!("selects {v} values"),
+            Check::Sum(v) => format!("sums to {v}"),
+            Check::AllEqual => "has one value throughout".into(),
+            Check::AnyOf(_) => "satisfies one of its alternatives".into(),
+        }
+    }
+
+    fn evaluate(&self, values: &[Value], subject: &Subject, vars: &Vars, schemas: &Schemas) -> Result<(), String> {
+        let resolve = |v: &Value| vars.resolve_value(v);
+        match self {
+            Check::Exists(true) => non_empty(values).map(|_| ()),
+            Check::Exists(false) => match values.first() {
+                None => Ok(()),
+                Some(v) => Err(format!("found {}", describe(v))),
+            },
+            Check::Count(expected) => {
+                let expected = as_count(&resolve(expected)?)?;
+                expect(values.len() == expected, || format!("selected {}", values.len()))
+            }
+            Check::NotContains(unwanted) => {
+                let unwanted = resolve(unwanted)?;
+                expect(!values.iter().any(|v| json_eq(v, &unwanted)), || "it is present".into())
+            }
+            _ => {
+                non_empty(values)?;
+                self.evaluate_present(values, subject, vars, schemas)
+            }
+        }
+    }
+
+    /// Checks that need at least one selected value.
+    fn evaluate_present(
+        &self,
+        values: &[Value],
+        subject: &Subject,
+        vars: &Vars,
+        schemas: &Schemas,
+    ) -> Result<(), String> {
+        let resolve = |v: &Value| vars.resolve_value(v);
+        let at = |i: usize| match subject {
+            Subject::Body(path) if values.len() == 1 => path.to_string(),
+            Subject::Body(path) => format!("{path} #{i}"),
+            Subject::Header(name) => name.clone(),
+        };
+        match self {
+            Check::Equals(expected) => {
+                let expected = resolve(expected)?;
+                each(values, |v| {
+                    expect(json_eq(v, &expected), || format!("got {}", describe(v)))
+                })
+            }
+            Check::NotEquals(unwanted) => {
+                let unwanted = resolve(unwanted)?;
+                each(values, |v| {
+                    expect(!json_eq(v, &unwanted), || format!("got {}", describe(v)))
+                })
+            }
+            Check::Type(spec) => values
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, v)| schemas.check_type(spec, v, &at(i))),
+            Check::Matches(re) => each(values, |v| match v {
+                Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                    expect(re.is_match(&as_text(v)), || format!("got {}", describe(v)))
+                }
+                _ => Err(format!("got {}, not text", describe(v))),
+            }),
+            Check::Length(min, max) => each(values, |v| {
+                let len = length_of(v).ok_or_else(|| format!("got {}, which has no length", describe(v)))?;
+                let ok = min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m);
+                expect(ok, || format!("length is {len}"))
+            }),
+            Check::Ascending { strict } => values.windows(2).enumerate().try_for_each(|(i, pair)| {
+                let order = compare(&pair[0], &pair[1])?;
+                let ok = order == Ordering::Less || (!strict && order == Ordering::Equal);
+                expect(ok, || format!("value #{i} {} then #{} {}", pair[0], i + 1, pair[1]))
+            }),
+            Check::Unique => {
+                let mut seen = std::collections::HashSet::new();
+                each(values, |v| {
+                    expect(seen.insert(v.to_string()), || format!("{v} appears more than once"))
+                })
+            }
+            Check::Contains(wanted) => {
+                let wanted = resolve(wanted)?;
+                expect(values.iter().any(|v| json_eq(v, &wanted)), || {
+                    format!("not among the {} selected values", values.len())
+                })
+            }
+            Check::Compare(order, inclusive, bound) => {
+                let bound = resolve(bound)?;
+                each(values, |v| {
+                    let actual = compare(v, &bound)?;
+                    let ok = actual == *order || (*inclusive && actual == Ordering::Equal);
+                    expect(ok, || format!("got {}", describe(v)))
+                })
+            }
+            Check::Schema(name) => values
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, v)| schemas.check_named(name, v, &at(i))),
+            Check::Fields(fields) => values
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, v)| schemas.check_fields(fields, v, &at(i))),
+            Check::Sum(expected) => {
+                let expected = resolve(expected)?;
+                let sum = values
+                    .iter()
+                    .map(|v| v.as_f64().ok_or_else(|| format!("got {}, not a number", describe(v))))
+                    .sum::<Result<f64, String>>()?;
+                expect(json_eq(&Value::from(sum), &expected), || format!("the sum is {sum}"))
+            }
+            Check::AllEqual => each(values, |v| {
+                expect(json_eq(v, &values[0]), || {
+                    format!("{} differs from {}", describe(v), describe(&values[0]))
+                })
+            }),
+            Check::AnyOf(alternatives) => each(values, |v| {
+                let doc = [Doc { body: v, headers: &[] }];
+                let failures: Vec<String> = alternatives
+                    .iter()
+                    .filter_map(|alt| alt.evaluate(&doc, vars, schemas).err())
+                    .collect();
+                expect(failures.len() < alternatives.len(), || {
+                    format!("{} fails all: {}", describe(v), failures.join(" | "))
+                })
+            }),
+            Check::Exists(_) | Check::Count(_) | Check::NotContains(_) => unreachable!("handled in evaluate"),
+        }
+    }
+}
+
+fn non_empty(values: &[Value]) -> Result<&Value, String> {
+    values.first().ok_or_else(|| "nothing was selected".to_string())
+}
+
+fn each(values: &[Value], mut check: impl FnMut(&Value) -> Result<(), String>) -> Result<(), String> {
+    values.iter().try_for_each(&mut check)
+}
+
+fn expect(ok: bool, otherwise: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(otherwise())
+    }
+}
+
+fn as_count(value: &Value) -> Result<usize, String> {
+    value
+        .as_u64()
+        .map(|n| n as usize)
+        .ok_or_else(|| format!("expected count {value} is not a non-negative integer"))
+}
+
+fn length_of(value: &Value) -> Option<usize> {
+    match value {
+        Value::Array(items) => Some(items.len()),
+        Value::Object(map) => Some(map.len()),
+        Value::String(text) => Some(text.chars().count()),
+        _ => None,
+    }
+}
+
+/// JSON equality where `1` and `1.0` are the same number.
+pub fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => match (x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y)) => x == y,
+                _ => x.as_f64() == y.as_f64(),
+            },
+        },
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Orders two numbers or two strings; anything else cannot be ordered.
+fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => Ok(x.cmp(&y)),
+            _ => match (x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y)) => Ok(x.cmp(&y)),
+                _ => x
+                    .as_f64()
+                    .zip(y.as_f64())
+                    .and_then(|(x, y)| x.partial_cmp(&y))
+                    .ok_or_else(|| "numbers cannot be ordered".to_string()),
+            },
+        },
+        (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+        _ => Err(format!("cannot order {} against {}", type_name(a), type_name(b))),
+    }
+}
+
+/// A TOML value as JSON (datetimes become their text).
+pub fn toml_to_json(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => Value::from(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Value::Object(table.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use serde_json::json;
+
+    use super::*;
+
+    fn vars() -> Vars {
+        let mut vars = Vars::new(DateTime::parse_from_rfc3339("2026-11-20T12:00:00+08:00").unwrap());
+        vars.set("total", json!(3));
+        vars.set("user", json!("ann"));
+        vars
+    }
+
+    fn check(spec: &str, body: Value) -> Result<(), String> {
+        let spec: AssertSpec = toml::from_str(spec).unwrap();
+        let assertion = Assertion::compile(&spec, &Schemas::default())?;
+        let headers = [("Content-Type".to_string(), "application/json".to_string())];
+        assertion.evaluate(
+            &[Doc {
+                body: &body,
+                headers: &headers,
+            }],
+            &vars(),
+            &Schemas::default(),
+        )
+    }
+
+    #[test]
+    fn value_checks() {
+        let body = json!({"error": {"code": 899003, "message": "bad"}, "ids": [1, 2, 2], "t": "2026-11-20"});
+        assert!(check("path = '$.error.code'\nequals = 899003", body.clone()).is_ok());
+        let failure = check("path = '$.error.code'\nequals = 899004", body.clone()).unwrap_err();
+        assert_eq!(failure, "`$.error.code` equals 899004: got integer 899003");
+        assert!(check("path = '$.error.code'\nequals = 899003.0", body.clone()).is_ok());
+        assert!(check(
+            "path = '$.error.message'\ntype = 'string'\nmatches = '^b'",
+            body.clone()
+        )
+        .is_ok());
+        assert!(check("path = '$.t'\nmatches = '^\\d{4}-\\d{2}-\\d{2}$'", body.clone()).is_ok());
+        assert!(check("path = '$.ids'\nlength = 3", body.clone()).is_ok());
+        assert!(check("path = '$.ids'\nlength = { min = 4 }", body.clone())
+            .unwrap_err()
+            .contains("length is 3"));
+        assert!(check("path = '$.ids[*]'\nascending = true", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nstrictly_ascending = true", body.clone()).is_err());
+        assert!(check("path = '$.ids[*]'\nunique = true", body.clone())
+            .unwrap_err()
+            .contains("2 appears more than once"));
+        assert!(check(
+            "path = '$.ids[*]'\ncount = '${total}'\nsum = 5\ncontains = 2",
+            body.clone()
+        )
+        .is_ok());
+        assert!(check("path = '$.ids[*]'\nat_least = 1\nless_than = 3", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\ngreater_than = 1", body.clone()).is_err());
+        assert!(check("path = '$.nothing'\nexists = false", body.clone()).is_ok());
+        assert!(check("path = '$.error'\nexists = false", body.clone()).is_err());
+        assert!(check("header = 'content-type'\nmatches = '^application/json'", body.clone()).is_ok());
+    }
+
+    #[test]
+    fn nothing_selected_fails_every_positive_check() {
+        for spec in [
+            "equals = 1",
+            "type = 'integer?'",
+            "ascending = true",
+            "unique = true",
+            "sum = 0",
+            "all_equal = true",
+            "exists = true",
+        ] {
+            let failure = check(&format!("path = '$.typo[*]'\n{spec}"), json!({"ids": []})).unwrap_err();
+            assert!(failure.contains("nothing was selected"), "{spec}: {failure}");
+        }
+        assert!(check("path = '$.typo[*]'\ncount = 0", json!({})).is_ok());
+        assert!(check("path = '$.ids[*]'\nnot_contains = 1", json!({"ids": []})).is_ok());
+        assert!(check("path = '$.ids[*]'\nnot_contains = 1", json!({"ids": [2, 1]})).is_err());
+    }
+
+    #[test]
+    fn any_of_applies_relative_paths_to_each_value() {
+        let body = json!({"messages": [{"from_id": "ann", "target_id": "x"}, {"from_id": "y", "target_id": "ann"}]});
+        let spec = "path = '$.messages[*]'\nany_of = [{ path = '$.from_id', equals = '${user}' }, { path = '$.target_id', equals = '${user}' }]";
+        assert!(check(spec, body).is_ok());
+        let body = json!({"messages": [{"from_id": "bob", "target_id": "x"}]});
+        assert!(check(spec, body).unwrap_err().contains("fails all"));
+    }
+
+    #[test]
+    fn badly_written_assertions_are_refused() {
+        let compile = |spec: &str| Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default());
+        assert!(compile("path = '$.a'").unwrap_err().contains("checks nothing"));
+        assert!(compile("equals = 1").is_err());
+        assert!(compile("path = '$.a'\nheader = 'x'\nequals = 1").is_err());
+        assert!(compile("path = '$.a'\nmatches = '('")
+            .unwrap_err()
+            .contains("invalid pattern"));
+        assert!(compile("path = '$.a'\nschema = 'nope'")
+            .unwrap_err()
+            .contains("unknown schema"));
+        assert!(compile("path = '$.a'\ntype = 'int'").is_err());
+        assert!(compile("path = '$.a'\nstrict = true").is_err());
+        assert!(toml::from_str::<AssertSpec>("path = '$.a'\nequal = 1").is_err());
+    }
+}

@@ -1,0 +1,432 @@
+//! The command line: `run`, `record`, `compare` and `list`, their options, and the glue
+//! from options to a target, a run, reports and an exit code.
+//!
+//! Exit codes: 0 when every selected scenario passed (skips allowed), 1 when any failed
+//! (or, for `compare`, differed from its recording), 2 for usage and setup errors.
+
+use std::{
+    ffi::OsString,
+    io::Write,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{
+    record::{self, Compared},
+    redact::Redactor,
+    report::{self, console::Console, Totals},
+    runner::{self, Finisher, RunOptions, ScenarioResult},
+    scenario::{self, Scenario},
+    schema::Schemas,
+    target::{Env, MockOptions, RealOptions, SkipOptions, Target},
+};
+
+/// Where the in-process mock's clock is frozen unless `--clock` says otherwise: a fixed
+/// instant makes every run see the same data.
+pub const DEFAULT_MOCK_CLOCK: &str = "2026-11-20T12:00:00+08:00";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "conformance",
+    version,
+    about = "Runs scripted scenarios against the mock or the real JPush / JMessage / Easemob hosts.",
+    long_about = "Runs scripted scenarios (scenarios/*.toml) against the mock or the real JPush / JMessage / \
+        Easemob hosts, records real responses, and compares the mock against the recordings.\n\n\
+        Real credentials come from environment variables: CONFORMANCE_VIP_APP_KEY, \
+        CONFORMANCE_VIP_MASTER_SECRET, CONFORMANCE_PLAIN_APP_KEY, CONFORMANCE_PLAIN_MASTER_SECRET, \
+        CONFORMANCE_EASEMOB_{ORG_NAME,APP_NAME,CLIENT_ID,CLIENT_SECRET}; sample ids from \
+        CONFORMANCE_{VIP,PLAIN,EASEMOB}_{USERNAMES,GROUP_IDS,CHATROOM_IDS} (comma-separated); base \
+        URLs from CONFORMANCE_{JMESSAGE,JPUSH,EASEMOB}_BASE_URL. See the README, \"Conformance\"."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenarios and report.
+    Run(RunArgs),
+    /// Run scenarios against the real hosts and store their responses as recordings.
+    Record(RecordArgs),
+    /// Run scenarios on the mock and report every difference from the recordings.
+    Compare(RecordArgs),
+    /// Check every scenario file and list the scenarios.
+    List(SelectArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    reports: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+struct RecordArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Directory of the recordings [default: fixtures/recorded]
+    #[arg(long)]
+    recordings: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TargetKind {
+    /// The mock: in-process (one per scenario), or the one at --base-url
+    Mock,
+    /// The vendors' hosts, with credentials from CONFORMANCE_* variables
+    Real,
+}
+
+#[derive(Debug, Args)]
+struct TargetArgs {
+    /// Where the scenarios run
+    #[arg(long, value_enum, default_value = "mock")]
+    target: TargetKind,
+    /// A running mock to use instead of in-process ones (mock target only)
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Mock: freeze the in-process mocks' clock here [default: 2026-11-20T12:00:00+08:00].
+    /// Real: compute relative times from this instant (plus waits) instead of the local clock
+    #[arg(long, value_parser = parse_instant)]
+    clock: Option<DateTime<FixedOffset>>,
+    /// Zone of every wall-clock time the scenarios compute
+    #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+    timezone: FixedOffset,
+    /// Real target: milliseconds between two requests to a JPush/JMessage host
+    /// (Easemob is always spaced by 6.5 s: 10 calls a minute)
+    #[arg(long, default_value_t = 300)]
+    delay_ms: u64,
+    /// Scenarios run at once on in-process mocks (the real target runs one at a time)
+    #[arg(long, default_value_t = 8)]
+    jobs: usize,
+}
+
+#[derive(Debug, Clone, Args)]
+struct SelectArgs {
+    /// Directory of the scenario files [default: scenarios]
+    #[arg(long)]
+    scenarios: Option<PathBuf>,
+    /// Only these scenarios (repeatable; a trailing `*` matches a prefix)
+    #[arg(long = "only", value_name = "NAME")]
+    only: Vec<String>,
+    /// Only scenarios with one of these tags (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Real target: skip scenarios that wait (e.g. 121 s for a cursor to expire)
+    #[arg(long)]
+    skip_slow: bool,
+    /// Real target: also run scenarios tagged needs-data (your account has the data)
+    #[arg(long)]
+    include_needs_data: bool,
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Write a JUnit XML report here
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a JSON report here
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+/// What the run is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Run,
+    Record,
+    Compare,
+}
+
+/// The whole program: parses `args`, runs, prints to `out`; returns the exit code.
+pub async fn main_with<I, T>(args: I, env: &Env, out: Box<dyn Write + Send>) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let redactor = Arc::new(Redactor::new());
+    let console = Arc::new(Console::new(out, redactor.clone()));
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            console.line(err.render().to_string().trim_end());
+            return if err.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let outcome = match cli.command {
+        Command::List(select) => list(&select, &console),
+        Command::Run(run) => execute(Purpose::Run, run, None, env, redactor, &console).await,
+        Command::Record(args) => execute(Purpose::Record, args.run, args.recordings, env, redactor, &console).await,
+        Command::Compare(args) => execute(Purpose::Compare, args.run, args.recordings, env, redactor, &console).await,
+    };
+    outcome.unwrap_or_else(|message| {
+        console.line(&format!("error: {message}"));
+        2
+    })
+}
+
+fn list(select: &SelectArgs, console: &Console) -> Result<i32, String> {
+    let (scenarios, _) = load(select)?;
+    for s in &scenarios {
+        console.line(&format!(
+            "{:<44} {:<9} [{}] {}",
+            s.name,
+            s.family,
+            s.tags.join(", "),
+            s.description
+        ));
+    }
+    console.line(&format!("{} scenarios", scenarios.len()));
+    Ok(0)
+}
+
+async fn execute(
+    purpose: Purpose,
+    args: RunArgs,
+    recordings: Option<PathBuf>,
+    env: &Env,
+    redactor: Arc<Redactor>,
+    console: &Arc<Console>,
+) -> Result<i32, String> {
+    match (purpose, args.target.target) {
+        (Purpose::Record, TargetKind::Mock) => {
+            return Err("record stores real responses: use `record --target real`".into());
+        }
+        (Purpose::Compare, TargetKind::Real) => {
+            return Err("compare holds the mock against the recordings: use `--target mock`".into());
+        }
+        _ => {}
+    }
+    let (scenarios, schemas) = load(&args.select)?;
+    let schemas = Arc::new(schemas);
+    let target = Arc::new(open_target(&args.target, env, redactor.clone()).await?);
+    console.line(&format!(
+        "running {} scenario(s) against {}",
+        scenarios.len(),
+        target.describe()
+    ));
+    let recordings = recordings.unwrap_or_else(|| repo_root().join("fixtures/recorded"));
+    let comparisons: Arc<Mutex<Vec<(String, Compared)>>> = Arc::default();
+    let finish: Option<Finisher> = (purpose == Purpose::Compare).then(|| {
+        let (dir, comparisons) = (recordings.clone(), comparisons.clone());
+        Arc::new(move |result: &mut ScenarioResult| {
+            let compared = record::compare_result(&dir, result);
+            comparisons
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((result.name.clone(), compared));
+        }) as Finisher
+    });
+    let options = RunOptions {
+        jobs: args.target.jobs,
+        skip: SkipOptions {
+            skip_slow: args.select.skip_slow,
+            include_needs_data: args.select.include_needs_data,
+        },
+        collect: purpose != Purpose::Run,
+        finish,
+    };
+    let started = Instant::now();
+    let results = runner::run_all(target.clone(), scenarios, schemas, options, console.clone()).await;
+    let elapsed = started.elapsed();
+    match purpose {
+        Purpose::Run => {}
+        Purpose::Record => {
+            let today = Utc::now().with_timezone(&args.target.timezone).date_naive().to_string();
+            let written = record::write_recordings(&recordings, &results, &today, &redactor)?;
+            let count = written.len();
+            console.line(&format!("\nrecorded {count} scenario(s) into {}", recordings.display()));
+        }
+        Purpose::Compare => {
+            let comparisons = std::mem::take(&mut *comparisons.lock().unwrap_or_else(|p| p.into_inner()));
+            report_comparison(&recordings, &comparisons, console);
+        }
+    }
+    write_reports(&args.reports, &results, target.name(), elapsed, &redactor)?;
+    let against = if target.is_real() { "the real hosts" } else { "the mock" };
+    console.summary(&results, against, elapsed);
+    Ok(if Totals::of(&results).failed == 0 { 0 } else { 1 })
+}
+
+/// The comparison's summary: how many differ, each difference, what is unrecorded.
+fn report_comparison(recordings: &Path, comparisons: &[(String, Compared)], console: &Console) {
+    let mut compared: Vec<(&String, &Vec<String>)> = comparisons
+        .iter()
+        .filter_map(|(name, c)| match c {
+            Compared::Differences(d) => Some((name, d)),
+            Compared::Unrecorded => None,
+        })
+        .collect();
+    compared.sort();
+    let differing: Vec<_> = compared.iter().filter(|(_, d)| !d.is_empty()).collect();
+    console.line(&format!(
+        "\ncompared {} scenario(s) with their recordings in {}: {} differ",
+        compared.len(),
+        recordings.display(),
+        differing.len()
+    ));
+    for (name, differences) in differing {
+        console.line(&format!("  {name}:"));
+        for difference in differences.iter() {
+            console.line(&format!("    - {difference}"));
+        }
+    }
+    let mut unrecorded: Vec<&str> = comparisons
+        .iter()
+        .filter(|(_, c)| *c == Compared::Unrecorded)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    unrecorded.sort();
+    if !unrecorded.is_empty() {
+        console.line(&format!(
+            "{} scenario(s) have no recording yet (see README, \"Refreshing the recordings\"): {}",
+            unrecorded.len(),
+            unrecorded.join(", ")
+        ));
+    }
+}
+
+fn write_reports(
+    reports: &ReportArgs,
+    results: &[ScenarioResult],
+    target: &str,
+    elapsed: Duration,
+    redactor: &Redactor,
+) -> Result<(), String> {
+    if let Some(path) = &reports.junit {
+        report::write_file(
+            path,
+            &report::junit::render(results, target, elapsed, redactor),
+            redactor,
+        )?;
+    }
+    if let Some(path) = &reports.json {
+        report::write_file(
+            path,
+            &report::json::render(results, target, elapsed, redactor),
+            redactor,
+        )?;
+    }
+    Ok(())
+}
+
+async fn open_target(args: &TargetArgs, env: &Env, redactor: Arc<Redactor>) -> Result<Target, String> {
+    match args.target {
+        TargetKind::Mock => {
+            let clock = args
+                .clock
+                .unwrap_or_else(|| parse_instant(DEFAULT_MOCK_CLOCK).expect("the default clock is valid"));
+            let options = MockOptions {
+                base_url: args.base_url.clone(),
+                clock,
+                timezone: args.timezone,
+            };
+            Target::mock(options, redactor).await
+        }
+        TargetKind::Real => {
+            if args.base_url.is_some() {
+                return Err("--base-url is for a running mock; real base URLs come from CONFORMANCE_*_BASE_URL".into());
+            }
+            let options = RealOptions {
+                clock: args.clock,
+                timezone: args.timezone,
+                delay: Duration::from_millis(args.delay_ms),
+            };
+            Target::real(env, options, redactor)
+        }
+    }
+}
+
+/// The repository root: the working directory when it holds `scenarios/`, else the
+/// checkout this binary was built from (so `cargo run -p conformance` works anywhere).
+fn repo_root() -> PathBuf {
+    if Path::new("scenarios").is_dir() {
+        PathBuf::from(".")
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+}
+
+fn scenario_dir(select: &SelectArgs) -> PathBuf {
+    select
+        .scenarios
+        .clone()
+        .unwrap_or_else(|| repo_root().join("scenarios"))
+}
+
+/// The selected scenarios, every file checked, and the schemas they use.
+fn load(select: &SelectArgs) -> Result<(Vec<Scenario>, Schemas), String> {
+    let dir = scenario_dir(select);
+    let (scenarios, schemas) = scenario::load_dir(&dir).map_err(|e| e.to_string())?;
+    let selected: Vec<Scenario> = scenarios
+        .into_iter()
+        .filter(|s| select.only.is_empty() || select.only.iter().any(|pattern| name_matches(pattern, &s.name)))
+        .filter(|s| select.tags.is_empty() || select.tags.iter().any(|tag| s.has_tag(tag)))
+        .collect();
+    if selected.is_empty() {
+        return Err(format!("no scenario in {} matches the selection", dir.display()));
+    }
+    Ok((selected, schemas))
+}
+
+fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => name.starts_with(prefix),
+        None => name == pattern,
+    }
+}
+
+fn parse_instant(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as {DEFAULT_MOCK_CLOCK}"))
+}
+
+fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    text.parse::<FixedOffset>()
+        .map_err(|_| format!("`{text}` is not a UTC offset such as +08:00"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_exactly_or_by_prefix() {
+        assert!(name_matches("jm-cursor-*", "jm-cursor-expiry"));
+        assert!(name_matches("jm-cursor-expiry", "jm-cursor-expiry"));
+        assert!(!name_matches("jm-cursor", "jm-cursor-expiry"));
+    }
+
+    #[test]
+    fn the_command_line_parses() {
+        let cli = Cli::try_parse_from([
+            "conformance",
+            "run",
+            "--target",
+            "real",
+            "--skip-slow",
+            "--junit",
+            "j.xml",
+            "--only",
+            "a",
+            "--only",
+            "b*",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else { panic!("run") };
+        assert_eq!(run.target.target, TargetKind::Real);
+        assert!(run.select.skip_slow);
+        assert_eq!(run.select.only, ["a", "b*"]);
+        assert!(Cli::try_parse_from(["conformance", "run", "--target", "staging"]).is_err());
+        assert!(Cli::try_parse_from(["conformance", "run", "--clock", "yesterday"]).is_err());
+    }
+}

@@ -1,0 +1,38 @@
+//! The conformance harness: scripted scenarios that prove the mock behaves like the real
+//! JPush / JMessage / Easemob report APIs, runnable against the mock and against a user's
+//! real account, with recordings of real responses to hold the mock against.
+//!
+//! Map of the crate (a run flows cli → scenario → target → runner → report):
+//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`) and exit codes.
+//! - [`scenario`]: the TOML scenario format, its checks, and the loader.
+//! - [`template`]: `${...}` substitution: variables, captures, app data, relative times.
+//! - [`jsonpath`]: the small path language of assertions and captures.
+//! - [`assertions`]: what a step can check, and how it is checked.
+//! - [`schema`]: the type language and named schemas (`scenarios/schemas/*.toml`).
+//! - [`target`]: mock (in-process or running) or real hosts: base URLs, credentials, clock.
+//! - [`http`]: one exchange; on real hosts, read-only and paced.
+//! - [`runner`]: runs scenarios (concurrently where independent) into results.
+//! - [`record`]: recordings of real responses (normalised), and `compare`.
+//! - [`report`]: console, JUnit XML and JSON output.
+//! - [`redact`]: the one redaction function every output goes through.
+//!
+//! Architecture invariant: the runner talks HTTP only. The mock library is used for one
+//! thing, starting an in-process mock; clock and faults go through its control API, and
+//! against real hosts the clock becomes a real wait.
+
+pub mod assertions;
+pub mod cli;
+pub mod http;
+pub mod jsonpath;
+pub mod record;
+pub mod redact;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod schema;
+pub mod target;
+pub mod template;
+
+pub use cli::main_with;
+pub use report::console::Buffer;
+pub use target::Env;

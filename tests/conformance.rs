@@ -1,0 +1,599 @@
+//! The conformance harness end to end, through its command line (in-process, with its
+//! output captured): every scenario passes against the mock; a wrong expectation fails
+//! readably with a non-zero exit; the JUnit file is valid JUnit XML; a `--target real` run
+//! whose vendor base URLs point at a local stand-in shows no secret anywhere; recordings
+//! made that way compare clean against the mock, and every kind of difference is named.
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use conformance::{main_with, Buffer, Env};
+use e2e::{Mock, NOW};
+use quick_xml::{events::Event, Reader};
+use serde_json::Value;
+
+/// The brief's ceiling for the whole suite against the mock.
+const SUITE_LIMIT: Duration = Duration::from_secs(30);
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("conformance-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the `conformance` command line; returns its exit code and everything it printed.
+async fn conformance(args: &[&str], env: &Env) -> (i32, String) {
+    let buffer = Buffer::default();
+    let argv = std::iter::once("conformance").chain(args.iter().copied());
+    let code = main_with(argv, env, Box::new(buffer.clone())).await;
+    (code, buffer.text())
+}
+
+/// A scenario directory holding the repository's schemas and the named scenarios, each
+/// passed through `edit`.
+fn scenario_dir(name: &str, scenarios: &[&str], edit: impl Fn(&str, String) -> String) -> PathBuf {
+    let dir = scratch(name);
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    for entry in std::fs::read_dir(repo("scenarios/schemas")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join("schemas").join(path.file_name().unwrap())).unwrap();
+    }
+    for scenario in scenarios {
+        let text = std::fs::read_to_string(repo(&format!("scenarios/{scenario}.toml"))).unwrap();
+        std::fs::write(dir.join(format!("{scenario}.toml")), edit(scenario, text)).unwrap();
+    }
+    dir
+}
+
+fn scenario_files() -> usize {
+    std::fs::read_dir(repo("scenarios"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml"))
+        .count()
+}
+
+#[tokio::test]
+async fn every_scenario_passes_against_the_mock() {
+    let dir = scratch("all");
+    let json = dir.join("report.json");
+    let scenarios = repo("scenarios");
+    let started = Instant::now();
+    let (code, out) = conformance(
+        &[
+            "run",
+            "--scenarios",
+            scenarios.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        &Env::default(),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{out}");
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let files = scenario_files();
+    assert!(files >= 40, "the repository holds the scenarios ({files})");
+    assert_eq!(report["total"], files, "every file ran: {out}");
+    assert_eq!(report["passed"], files, "{out}");
+    assert_eq!(
+        report["skipped"], 0,
+        "the mock runs every scenario, mock-only ones included"
+    );
+    let lines = out.lines().filter(|l| l.starts_with("PASS  ")).count();
+    assert_eq!(lines, files, "a live line per scenario: {out}");
+    assert!(
+        out.contains(&format!("{files} scenarios against the mock: {files} passed, 0 failed")),
+        "{out}"
+    );
+    assert!(elapsed < SUITE_LIMIT, "the suite took {elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_expectation_fails_readably_with_a_nonzero_exit() {
+    let dir = scenario_dir(
+        "wrong",
+        &["jmessage-unknown-group", "jmessage-unknown-user"],
+        |name, text| {
+            if name == "jmessage-unknown-group" {
+                text.replace("error_code = 899006", "error_code = 899004")
+            } else {
+                text
+            }
+        },
+    );
+    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("PASS  jmessage-unknown-user"), "{out}");
+    for expected in [
+        "FAIL  jmessage-unknown-group",
+        "step 1 \"unknown group\": `$.error.code` equals 899004: got integer 899006",
+        "request:  GET http://127.0.0.1:",
+        "/v2/groups/999/messages?count=10&begin_time=",
+        "Authorization: Basic <redacted>",
+        "response: 404 {\"error\":{\"code\":899006,",
+        "2 scenarios against the mock: 1 passed, 1 failed, 0 skipped",
+        "failed: jmessage-unknown-group",
+    ] {
+        assert!(out.contains(expected), "`{expected}` in:\n{out}");
+    }
+}
+
+#[tokio::test]
+async fn the_readme_example_passes_against_the_mock() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let example = readme
+        .split("<!-- scenario-example -->\n```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the README holds the scenario example")
+        .to_owned();
+    let dir = scenario_dir("readme", &[], |_, text| text);
+    std::fs::write(dir.join("jmessage-v2-example.toml"), example).unwrap();
+    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS  jmessage-v2-example"), "{out}");
+}
+
+#[tokio::test]
+async fn invalid_scenario_files_are_refused_before_anything_runs() {
+    let dir = scenario_dir("invalid", &["jmessage-unknown-group"], |_, text| {
+        text.replace("error_code = 899006", "error_kode = 899006")
+    });
+    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("jmessage-unknown-group.toml") && out.contains("unknown field `error_kode`"),
+        "{out}"
+    );
+}
+
+/// Environment for `--target real` against `stand_in`: its base URL for every family and
+/// the given credentials; sample ids from its listing.
+async fn real_env(stand_in: &Mock, vip: (&str, &str), plain: (&str, &str)) -> Env {
+    let apps = stand_in.get_with(None, "/_mock/apps").await.json;
+    let ids = |role_vip: bool, kind: &str| -> String {
+        let app = apps["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["vip"] == role_vip)
+            .unwrap();
+        let ids: Vec<&str> = app[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        ids.join(",")
+    };
+    let base = stand_in.server.base_url();
+    let mut pairs = vec![
+        ("CONFORMANCE_JMESSAGE_BASE_URL".to_string(), base.clone()),
+        ("CONFORMANCE_JPUSH_BASE_URL".to_string(), base.clone()),
+        ("CONFORMANCE_EASEMOB_BASE_URL".to_string(), base),
+        ("CONFORMANCE_VIP_APP_KEY".to_string(), vip.0.to_string()),
+        ("CONFORMANCE_VIP_MASTER_SECRET".to_string(), vip.1.to_string()),
+        ("CONFORMANCE_PLAIN_APP_KEY".to_string(), plain.0.to_string()),
+        ("CONFORMANCE_PLAIN_MASTER_SECRET".to_string(), plain.1.to_string()),
+    ];
+    for (role, is_vip) in [("VIP", true), ("PLAIN", false)] {
+        for kind in ["usernames", "group_ids", "chatroom_ids"] {
+            pairs.push((format!("CONFORMANCE_{role}_{}", kind.to_uppercase()), ids(is_vip, kind)));
+        }
+    }
+    Env::from_pairs(pairs)
+}
+
+/// Every file under `dir`, concatenated.
+fn all_files(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            text.push_str(&all_files(&path));
+        } else {
+            text.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    text
+}
+
+/// The secrets of a key pair as they could leak: the secret, and Basic encodings of the
+/// pair with it and with the harness's "wrong secret" (which is derived from it).
+fn leak_forms(key: &str, secret: &str) -> Vec<String> {
+    let wrong: String = secret
+        .chars()
+        .map(|c| match c {
+            '9' => '0',
+            'z' => 'a',
+            'Z' => 'A',
+            c if c.is_ascii_alphanumeric() => (c as u8 + 1) as char,
+            c => c,
+        })
+        .collect();
+    vec![
+        secret.to_string(),
+        wrong.clone(),
+        STANDARD.encode(format!("{key}:{secret}")),
+        STANDARD.encode(format!("{key}:{wrong}")),
+    ]
+}
+
+/// Scenarios of every kind: passing with data, errors, wrong credentials, mock-only
+/// (skipped), slow (skipped with --skip-slow).
+const MIXED: [&str; 7] = [
+    "jmessage-v2-messages-first-page",
+    "jmessage-v1-matches-v2",
+    "jmessage-auth-wrong-secret",
+    "jmessage-cursor-foreign-app",
+    "jmessage-unknown-user",
+    "control-apps-listing",
+    "jmessage-cursor-expired-at-121s",
+];
+
+#[tokio::test]
+async fn a_real_run_against_a_stand_in_shows_no_secret_anywhere() {
+    let stand_in = Mock::start().await;
+    let (vip, plain) = (
+        stand_in.credentials(e2e::Role::Vip),
+        stand_in.credentials(e2e::Role::Plain),
+    );
+    let dir = scratch("secrets");
+    let scenarios = scenario_dir("secrets-scenarios", &MIXED, |_, text| text);
+    let mut outputs = String::new();
+    let mut leaks: Vec<String> = Vec::new();
+
+    // With the stand-in's own (demo) credentials: scenarios pass and responses flow.
+    let env = real_env(&stand_in, (&vip.0, &vip.1), (&plain.0, &plain.1)).await;
+    leaks.extend(leak_forms(&vip.0, &vip.1));
+    leaks.extend(leak_forms(&plain.0, &plain.1));
+    let out_dir = dir.join("demo");
+    let args = real_args(&scenarios, &out_dir, "run");
+    let (code, out) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS  jmessage-v2-messages-first-page"), "{out}");
+    assert!(
+        out.contains("SKIP  control-apps-listing  (control): mock-only"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SKIP  jmessage-cursor-expired-at-121s") && out.contains("--skip-slow"),
+        "{out}"
+    );
+    outputs.push_str(&out);
+    let record_args = real_args(&scenarios, &out_dir, "record");
+    let (code, out) = conformance(&record_args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 0, "{out}");
+    outputs.push_str(&out);
+    outputs.push_str(&all_files(&out_dir));
+
+    // With made-up credentials: every authenticated request fails and is shown.
+    let made_up = (("0123456789abcdefABCDEF01"), ("fedcba9876543210FEDCBA98"));
+    let env = real_env(&stand_in, made_up, made_up).await;
+    leaks.extend(leak_forms(made_up.0, made_up.1));
+    let out_dir = dir.join("made-up");
+    let args = real_args(&scenarios, &out_dir, "run");
+    let (code, out) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("status is 401, expected 200"), "{out}");
+    assert!(
+        out.contains("Authorization: Basic <redacted>"),
+        "the header is shown, redacted: {out}"
+    );
+    outputs.push_str(&out);
+    outputs.push_str(&all_files(&out_dir));
+
+    for report in [
+        "demo/junit.xml",
+        "demo/report.json",
+        "made-up/junit.xml",
+        "made-up/report.json",
+    ] {
+        assert!(dir.join(report).is_file(), "{report} was written");
+    }
+    assert!(
+        dir.join("demo/recorded/jmessage-v1-matches-v2.json").is_file(),
+        "recordings were written"
+    );
+    for leak in &leaks {
+        assert!(!outputs.contains(leak.as_str()), "`{leak}` leaked into:\n{outputs}");
+    }
+}
+
+/// `run`/`record` arguments against the real target, reports and recordings under `out`.
+fn real_args(scenarios: &Path, out: &Path, command: &str) -> Vec<String> {
+    let path = |name: &str| out.join(name).to_str().unwrap().to_string();
+    let mut args: Vec<String> = [
+        command,
+        "--target",
+        "real",
+        "--scenarios",
+        scenarios.to_str().unwrap(),
+        "--clock",
+        NOW,
+        "--skip-slow",
+        "--include-needs-data",
+        "--delay-ms",
+        "0",
+    ]
+    .map(String::from)
+    .to_vec();
+    match command {
+        "record" => args.extend(["--recordings".into(), path("recorded")]),
+        _ => args.extend([
+            "--junit".into(),
+            path("junit.xml"),
+            "--json".into(),
+            path("report.json"),
+        ]),
+    }
+    args
+}
+
+#[tokio::test]
+async fn the_junit_report_is_valid_junit_xml() {
+    let stand_in = Mock::start().await;
+    let (vip, plain) = (
+        stand_in.credentials(e2e::Role::Vip),
+        stand_in.credentials(e2e::Role::Plain),
+    );
+    let env = real_env(&stand_in, (&vip.0, &vip.1), (&plain.0, &plain.1)).await;
+    let scenarios = scenario_dir(
+        "junit-scenarios",
+        &["jmessage-unknown-user", "jmessage-unknown-group", "control-health"],
+        |name, text| {
+            if name == "jmessage-unknown-group" {
+                text.replace("status = 404", "status = 410")
+            } else {
+                text
+            }
+        },
+    );
+    let out = scratch("junit");
+    let args = real_args(&scenarios, &out, "run");
+    let (code, printed) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 1, "{printed}");
+
+    let xml = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    let document = parse_xml(&xml);
+    assert_eq!(document.children.len(), 1, "one root: {xml}");
+    let root = &document.children[0];
+    assert_eq!(root.name, "testsuites");
+    let suites = root.named("testsuite");
+    assert_eq!(suites.len(), 1, "{xml}");
+    let suite = suites[0];
+    for (key, value) in [("tests", "3"), ("failures", "1"), ("skipped", "1"), ("errors", "0")] {
+        assert_eq!(suite.attributes[key], value, "{key} in {xml}");
+        assert_eq!(root.attributes[key], value, "{key} in {xml}");
+    }
+    let cases = suite.named("testcase");
+    assert_eq!(cases.len(), 3, "{xml}");
+    for case in &cases {
+        assert_eq!(
+            case.attributes["classname"],
+            format!(
+                "conformance.{}",
+                if case.attributes["name"].starts_with("control") {
+                    "control"
+                } else {
+                    "jmessage"
+                }
+            )
+        );
+        assert!(case.attributes["time"].parse::<f64>().is_ok(), "{xml}");
+    }
+    let case = |name: &str| {
+        *cases
+            .iter()
+            .find(|c| c.attributes["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {xml}"))
+    };
+    assert!(
+        case("jmessage-unknown-user").children.is_empty(),
+        "a pass is an empty testcase"
+    );
+    let skipped = case("control-health").named("skipped");
+    assert_eq!(skipped.len(), 1, "{xml}");
+    assert_eq!(skipped[0].attributes["message"], "mock-only");
+    let failures = case("jmessage-unknown-group").named("failure");
+    assert_eq!(failures.len(), 1, "{xml}");
+    let failure = failures[0];
+    assert_eq!(
+        failure.attributes["message"],
+        "step 1 \"unknown group\": status is 404, expected 410"
+    );
+    assert!(
+        failure.text.contains("request:\nGET http://127.0.0.1:"),
+        "{}",
+        failure.text
+    );
+    assert!(
+        failure.text.contains("Authorization: Basic <redacted>"),
+        "{}",
+        failure.text
+    );
+    assert!(
+        failure.text.contains("response:\n404 {\"error\":{\"code\":899006"),
+        "{}",
+        failure.text
+    );
+}
+
+/// An XML element: enough of a DOM to check a JUnit file.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    attributes: std::collections::BTreeMap<String, String>,
+    children: Vec<Element>,
+    text: String,
+}
+
+impl Element {
+    fn named(&self, name: &str) -> Vec<&Element> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+}
+
+/// Parses `xml`, failing on anything that is not well-formed (mismatched or unclosed tags).
+fn parse_xml(xml: &str) -> Element {
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut stack = vec![Element::default()];
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("invalid XML at byte {}: {e}\n{xml}", reader.buffer_position()));
+        match event {
+            Event::Start(e) => stack.push(element(&e)),
+            Event::Empty(e) => stack.last_mut().unwrap().children.push(element(&e)),
+            Event::End(_) => {
+                let done = stack.pop().unwrap();
+                stack
+                    .last_mut()
+                    .expect("an end tag without a start")
+                    .children
+                    .push(done);
+            }
+            Event::Text(text) => stack.last_mut().unwrap().text.push_str(&text.unescape().unwrap()),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(stack.len(), 1, "every element is closed");
+    stack.pop().unwrap()
+}
+
+fn element(start: &quick_xml::events::BytesStart) -> Element {
+    let attributes = start
+        .attributes()
+        .map(|a| {
+            let a = a.expect("well-formed attribute");
+            (
+                String::from_utf8(a.key.as_ref().to_vec()).unwrap(),
+                a.unescape_value().unwrap().into_owned(),
+            )
+        })
+        .collect();
+    Element {
+        name: String::from_utf8(start.name().as_ref().to_vec()).unwrap(),
+        attributes,
+        ..Element::default()
+    }
+}
+
+#[tokio::test]
+async fn recordings_of_a_stand_in_compare_clean_and_every_difference_is_named() {
+    let stand_in = Mock::start().await;
+    let (vip, plain) = (
+        stand_in.credentials(e2e::Role::Vip),
+        stand_in.credentials(e2e::Role::Plain),
+    );
+    let env = real_env(&stand_in, (&vip.0, &vip.1), (&plain.0, &plain.1)).await;
+    let picked = [
+        "jmessage-v2-messages-first-page",
+        "jmessage-unknown-user",
+        "jmessage-v2-groups-messages",
+    ];
+    let scenarios = scenario_dir("compare-scenarios", &picked, |_, text| text);
+    let out = scratch("compare");
+    let record = real_args(&scenarios, &out, "record");
+    let (code, printed) = conformance(&record.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 0, "{printed}");
+    let recorded = out.join("recorded");
+    assert!(
+        printed.contains(&format!("recorded 3 scenario(s) into {}", recorded.display())),
+        "{printed}"
+    );
+    let file = recorded.join("jmessage-v2-messages-first-page.json");
+    let recording: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let example = &recording["steps"][0]["example"];
+    assert_eq!(example["cursor"], "<cursor:1>", "cursors become placeholders");
+    assert_eq!(
+        example["messages"].as_array().unwrap().len(),
+        3,
+        "examples keep a few items"
+    );
+    assert!(example["messages"][0]["msgid"].as_str().unwrap().starts_with("<id:"));
+    assert_eq!(
+        recording["steps"][0]["request"], "GET /v2/messages",
+        "the template, not the values"
+    );
+
+    let compare = |recordings: PathBuf| {
+        let args = [
+            "compare".to_string(),
+            "--scenarios".into(),
+            scenarios.to_str().unwrap().into(),
+            "--recordings".into(),
+            recordings.to_str().unwrap().into(),
+        ];
+        async move { conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &Env::default()).await }
+    };
+    let (code, printed) = compare(recorded.clone()).await;
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains("compared 3 scenario(s) with their recordings") && printed.contains(": 0 differ"),
+        "{printed}"
+    );
+
+    // Alter the recording: a status, a field the mock lacks, a type, a null-ness.
+    let mut altered = recording.clone();
+    let step = &mut altered["steps"][0];
+    step["status"] = 206.into();
+    let shape = step["shape"].as_object_mut().unwrap();
+    shape.insert("$.next_page".into(), serde_json::json!(["string"]));
+    shape.insert("$.total".into(), serde_json::json!(["string"]));
+    shape.insert("$.count".into(), serde_json::json!(["integer", "null"]));
+    std::fs::write(&file, serde_json::to_string_pretty(&altered).unwrap()).unwrap();
+    let (code, printed) = compare(recorded).await;
+    assert_eq!(code, 1, "{printed}");
+    for expected in [
+        "FAIL  jmessage-v2-messages-first-page",
+        "status recorded 206, mock 200",
+        "`$.next_page` is missing on the mock (recorded: string)",
+        "`$.total` type: recorded string, mock integer",
+        "`$.count` null-ness: recorded sometimes null, mock never null",
+        "PASS  jmessage-unknown-user",
+    ] {
+        assert!(printed.contains(expected), "`{expected}` in:\n{printed}");
+    }
+}
+
+#[tokio::test]
+async fn a_real_answer_that_fails_its_checks_is_still_recorded() {
+    let stand_in = Mock::start().await;
+    let (vip, plain) = (
+        stand_in.credentials(e2e::Role::Vip),
+        stand_in.credentials(e2e::Role::Plain),
+    );
+    let env = real_env(&stand_in, (&vip.0, &vip.1), (&plain.0, &plain.1)).await;
+    // As if the real service answered differently from the mock's contract.
+    let scenarios = scenario_dir("record-failing-scenarios", &["jmessage-unknown-group"], |_, text| {
+        text.replace("error_code = 899006", "error_code = 899099")
+    });
+    let out = scratch("record-failing");
+    let args = real_args(&scenarios, &out, "record");
+    let (code, printed) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains("`$.error.code` equals 899099: got integer 899006"),
+        "{printed}"
+    );
+    let file = out.join("recorded/jmessage-unknown-group.json");
+    let recording: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(recording["steps"][0]["status"], 404);
+    assert_eq!(
+        recording["steps"][0]["shape"]["$.error.code"],
+        serde_json::json!(["integer"])
+    );
+}
