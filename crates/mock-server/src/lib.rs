@@ -9,9 +9,10 @@
 //! - [`auth`]: HTTP Basic auth of the Jiguang families.
 //! - [`query`]: lenient query-string parsing.
 //! - [`ratelimit`]: per-app fixed-window rate limits on the mock clock.
+//! - [`paging`]: cursor pages over a chat stream (JMessage V2, Easemob ql).
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
-//! - [`signing`]: stateless signed tokens (cursors).
+//! - [`signing`]: stateless signed tokens (cursors, Easemob bearer tokens and download links).
 //! - [`control`]: the `/_mock` control API.
 //! - [`state`]: what every handler shares.
 //!
@@ -25,6 +26,7 @@ pub mod control;
 pub mod dataset;
 pub mod families;
 pub mod listener;
+pub mod paging;
 pub mod query;
 pub mod ratelimit;
 pub mod server;

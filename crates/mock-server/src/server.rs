@@ -12,6 +12,7 @@ use crate::{control, families, listener::RawSpaceListener, settings::Settings, s
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(families::jmessage::routes())
+        .merge(families::easemob::routes())
         .merge(control::routes())
         .fallback(families::no_route)
         .method_not_allowed_fallback(families::wrong_method)

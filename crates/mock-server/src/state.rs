@@ -1,9 +1,9 @@
-//! The shared state behind every handler: settings, the mock clock, the dataset and the
-//! token signer. Cheap to clone (one `Arc`).
+//! The shared state behind every handler: settings, the mock clock, the dataset, the
+//! token signer and what each family keeps between requests. Cheap to clone (one `Arc`).
 
 use std::{ops::Deref, sync::Arc};
 
-use crate::{clock::Clock, dataset::Dataset, settings::Settings, signing::Signer};
+use crate::{clock::Clock, dataset::Dataset, families::easemob::EasemobState, settings::Settings, signing::Signer};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -13,6 +13,7 @@ pub struct Shared {
     pub clock: Clock,
     pub dataset: Dataset,
     pub signer: Signer,
+    pub easemob: EasemobState,
 }
 
 impl AppState {
@@ -21,6 +22,7 @@ impl AppState {
             clock: Clock::new(settings.clock),
             dataset: Dataset::generate(&settings),
             signer: Signer::from_seed(settings.seed),
+            easemob: EasemobState::new(&settings.easemob),
             settings,
         }))
     }

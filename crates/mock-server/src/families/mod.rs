@@ -1,17 +1,16 @@
 //! The vendor API families, one module each (routes, handlers, model, errors), and what
 //! they share: which family a path belongs to, and the answers to routes nobody serves.
 
+pub mod easemob;
 pub mod jiguang_error;
 pub mod jmessage;
 
+use self::jiguang_error::JiguangError;
+use crate::state::AppState;
 use axum::{
     http::{Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
-
-use self::jiguang_error::JiguangError;
-use crate::state::AppState;
 
 /// The family a request path belongs to (SPEC §0: one listener, routed by prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,24 +62,6 @@ fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) ->
         Family::JPush | Family::JMessage | Family::Control => {
             JiguangError::new(status, status.as_u16().into(), what).into_response()
         }
-        Family::Easemob => easemob_error(state, status, what),
+        Family::Easemob => easemob::unserved(state, status, what, path),
     }
-}
-
-/// Easemob's error body (SPEC §4). Unknown paths outside the other families are, to
-/// Easemob, an unknown organisation or application.
-fn easemob_error(state: &AppState, status: StatusCode, description: String) -> Response {
-    let error = if status == StatusCode::NOT_FOUND {
-        "organization_application_not_found"
-    } else {
-        "method_not_allowed"
-    };
-    let body = json!({
-        "error": error,
-        "exception": "EasemobMockException",
-        "timestamp": state.clock.now().timestamp_millis(),
-        "duration": 0,
-        "error_description": description,
-    });
-    (status, axum::Json(body)).into_response()
 }
