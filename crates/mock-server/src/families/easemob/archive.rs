@@ -34,7 +34,10 @@ pub fn build(renderer: &Renderer, stream: &ChatStream, window: Window) -> Bytes 
         out.write_all(b"\n").expect("writing to memory cannot fail");
     }
     let gzip = out.into_inner().expect("flushing into memory cannot fail");
-    gzip.finish().expect("finishing into memory cannot fail").into()
+    let mut bytes = gzip.finish().expect("finishing into memory cannot fail");
+    // The buffer grew by doubling; the cache should hold the file, not the spare half.
+    bytes.shrink_to_fit();
+    bytes.into()
 }
 
 /// Which file: an app's slot and the first instant (ms) of the hour.

@@ -6,6 +6,8 @@
 //! matches them for paths of the other families (`/v2/x/chatmessages/1`): the app
 //! extractors hand those back to the shared fallback, which answers in their family's shape.
 
+use std::convert::Infallible;
+
 use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Request, State},
@@ -84,9 +86,9 @@ fn bearer(parts: &Parts) -> Result<&str, EmError> {
 pub struct EmQuery(pub QueryParams);
 
 impl FromRequestParts<AppState> for EmQuery {
-    type Rejection = Stamped;
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<EmQuery, Stamped> {
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<EmQuery, Infallible> {
         Ok(EmQuery(QueryParams::from_uri(&parts.uri)))
     }
 }
@@ -117,9 +119,9 @@ impl FromRequest<AppState> for EmBody {
 pub struct BaseUrl(pub String);
 
 impl FromRequestParts<AppState> for BaseUrl {
-    type Rejection = Stamped;
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<BaseUrl, Stamped> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<BaseUrl, Infallible> {
         let from_header = parts
             .headers
             .get(HOST)
