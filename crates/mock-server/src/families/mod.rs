@@ -5,12 +5,13 @@ pub mod easemob;
 pub mod jiguang_error;
 pub mod jmessage;
 
-use self::jiguang_error::JiguangError;
-use crate::state::AppState;
 use axum::{
     http::{Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
+
+use self::jiguang_error::JiguangError;
+use crate::state::AppState;
 
 /// The family a request path belongs to (SPEC §0: one listener, routed by prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
