@@ -549,6 +549,35 @@ async fn altered_or_foreign_download_links_are_403() {
 }
 
 #[tokio::test]
+async fn the_journal_keeps_download_links_without_their_signature() {
+    let mock = Mock::start().await;
+    let (app, token) = first_app(&mock).await;
+    let url = mock.file_url(&app, &token, &hour_key(READY)).await;
+    assert_eq!(mock.download(&url).await.status, 200);
+    let entries = mock.get_with(None, "/_mock/journal?family=easemob").await.json["entries"].clone();
+    let download = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with(".gz"))
+        .expect("the download is journaled");
+    let query = download["query"].as_str().unwrap();
+    assert!(
+        query.starts_with("Expires=") && query.ends_with("&Signature=REDACTED"),
+        "{query}"
+    );
+    assert_eq!(
+        download["warnings"],
+        serde_json::json!([]),
+        "Expires and Signature are documented"
+    );
+    assert!(
+        !entries.to_string().contains(&token),
+        "no token anywhere in the journal"
+    );
+}
+
+#[tokio::test]
 async fn same_seed_and_clock_give_identical_easemob_bodies_and_files() {
     async fn bodies(mock: &Mock) -> Vec<Vec<u8>> {
         let (app, token) = first_app(mock).await;
@@ -622,6 +651,69 @@ async fn the_history_quota_is_configurable() {
         assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 200);
     }
     assert_easemob_error(&mock.bearer_get(Some(&token), &ql).await, 429, "reach_limit");
+}
+
+#[tokio::test]
+async fn the_history_limit_changes_at_run_time_and_reset_restores_it() {
+    let mock = Mock::start().await;
+    let (app, token) = first_app(&mock).await;
+    let ql = app.path("/chatmessages?limit=1");
+    let set = mock
+        .send(
+            mock.client
+                .put(mock.url("/_mock/rate-limits"))
+                .body(r#"{"easemob":{"limit":2,"window_seconds":30}}"#),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(
+        set.json["easemob"],
+        serde_json::json!({"limit": 2, "window_seconds": 30})
+    );
+    assert_eq!(set.json["jpush"]["limit"], 2400, "the other family is untouched");
+    for _ in 0..2 {
+        assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 200);
+    }
+    let refused = mock.bearer_get(Some(&token), &ql).await;
+    assert_easemob_error(&refused, 429, "reach_limit");
+    assert_eq!(
+        mock.get_with(None, "/_mock/journal?status=429").await.json["entries"][0]["path"],
+        app.path("/chatmessages"),
+        "the journal sees the refusal"
+    );
+    mock.advance(30).await;
+    assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 200, "a 30 s window");
+
+    let reset = mock.send(mock.client.post(mock.url("/_mock/reset"))).await;
+    assert_eq!(reset.status, 200);
+    let limits = mock.get_with(None, "/_mock/rate-limits").await.json;
+    assert_eq!(
+        limits["easemob"],
+        serde_json::json!({"limit": 10, "window_seconds": 60})
+    );
+    let token = mock.easemob_token(&app, None).await;
+    for call in 1..=10 {
+        assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 200, "call {call}");
+    }
+    assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 429);
+}
+
+#[tokio::test]
+async fn a_429_says_when_to_retry() {
+    let mock = Mock::start_with(|s| s.easemob.history_quota = 1).await;
+    let (app, token) = first_app(&mock).await;
+    let ql = app.path("/chatmessages?limit=1");
+    assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 200);
+    mock.advance(20).await;
+    let response = mock
+        .client
+        .get(mock.url(&ql))
+        .header("Authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert_eq!(response.headers()["retry-after"], "40", "the rest of the app's minute");
 }
 
 // --- the legacy ql query ---

@@ -202,3 +202,44 @@ pub async fn follow_chain(mock: &Mock, role: Role, first: &str) -> (u64, Vec<Val
     }
     (total, messages, pages)
 }
+
+impl Mock {
+    /// POST a raw body with the Basic auth of `role` and this Content-Type (or none).
+    pub async fn post(&self, role: Role, path: &str, content_type: Option<&str>, body: impl Into<String>) -> Reply {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("Authorization", self.basic(role))
+            .body(body.into());
+        if let Some(value) = content_type {
+            request = request.header("Content-Type", value);
+        }
+        self.send(request).await
+    }
+}
+
+/// Asserts that `value` has exactly these keys, each of the JSON type named
+/// (`"number"`, `"string"`, `"object"`, `"array"`, `"number|null"` ...).
+pub fn assert_fields(value: &Value, fields: &[(&str, &str)]) {
+    let object = value.as_object().unwrap_or_else(|| panic!("not an object: {value}"));
+    let mut expected: Vec<&str> = fields.iter().map(|f| f.0).collect();
+    let mut got: Vec<&str> = object.keys().map(String::as_str).collect();
+    expected.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, expected, "field set of {value}");
+    for (name, types) in fields {
+        let v = &object[*name];
+        let kind = match v {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        assert!(
+            types.split('|').any(|t| t == kind),
+            "{name} is {kind}, expected {types}: {value}"
+        );
+    }
+}

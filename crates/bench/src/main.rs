@@ -2,19 +2,18 @@
 //! startup time and resident memory are its own), sends bounded sequential traffic over
 //! one keep-alive loopback connection, and reports each measurement beside a baseline
 //! measured in the same run — `/_mock/health`, the server's hello-world route — because
-//! these machines are shared and noisy.
+//! these machines are shared and noisy. A separate run measures Easemob's hourly history
+//! files (see [`easemob`]).
 //!
-//! A third run measures Easemob's hourly history files with a large dataset (about 10,000
-//! messages in the measured hour): the file served cold (built on demand) and warm (from
-//! the server's small cache), and resident memory as more and more distinct hours are
-//! downloaded.
-//!
-//! Usage: `scripts/bench [--requests N] [--json FILE]` (see docs in README.md).
+//! Usage: `scripts/bench [--requests N] [--seconds S] [--json FILE]` (see docs/PERFORMANCE.md).
+
+mod baseline;
+mod easemob;
+mod throughput;
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
-    ops::Range,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -28,53 +27,15 @@ const VIP: (&str, &str) = ("7d431e42dfa6a6d693ac2d04", "5e987ac6d2e04d95a9d8f0d1
 const WEEK_QUERY: &str = "begin_time=2026-11-13%2012:00:00&end_time=2026-11-20%2012:00:00";
 const DEFAULT_MESSAGES_PER_DAY: u32 = 2000;
 
-/// With 240,000 messages a day, the hour 08:00-09:00 (Beijing) of CLOCK's day has about 10,000.
-const EASEMOB_MESSAGES_PER_DAY: u32 = 240_000;
-const EASEMOB_APP: &str = "/demo-org/demo-app";
-const EASEMOB_TOKEN_REQUEST: &str = r#"{"grant_type":"client_credentials","client_id":"YXA6mockClientIdDemo0000001","client_secret":"YXA6mockClientSecretDemo000000000001"}"#;
-const EASEMOB_HOUR: &str = "2026112008";
-/// Cold downloads whose hour has about 10,000 messages count towards the cold median.
-const ABOUT_10K: Range<usize> = 8_000..12_000;
-/// Files are kept 30 days for this run (3 by default), so that memory can be watched over
-/// many more distinct hours than the cache holds.
-const EASEMOB_RETENTION: &str = "30d";
-/// The distinct hours downloaded cold, counted back from CLOCK's hour: the first whose
-/// file is ready (generated an hour after it ended) and the 239 before it.
-const COLD_HOURS: Range<i64> = 2..242;
-/// Resident memory is read after this many distinct hours.
-const RSS_CHECKPOINTS: [usize; 8] = [1, 8, 24, 48, 96, 144, 192, 240];
-
 #[derive(Serialize)]
 struct Report {
     requests_per_measurement: usize,
     datasets: Vec<DatasetReport>,
+    /// Closed-loop requests per second against the same-run hello-world route.
+    throughput: Vec<throughput::Throughput>,
     /// Resident memory with 10× the messages per day over the default, after the same load.
     rss_growth_10x: f64,
-    easemob: EasemobReport,
-}
-
-#[derive(Serialize)]
-struct EasemobReport {
-    messages_per_day: u32,
-    /// The hour measured warm, its message count and the size of its gzip file.
-    hour: &'static str,
-    hour_messages: usize,
-    hour_gzip_bytes: usize,
-    /// `GET /chatmessages/{hour}`: the signed link.
-    link_p50_ms: f64,
-    /// The same file again and again (served from the cache).
-    warm_p50_ms: f64,
-    warm_p99_ms: f64,
-    /// First download of each distinct hour of about 10,000 messages (built on demand).
-    cold_about_10k: usize,
-    cold_about_10k_p50_ms: f64,
-    cold_about_10k_max_ms: f64,
-    /// Build speed over every cold download.
-    cold_ms_per_1000_messages: f64,
-    /// Resident memory after 1, 8, 24 ... 240 distinct hours downloaded.
-    rss_mb_by_hours: Vec<(usize, f64)>,
-    /// RSS after 240 distinct hours divided by RSS after 24 (the cache holds 8).
-    rss_growth_24_to_240_hours: f64,
+    easemob: easemob::EasemobReport,
 }
 
 #[derive(Serialize)]
@@ -99,20 +60,27 @@ struct Measurement {
 
 fn main() {
     let mut requests = 300;
+    let mut seconds = 1.0;
     let mut json_out: Option<PathBuf> = None;
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("baseline-server") {
+        return baseline::serve();
+    }
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--requests" => requests = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
+            "--seconds" => seconds = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
             "--json" => json_out = Some(args.next().unwrap_or_else(|| usage()).into()),
             _ => usage(),
         }
     }
     let default = measure_dataset(DEFAULT_MESSAGES_PER_DAY, requests);
     let large = measure_dataset(DEFAULT_MESSAGES_PER_DAY * 10, requests);
-    let easemob = measure_easemob(requests);
+    let throughput = measure_throughput(Duration::from_secs_f64(seconds));
+    let easemob = easemob::measure(requests);
     let report = Report {
         requests_per_measurement: requests,
+        throughput,
         rss_growth_10x: large.rss_after_load_mb / default.rss_after_load_mb,
         datasets: vec![default, large],
         easemob,
@@ -125,12 +93,12 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench [--requests N] [--json FILE]");
+    eprintln!("usage: bench [--requests N] [--seconds S] [--json FILE]");
     std::process::exit(2);
 }
 
 fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
-    let (server, startup) = Server::start(messages_per_day, &[]);
+    let (server, startup) = Server::start(&["--messages-per-day", &messages_per_day.to_string()]);
     let rss_idle_mb = server.rss_mb();
     let mut conn = Connection::open(&server.addr);
     let first_page = format!("/v2/messages?count=1000&{WEEK_QUERY}");
@@ -176,104 +144,33 @@ fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
     }
 }
 
-fn measure_easemob(requests: usize) -> EasemobReport {
-    // The quota would refuse the link requests of a benchmark after 10 a minute.
-    let (server, _) = Server::start(
-        EASEMOB_MESSAGES_PER_DAY,
-        &[
-            "--easemob-history-quota",
-            "1000000",
-            "--easemob-retention",
-            EASEMOB_RETENTION,
-        ],
-    );
-    let mut conn = Connection::open(&server.addr);
-    let (status, body) = conn.post(&format!("{EASEMOB_APP}/token"), EASEMOB_TOKEN_REQUEST);
-    assert_eq!(status, 200, "token: {}", String::from_utf8_lossy(&body));
-    let token = json(&body)["access_token"].as_str().expect("a token").to_owned();
-    conn.authorization = format!("Bearer {token}");
+/// Connections of the closed-loop throughput runs (the machine has 2 cores, shared by
+/// the server and this load generator).
+const CONNECTIONS: usize = 16;
 
-    let link_path = format!("{EASEMOB_APP}/chatmessages/{EASEMOB_HOUR}");
-    let link = time_requests(&mut conn, &link_path, requests, true);
-    let file = file_path(&mut conn, EASEMOB_HOUR);
-    let mut cold = vec![download_cold(&mut conn, &file)];
-    let warm = time_requests(&mut conn, &file, requests, true);
-    let (hour_messages, hour_gzip_bytes) = (cold[0].messages, cold[0].gzip_bytes);
-
-    let mut rss_mb_by_hours = vec![(1, server.rss_mb())];
-    let clock = chrono::DateTime::parse_from_rfc3339(CLOCK).expect("CLOCK is RFC 3339");
-    let hours = COLD_HOURS
-        .map(|back| (clock - chrono::TimeDelta::hours(back)).format("%Y%m%d%H").to_string())
-        .filter(|hour| hour != EASEMOB_HOUR)
-        .take(RSS_CHECKPOINTS[RSS_CHECKPOINTS.len() - 1] - cold.len());
-    for hour in hours {
-        let file = file_path(&mut conn, &hour);
-        cold.push(download_cold(&mut conn, &file));
-        if RSS_CHECKPOINTS.contains(&cold.len()) {
-            rss_mb_by_hours.push((cold.len(), server.rss_mb()));
-        }
-    }
-
-    let mut about_10k: Vec<f64> = cold
+fn measure_throughput(duration: Duration) -> Vec<throughput::Throughput> {
+    let (server, _) = Server::start(&["--jpush-rate-limit", "1000000000"]);
+    let (baseline, _) = Server::baseline();
+    let apps: serde_json::Value = serde_json::from_slice(&Connection::open(&server.addr).get("/_mock/apps").1).unwrap();
+    let samples: Vec<&str> = apps["apps"][0]["msg_ids"]
+        .as_array()
+        .unwrap()
         .iter()
-        .filter(|c| ABOUT_10K.contains(&c.messages))
-        .map(|c| c.ms)
+        .map(|v| v.as_str().unwrap())
         .collect();
-    about_10k.sort_by(f64::total_cmp);
-    let (messages, ms) = cold.iter().fold((0, 0.0), |(n, t), c| (n + c.messages, t + c.ms));
-    let rss_at = |hours: usize| rss_mb_by_hours.iter().find(|r| r.0 == hours).map_or(f64::NAN, |r| r.1);
-    let rss_growth_24_to_240_hours = rss_at(240) / rss_at(24);
-    EasemobReport {
-        messages_per_day: EASEMOB_MESSAGES_PER_DAY,
-        hour: EASEMOB_HOUR,
-        hour_messages,
-        hour_gzip_bytes,
-        link_p50_ms: link.p50_ms,
-        warm_p50_ms: warm.p50_ms,
-        warm_p99_ms: warm.p99_ms,
-        cold_about_10k: about_10k.len(),
-        cold_about_10k_p50_ms: about_10k.get(about_10k.len() / 2).copied().unwrap_or(f64::NAN),
-        cold_about_10k_max_ms: about_10k.last().copied().unwrap_or(f64::NAN),
-        cold_ms_per_1000_messages: ms / (messages as f64 / 1000.0),
-        rss_growth_24_to_240_hours,
-        rss_mb_by_hours,
-    }
-}
-
-/// The path (and signed query) of the download link of `hour`.
-fn file_path(conn: &mut Connection, hour: &str) -> String {
-    let (status, body) = conn.get(&format!("{EASEMOB_APP}/chatmessages/{hour}"));
-    assert_eq!(status, 200, "link of {hour}: {}", String::from_utf8_lossy(&body));
-    let url = json(&body)["data"][0]["url"].as_str().expect("a url").to_owned();
-    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
-    after_scheme[after_scheme.find('/').expect("a path")..].to_owned()
-}
-
-struct ColdDownload {
-    ms: f64,
-    messages: usize,
-    gzip_bytes: usize,
-}
-
-/// Downloads a file for the first time (timed), then counts its lines (not timed).
-fn download_cold(conn: &mut Connection, path: &str) -> ColdDownload {
-    let started = Instant::now();
-    let (status, body) = conn.get(path);
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    assert_eq!(status, 200, "{path}");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&body[..])
-        .read_to_string(&mut text)
-        .expect("a gzip file of text");
-    ColdDownload {
-        ms,
-        messages: text.lines().count(),
-        gzip_bytes: body.len(),
-    }
-}
-
-fn json(body: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(body).expect("a JSON body")
+    // 100 ids: the sample of 10 recent pushes, ten times over.
+    let hundred_ids = vec![samples.join(","); 10].join(",");
+    let routes = [
+        (
+            "/v3/received, 100 msg_ids",
+            format!("/v3/received?msg_ids={hundred_ids}"),
+        ),
+        (
+            "/v2/statistic/messages, 60 days",
+            "/v2/statistic/messages?time_unit=DAY&start=2026-09-22&duration=60".to_owned(),
+        ),
+    ];
+    throughput::compare(&server.addr, &baseline.addr, &routes, CONNECTIONS, duration)
 }
 
 struct Timing {
@@ -312,19 +209,22 @@ struct Server {
 }
 
 impl Server {
-    fn start(messages_per_day: u32, extra_args: &[&str]) -> (Server, Duration) {
+    fn start(args: &[&str]) -> (Server, Duration) {
         let binary = std::env::current_exe().unwrap().with_file_name("mock-server");
+        let mut all_args = vec!["--port", "0", "--clock", CLOCK];
+        all_args.extend_from_slice(args);
+        Server::spawn(&binary, &all_args)
+    }
+
+    /// This binary in `baseline-server` mode.
+    fn baseline() -> (Server, Duration) {
+        Server::spawn(&std::env::current_exe().unwrap(), &["baseline-server"])
+    }
+
+    fn spawn(binary: &std::path::Path, args: &[&str]) -> (Server, Duration) {
         let started = Instant::now();
-        let mut child = Command::new(&binary)
-            .args([
-                "--port",
-                "0",
-                "--clock",
-                CLOCK,
-                "--messages-per-day",
-                &messages_per_day.to_string(),
-            ])
-            .args(extra_args)
+        let mut child = Command::new(binary)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -339,8 +239,8 @@ impl Server {
         std::thread::spawn(move || lines.for_each(drop));
         let server = Server { child, addr };
         // Startup ends with the first answered request.
-        let (status, _) = Connection::open(&server.addr).get("/_mock/health");
-        assert_eq!(status, 200);
+        let (status, _) = Connection::open(&server.addr).get("/");
+        assert!(status > 0);
         (server, started.elapsed())
     }
 
@@ -451,32 +351,22 @@ fn print_report(report: &Report) {
         "\nRSS after load, 10x messages/day vs default: {:.3}x",
         report.rss_growth_10x
     );
-    let e = &report.easemob;
+    println!("\nthroughput, {CONNECTIONS} connections (req/s; ratios to the same run's baselines):");
     println!(
-        "\nEasemob, messages/day {}: hour {} has {} messages, gzip {} bytes",
-        e.messages_per_day, e.hour, e.hour_messages, e.hour_gzip_bytes
+        "  {:<34} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}",
+        "route", "req/s", "mock hello", "ratio", "bytes", "blob req/s", "ratio"
     );
-    println!("  link (GET /chatmessages/{{hour}})      p50 {:>8.3} ms", e.link_p50_ms);
-    println!(
-        "  file, warm (cached)                   p50 {:>8.3} ms   p99 {:.3} ms",
-        e.warm_p50_ms, e.warm_p99_ms
-    );
-    println!(
-        "  file, cold, {:>3} hours of 8k-12k msgs p50 {:>8.3} ms   max {:.3} ms",
-        e.cold_about_10k, e.cold_about_10k_p50_ms, e.cold_about_10k_max_ms
-    );
-    println!(
-        "  cold build speed                          {:.3} ms per 1000 messages",
-        e.cold_ms_per_1000_messages
-    );
-    let rss: Vec<String> = e
-        .rss_mb_by_hours
-        .iter()
-        .map(|(hours, mb)| format!("{hours} h: {mb:.1} MB"))
-        .collect();
-    println!("  RSS by distinct hours downloaded: {}", rss.join(", "));
-    println!(
-        "  RSS after 240 distinct hours vs after 24: {:.3}x",
-        e.rss_growth_24_to_240_hours
-    );
+    for t in &report.throughput {
+        println!(
+            "  {:<34} {:>9.0} {:>10.0} {:>7.2} {:>9} {:>10.0} {:>7.2}",
+            t.name,
+            t.requests_per_second,
+            t.hello_world_requests_per_second,
+            t.ratio_to_hello_world,
+            t.body_bytes,
+            t.same_size_blob_requests_per_second,
+            t.ratio_to_same_size_blob
+        );
+    }
+    easemob::print(&report.easemob);
 }

@@ -31,6 +31,14 @@ impl Clock {
         }
     }
 
+    /// Back to how [`Clock::new`] with this `start` begins.
+    pub fn reset(&self, start: Option<DateTime<Utc>>) {
+        *self.write() = Clock::new(start)
+            .state
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         match *self.read() {
             State::Running { offset } => Utc::now() + offset,

@@ -1,10 +1,11 @@
 //! The control API under `/_mock`: health, the demo apps and what exists in their data,
-//! and the mock clock. Mock-only verbs live here and nowhere else.
+//! the mock clock, fault rules, rate limits, the request journal, and reset. Mock-only
+//! verbs live here and nowhere else.
 
 use axum::{
     body::Bytes,
-    extract::State,
-    http::StatusCode,
+    extract::{Path, State},
+    http::{StatusCode, Uri},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -14,8 +15,12 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
 use crate::{
-    dataset::{population::Population, AppData},
+    dataset::{apps::JiguangApp, population::Population, AppData},
     families::jiguang_error::JiguangError,
+    faults::RuleSpec,
+    journal::Filter,
+    query::QueryParams,
+    ratelimit::RateLimiter,
     settings::parse_instant,
     state::AppState,
 };
@@ -29,6 +34,130 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/apps", get(apps))
         .route("/_mock/clock", get(get_clock).put(set_clock))
         .route("/_mock/clock/advance", post(advance_clock))
+        .route("/_mock/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/_mock/faults/{id}", axum::routing::delete(delete_fault))
+        .route("/_mock/rate-limits", get(get_rate_limits).put(set_rate_limits))
+        .route("/_mock/journal", get(read_journal).delete(clear_journal))
+        .route("/_mock/reset", post(reset))
+}
+
+async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "faults": state.faults.list() }))
+}
+
+async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response, JiguangError> {
+    let spec: RuleSpec = parse_body(&body)?;
+    let id = state.faults.add(spec).map_err(bad_request)?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "deleted": state.faults.clear() }))
+}
+
+async fn delete_fault(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, JiguangError> {
+    let id: u64 = id
+        .parse()
+        .map_err(|_| bad_request(format!("`{id}` is not a fault id")))?;
+    if state.faults.remove(id) {
+        Ok(Json(json!({ "deleted": 1 })))
+    } else {
+        Err(JiguangError::new(
+            StatusCode::NOT_FOUND,
+            404,
+            format!("no fault rule {id}"),
+        ))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimit {
+    limit: Option<u32>,
+    window_seconds: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimits {
+    jpush: Option<RateLimit>,
+    /// Easemob's history endpoints (file links and ql queries).
+    easemob: Option<RateLimit>,
+}
+
+fn rate_limits_body(state: &AppState) -> Json<RateLimits> {
+    let current = |limiter: &RateLimiter| {
+        let quota = limiter.quota();
+        Some(RateLimit {
+            limit: Some(quota.limit),
+            window_seconds: Some(quota.window.num_seconds() as u32),
+        })
+    };
+    Json(RateLimits {
+        jpush: current(&state.jpush_limiter),
+        easemob: current(&state.easemob.history_limiter),
+    })
+}
+
+async fn get_rate_limits(State(state): State<AppState>) -> Json<RateLimits> {
+    rate_limits_body(&state)
+}
+
+/// Changes quotas and windows at run time; open windows start over.
+async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<Json<RateLimits>, JiguangError> {
+    let RateLimits { jpush, easemob } = parse_body(&body)?;
+    for (limiter, change) in [(&state.jpush_limiter, jpush), (&state.easemob.history_limiter, easemob)] {
+        if let Some(RateLimit { limit, window_seconds }) = change {
+            let mut quota = limiter.quota();
+            if let Some(limit) = limit {
+                quota.limit = limit.max(1);
+            }
+            if let Some(seconds) = window_seconds {
+                quota.window = TimeDelta::seconds(seconds.clamp(1, 86_400).into());
+            }
+            limiter.set_quota(quota);
+            limiter.reset();
+        }
+    }
+    Ok(rate_limits_body(&state))
+}
+
+async fn read_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
+    let query = QueryParams::from_uri(&uri);
+    let family = match query.get("family") {
+        None => None,
+        Some(name) => Some(
+            serde_json::from_value(json!(name))
+                .map_err(|_| bad_request(format!("family must be jpush, jmessage or easemob, got `{name}`")))?,
+        ),
+    };
+    let status = match query.get("status") {
+        None => None,
+        Some(text) => Some(
+            text.parse()
+                .map_err(|_| bad_request(format!("status must be a number, got `{text}`")))?,
+        ),
+    };
+    let filter = Filter {
+        family,
+        path: query.get("path").map(str::to_owned),
+        status,
+        warnings_only: query.get("warnings") == Some("true"),
+    };
+    Ok(Json(json!({ "entries": state.journal.entries(&filter) })))
+}
+
+async fn clear_journal(State(state): State<AppState>) -> Json<serde_json::Value> {
+    state.journal.clear();
+    Json(json!({ "entries": [] }))
+}
+
+async fn reset(State(state): State<AppState>) -> Json<serde_json::Value> {
+    state.reset();
+    Json(json!({ "reset": true, "clock": clock_body(&state).0 }))
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -53,18 +182,51 @@ impl<'a> Samples<'a> {
     }
 }
 
+/// JPush ids that exist in a Jiguang app's data: recent pushes with statistics, and
+/// devices.
+#[derive(Serialize)]
+struct PushSamples<'a> {
+    msg_ids: Vec<String>,
+    registration_ids: Vec<&'a str>,
+}
+
 #[derive(Serialize)]
 struct Listed<'a, C> {
     #[serde(flatten)]
     credentials: &'a C,
     #[serde(flatten)]
     samples: Samples<'a>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    push: Option<PushSamples<'a>>,
 }
 
 fn listed<C>(app: &AppData<C>) -> Listed<'_, C> {
     Listed {
         credentials: &app.credentials,
         samples: Samples::of(&app.population),
+        push: None,
+    }
+}
+
+fn listed_jiguang(state: &AppState, index: usize) -> Listed<'_, JiguangApp> {
+    let stream = state.dataset.jiguang_push(index);
+    let push = PushSamples {
+        msg_ids: stream
+            .recent(state.clock.now(), SAMPLE)
+            .iter()
+            .map(|p| p.msg_id.to_string())
+            .collect(),
+        registration_ids: stream
+            .devices
+            .list
+            .iter()
+            .take(SAMPLE)
+            .map(|d| d.registration_id.as_str())
+            .collect(),
+    };
+    Listed {
+        push: Some(push),
+        ..listed(&state.dataset.jiguang[index])
     }
 }
 
@@ -78,7 +240,7 @@ struct AppsBody<'a, J, E> {
 async fn apps(State(state): State<AppState>) -> Response {
     let dataset = &state.dataset;
     Json(AppsBody {
-        apps: dataset.jiguang.iter().map(listed).collect(),
+        apps: (0..dataset.jiguang.len()).map(|i| listed_jiguang(&state, i)).collect(),
         easemob: dataset.easemob.iter().map(listed).collect(),
     })
     .into_response()

@@ -5,6 +5,8 @@
 //! - [`settings`]: command line, environment and config file.
 //! - [`server`]: the router of every family and the background server tests start.
 //! - [`listener`]: accepts request lines that carry raw spaces (sloppy SDKs send them).
+//! - [`traffic`]: the outermost layer of vendor requests: injected faults, the journal.
+//! - [`faults`]: fault rules (match, effect, scope); [`journal`]: the request journal.
 //! - [`families`]: one module per vendor API family (routes, handlers, model, errors).
 //! - [`auth`]: HTTP Basic auth of the Jiguang families.
 //! - [`query`]: lenient query-string parsing.
@@ -12,8 +14,9 @@
 //! - [`paging`]: cursor pages over a chat stream (JMessage V2, Easemob ql).
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
+//! - [`memo`]: bounded memo of deterministic values (statistics).
 //! - [`signing`]: stateless signed tokens (cursors, Easemob bearer tokens and download links).
-//! - [`control`]: the `/_mock` control API.
+//! - [`control`]: the `/_mock` control API (clock, apps, faults, journal, rate limits, reset).
 //! - [`state`]: what every handler shares.
 //!
 //! Architecture invariant: no record is stored. Every message is a pure function of
@@ -25,7 +28,10 @@ pub mod clock;
 pub mod control;
 pub mod dataset;
 pub mod families;
+pub mod faults;
+pub mod journal;
 pub mod listener;
+pub mod memo;
 pub mod paging;
 pub mod query;
 pub mod ratelimit;
@@ -33,6 +39,7 @@ pub mod server;
 pub mod settings;
 pub mod signing;
 pub mod state;
+pub mod traffic;
 
 pub use server::{router, start, RunningServer};
 pub use settings::Settings;

@@ -1,5 +1,6 @@
-//! A TCP listener that lets through request lines with raw spaces (and `<`, `>`, `"`) in
-//! the target.
+//! The mock's TCP listener: it lets through request lines with raw spaces (and `<`, `>`,
+//! `"`) in the target, and gives each request a [`ConnectionHandle`] with which a fault can
+//! drop the connection itself (the client then sees a reset or EOF, never a response).
 //!
 //! Some SDKs send `?begin_time=2026-11-02 10:10:10` without encoding the space [seen], and
 //! Easemob's own doc sends `?ql=select+*+where+timestamp>1403164734226` with a raw `>`.
@@ -11,10 +12,17 @@
 use std::{
     io,
     pin::Pin,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     task::{ready, Context, Poll},
 };
 
-use axum::serve::Listener;
+use axum::{
+    extract::connect_info::Connected,
+    serve::{IncomingStream, Listener},
+};
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
@@ -43,9 +51,41 @@ impl Listener for RawSpaceListener {
     }
 }
 
+/// Lets a request drop the connection it arrived on: once [`ConnectionHandle::drop_connection`]
+/// is called, every read and write of the connection fails, so hyper closes it without
+/// sending anything more.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionHandle {
+    dropped: Arc<AtomicBool>,
+}
+
+impl ConnectionHandle {
+    pub fn drop_connection(&self) {
+        self.dropped.store(true, Ordering::Relaxed);
+    }
+
+    fn is_dropped(&self) -> bool {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Connected<IncomingStream<'_, RawSpaceListener>> for ConnectionHandle {
+    fn connect_info(stream: IncomingStream<'_, RawSpaceListener>) -> Self {
+        stream.io().handle.clone()
+    }
+}
+
+fn dropped_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionReset,
+        "connection dropped by an injected fault",
+    )
+}
+
 /// Wraps a stream and repairs request lines as they are read; writes pass through.
 pub struct RawSpaceStream<S> {
     inner: S,
+    handle: ConnectionHandle,
     /// Bytes of a possible request line not yet complete.
     line: Vec<u8>,
     /// Bytes ready for the reader, from `out_pos` on.
@@ -60,6 +100,7 @@ impl<S> RawSpaceStream<S> {
     pub fn new(inner: S) -> Self {
         RawSpaceStream {
             inner,
+            handle: ConnectionHandle::default(),
             line: Vec::new(),
             out: Vec::new(),
             out_pos: 0,
@@ -142,6 +183,9 @@ fn repair(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        if this.handle.is_dropped() {
+            return Poll::Ready(Err(dropped_error()));
+        }
         loop {
             if this.out_pos < this.out.len() {
                 let n = buf.remaining().min(this.out.len() - this.out_pos);
@@ -176,6 +220,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if self.handle.is_dropped() {
+            return Poll::Ready(Err(dropped_error()));
+        }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -192,6 +239,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if self.handle.is_dropped() {
+            return Poll::Ready(Err(dropped_error()));
+        }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 

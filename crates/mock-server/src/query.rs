@@ -11,10 +11,24 @@ pub struct QueryParams {
 
 impl QueryParams {
     pub fn from_uri(uri: &Uri) -> QueryParams {
-        let pairs = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        QueryParams::parse(uri.query().unwrap_or_default())
+    }
+
+    /// Parses a raw query string (without the `?`).
+    pub fn parse(query: &str) -> QueryParams {
+        let pairs = form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         QueryParams { pairs }
+    }
+
+    /// The parameter names, in order, each once.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, (k, _))| !self.pairs[..*i].iter().any(|(earlier, _)| earlier == k))
+            .map(|(_, (k, _))| k.as_str())
     }
 
     /// The first value of `name`, if present (an empty value counts as absent).

@@ -3,19 +3,27 @@
 
 use std::{io, net::SocketAddr};
 
-use axum::Router;
+use axum::{middleware, Router};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use crate::{control, families, listener::RawSpaceListener, settings::Settings, state::AppState};
+use crate::{
+    control, families,
+    listener::{ConnectionHandle, RawSpaceListener},
+    settings::Settings,
+    state::AppState,
+    traffic,
+};
 
 /// Every route of every family, the control API, and the family-shaped fallbacks.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(families::jmessage::routes())
+        .merge(families::jpush::routes(state.clone()))
         .merge(families::easemob::routes())
         .merge(control::routes())
         .fallback(families::no_route)
         .method_not_allowed_fallback(families::wrong_method)
+        .layer(middleware::from_fn_with_state(state.clone(), traffic::traffic))
         .with_state(state)
 }
 
@@ -49,6 +57,7 @@ pub async fn start(settings: Settings) -> io::Result<RunningServer> {
     let app = router(state.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<ConnectionHandle>();
         axum::serve(RawSpaceListener(listener), app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;

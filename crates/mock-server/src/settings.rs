@@ -10,9 +10,12 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::{faults::RuleSpec, ratelimit::Quota};
+
 /// Upper bounds that keep generated ids within their documented widths.
 const MAX_MESSAGES_PER_DAY: u32 = 1_000_000;
 const MAX_POPULATION: u32 = 100_000;
+const MAX_PUSHES_PER_DAY: u32 = 2_000;
 /// The longest Easemob file delay or retention: far beyond any real setting, and small
 /// enough that instant arithmetic cannot overflow.
 const MAX_EASEMOB_SPAN: TimeDelta = TimeDelta::days(3650);
@@ -26,6 +29,13 @@ pub struct Settings {
     pub seed: u64,
     pub dataset: DatasetSize,
     pub timezone: FixedOffset,
+    /// JPush requests per app per window (SPEC §1: 2400 a minute).
+    pub jpush_rate_limit: u32,
+    pub jpush_rate_window_secs: u32,
+    /// Requests the journal keeps; 0 turns it off.
+    pub journal_size: usize,
+    /// Fault rules installed at startup (and again by `POST /_mock/reset`).
+    pub faults: Vec<RuleSpec>,
     /// Start with the clock frozen at this instant; `None` follows wall time.
     pub clock: Option<DateTime<Utc>>,
     pub easemob: EasemobSettings,
@@ -56,6 +66,10 @@ pub struct DatasetSize {
     pub groups: u32,
     pub chatrooms: u32,
     pub messages_per_day: u32,
+    /// JPush devices (registration ids) per app.
+    pub devices: u32,
+    /// JPush pushes (msg_ids) per app per day, on average.
+    pub pushes_per_day: u32,
 }
 
 impl Default for Settings {
@@ -69,7 +83,13 @@ impl Default for Settings {
                 groups: 30,
                 chatrooms: 10,
                 messages_per_day: 2000,
+                devices: 1000,
+                pushes_per_day: 48,
             },
+            jpush_rate_limit: 2400,
+            jpush_rate_window_secs: 60,
+            journal_size: 1000,
+            faults: Vec::new(),
             timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
             clock: None,
             easemob: EasemobSettings {
@@ -119,6 +139,26 @@ pub struct Overrides {
     /// Chat messages per app per day, on average [default: 2000]
     #[arg(long, env = "MOCK_MESSAGES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_MESSAGES_PER_DAY as i64))]
     pub messages_per_day: Option<u32>,
+    /// JPush devices (registration ids) per app [default: 1000]
+    #[arg(long, env = "MOCK_DEVICES", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
+    pub devices: Option<u32>,
+    /// JPush pushes (msg_ids) per app per day, on average [default: 48]
+    #[arg(long, env = "MOCK_PUSHES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_PUSHES_PER_DAY as i64))]
+    pub pushes_per_day: Option<u32>,
+    /// JPush requests allowed per app per window; more get 429 with code 2002 [default: 2400]
+    #[arg(long, env = "MOCK_JPUSH_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jpush_rate_limit: Option<u32>,
+    /// Length of the JPush rate-limit window in seconds, on the mock clock [default: 60]
+    #[arg(long, env = "MOCK_JPUSH_RATE_WINDOW", value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub jpush_rate_window: Option<u32>,
+    /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off [default: 1000]
+    #[arg(long, env = "MOCK_JOURNAL_SIZE", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub journal_size: Option<u32>,
+    /// A fault rule as JSON (repeatable; MOCK_FAULTS takes a JSON array), e.g.
+    /// '{"match":{"family":"jpush"},"effect":{"status":503},"times":3}'
+    #[arg(long = "fault", env = "MOCK_FAULTS", value_parser = parse_faults)]
+    #[serde(default)]
+    pub faults: Vec<FaultList>,
     /// Time zone of every wall-clock string, as an offset such as +08:00 [default: +08:00]
     #[arg(long, env = "MOCK_TIMEZONE", value_parser = parse_offset)]
     #[serde(default, deserialize_with = "de_offset")]
@@ -189,6 +229,12 @@ impl Settings {
             groups,
             chatrooms,
             messages_per_day,
+            devices,
+            pushes_per_day,
+            jpush_rate_limit,
+            jpush_rate_window,
+            journal_size,
+            faults,
             timezone,
             clock,
             easemob_timezone,
@@ -205,6 +251,12 @@ impl Settings {
         set(&mut self.dataset.groups, groups);
         set(&mut self.dataset.chatrooms, chatrooms);
         set(&mut self.dataset.messages_per_day, messages_per_day);
+        set(&mut self.dataset.devices, devices);
+        set(&mut self.dataset.pushes_per_day, pushes_per_day);
+        set(&mut self.jpush_rate_limit, jpush_rate_limit);
+        set(&mut self.jpush_rate_window_secs, jpush_rate_window);
+        set(&mut self.journal_size, journal_size.map(|n| n as usize));
+        self.faults.extend(faults.into_iter().flat_map(|list| list.0));
         set(&mut self.timezone, timezone);
         if clock.is_some() {
             self.clock = clock;
@@ -216,6 +268,41 @@ impl Settings {
         set(&mut easemob.history_quota, easemob_history_quota);
         set(&mut easemob.ql_retired, easemob_ql_retired);
     }
+}
+
+impl Settings {
+    pub fn jpush_quota(&self) -> Quota {
+        Quota {
+            limit: self.jpush_rate_limit,
+            window: chrono::TimeDelta::seconds(self.jpush_rate_window_secs.into()),
+        }
+    }
+}
+
+/// One `--fault` value (a rule, or an array of rules), or the config file's `faults`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct FaultList(#[serde(deserialize_with = "de_fault_list")] pub Vec<RuleSpec>);
+
+fn parse_faults(text: &str) -> Result<FaultList, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
+    let rules: Vec<RuleSpec> = match value {
+        serde_json::Value::Array(_) => serde_json::from_value(value),
+        _ => serde_json::from_value(value).map(|rule| vec![rule]),
+    }
+    .map_err(|err| format!("not a fault rule: {err}"))?;
+    check_faults(&rules)?;
+    Ok(FaultList(rules))
+}
+
+fn de_fault_list<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<RuleSpec>, D::Error> {
+    let rule = RuleSpec::deserialize(de)?;
+    check_faults(std::slice::from_ref(&rule)).map_err(serde::de::Error::custom)?;
+    Ok(vec![rule])
+}
+
+fn check_faults(rules: &[RuleSpec]) -> Result<(), String> {
+    rules.iter().try_for_each(RuleSpec::check)
 }
 
 fn set<T>(slot: &mut T, value: Option<T>) {
@@ -239,6 +326,11 @@ fn read_config_file(path: &PathBuf) -> Result<Overrides, SettingsError> {
         ("groups", file.groups, 1, MAX_POPULATION),
         ("chatrooms", file.chatrooms, 1, MAX_POPULATION),
         ("messages_per_day", file.messages_per_day, 1, MAX_MESSAGES_PER_DAY),
+        ("devices", file.devices, 1, MAX_POPULATION),
+        ("pushes_per_day", file.pushes_per_day, 1, MAX_PUSHES_PER_DAY),
+        ("jpush_rate_limit", file.jpush_rate_limit, 1, u32::MAX),
+        ("jpush_rate_window", file.jpush_rate_window, 1, 86_400),
+        ("journal_size", file.journal_size, 0, 1_000_000),
         (
             "easemob_history_quota",
             file.easemob_history_quota,

@@ -136,3 +136,42 @@ fn environment_variables_set_flags() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not-a-port"));
 }
+
+#[test]
+fn faults_come_from_the_command_line_the_environment_and_the_config_file() {
+    let dir = std::env::temp_dir().join(format!("mock-binary-faults-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("mock.toml");
+    std::fs::write(
+        &config,
+        "[[faults]]\nmatch = { path = \"/v1/*\" }\neffect = { status = 500 }\n",
+    )
+    .unwrap();
+    let process = Process::start(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--fault",
+        r#"{"match":{"family":"jpush"},"effect":{"status":503},"times":1}"#,
+    ]);
+    assert!(process.get("/v1/messages?start=0&count=1").starts_with("HTTP/1.1 500"));
+    let jpush = process.get("/v3/received?msg_ids=1");
+    assert!(jpush.starts_with("HTTP/1.1 503"), "{jpush}");
+    assert!(body(&jpush).contains("\"code\":10"));
+    assert!(
+        process.get("/v3/received?msg_ids=1").starts_with("HTTP/1.1 200"),
+        "times: 1"
+    );
+    process.terminate();
+
+    let output = Command::new(BIN)
+        .args(["--fault", r#"{"effect":{"status":404}}"#])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("429, 500 or 503"));
+    let output = Command::new(BIN)
+        .env("MOCK_FAULTS", "[{\"effect\":{\"drop\":true}}, 7]")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a bad rule in MOCK_FAULTS is refused");
+}

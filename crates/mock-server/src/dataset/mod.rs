@@ -3,7 +3,9 @@
 
 pub mod apps;
 pub mod chat;
+pub mod chat_stats;
 pub mod population;
+pub mod push;
 pub mod rng;
 
 use chrono::FixedOffset;
@@ -12,6 +14,7 @@ use self::{
     apps::{AppsFixture, EasemobApp, JiguangApp},
     chat::ChatStream,
     population::Population,
+    push::{Devices, PushStream},
 };
 use crate::settings::{DatasetSize, Settings};
 
@@ -23,6 +26,8 @@ pub struct Dataset {
     pub size: DatasetSize,
     pub timezone: FixedOffset,
     pub jiguang: Vec<AppData<JiguangApp>>,
+    /// The JPush devices of each Jiguang app, in the order of `jiguang`.
+    pub devices: Vec<Devices>,
     pub easemob: Vec<AppData<EasemobApp>>,
 }
 
@@ -45,6 +50,9 @@ impl Dataset {
         let start = settings.clock.unwrap_or_else(chrono::Utc::now).timestamp_millis();
         let anchor = start - start.rem_euclid(86_400_000);
         let jiguang_count = fixture.jiguang.len();
+        let devices = (0..jiguang_count as u64)
+            .map(|slot| Devices::generate(seed, slot, size.devices, anchor))
+            .collect();
         let jiguang = fixture
             .jiguang
             .into_iter()
@@ -75,6 +83,7 @@ impl Dataset {
             size,
             timezone: settings.timezone,
             jiguang,
+            devices,
             easemob,
         }
     }
@@ -89,6 +98,16 @@ impl Dataset {
             timezone: self.timezone,
             population: &app.population,
             partner: app.partner.map(|p| &self.jiguang[p].population),
+        }
+    }
+
+    /// The pushes and devices of Jiguang app `index`.
+    pub fn jiguang_push(&self, index: usize) -> PushStream<'_> {
+        PushStream {
+            seed: self.seed,
+            slot: self.jiguang[index].slot,
+            pushes_per_day: self.size.pushes_per_day,
+            devices: &self.devices[index],
         }
     }
 

@@ -14,6 +14,17 @@ pub enum Purpose {
     HourOffsets = 3,
     ChatHead = 4,
     ChatBody = 5,
+    Devices = 6,
+    PushCount = 7,
+    PushHead = 8,
+    PushDevice = 9,
+    DeviceDay = 10,
+    Fault = 11,
+}
+
+/// Splits a key into independent uniform draws in [0, 1), 16 bits each (four per key).
+pub fn unit(key: u64, draw: u32) -> f64 {
+    ((key >> (16 * (draw % 4))) & 0xffff) as f64 / 65536.0
 }
 
 /// splitmix64's finaliser: a fast, well-distributed 64-bit mixer.

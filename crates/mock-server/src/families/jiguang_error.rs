@@ -51,7 +51,13 @@ impl IntoResponse for JiguangError {
 
 /// A JSON response with an exact `Content-Length` (one Node SDK reads only the first chunk).
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    let bytes = serde_json::to_vec(body).expect("response bodies serialise");
+    let mut bytes = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut bytes, body).expect("response bodies serialise");
+    json_bytes(status, bytes)
+}
+
+/// A response of already serialised JSON.
+pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut response = (status, bytes).into_response();
     response
         .headers_mut()

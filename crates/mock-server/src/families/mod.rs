@@ -4,6 +4,8 @@
 pub mod easemob;
 pub mod jiguang_error;
 pub mod jmessage;
+pub mod jpush;
+pub mod time_units;
 
 use axum::{
     http::{Method, StatusCode, Uri},
@@ -31,6 +33,32 @@ impl Family {
             "_mock" => Family::Control,
             _ => Family::Easemob,
         }
+    }
+}
+
+/// The documented query parameters of a route template, if it is a vendor route.
+pub fn documented_params(route: &str) -> Option<&'static [&'static str]> {
+    let jpush_route = jpush::PREFIXES
+        .iter()
+        .rev()
+        .find_map(|prefix| route.strip_prefix(prefix));
+    let (table, key) = match jpush_route {
+        Some(rest) => (jpush::DOCUMENTED_PARAMS, rest),
+        None if route.starts_with(easemob::ROUTE_PREFIX) => (easemob::DOCUMENTED_PARAMS, route),
+        None => (jmessage::DOCUMENTED_PARAMS, route),
+    };
+    table
+        .iter()
+        .find(|(template, _)| *template == key)
+        .map(|(_, params)| *params)
+}
+
+/// An injected failure (SPEC §5) in the family's own shape and code.
+pub fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Response {
+    match family {
+        Family::JPush => jpush::fault_response(state, status),
+        Family::JMessage | Family::Control => jmessage::fault_response(status),
+        Family::Easemob => easemob::fault_response(state, status),
     }
 }
 

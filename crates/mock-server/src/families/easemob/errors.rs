@@ -8,7 +8,7 @@
 //! echo a token or a client secret.
 
 use axum::{
-    http::StatusCode,
+    http::{header::RETRY_AFTER, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
@@ -45,12 +45,16 @@ pub enum EmError {
     IllegalArgument(String),
     #[error("Failed to find chat message history download url for appkey: {appkey}, time: {time}")]
     NotGenerated { appkey: String, time: String },
+    /// Carries the seconds until the app's window ends (sent as `Retry-After`).
     #[error("This request has reached api limit")]
-    ReachLimit,
+    ReachLimit { retry_after_secs: i64 },
     #[error("{0}")]
     Forbidden(&'static str),
-    #[error("{0}")]
-    Internal(String),
+    #[error("The service is temporarily unavailable")]
+    Unavailable,
+    /// Any other server-side failure (an injected fault, a failed file build).
+    #[error("{description}")]
+    Internal { status: StatusCode, description: String },
 }
 
 impl EmError {
@@ -72,9 +76,10 @@ impl EmError {
                 StatusCode::NOT_FOUND
             }
             EmError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            EmError::ReachLimit => StatusCode::TOO_MANY_REQUESTS,
+            EmError::ReachLimit { .. } => StatusCode::TOO_MANY_REQUESTS,
             EmError::Forbidden(_) => StatusCode::FORBIDDEN,
-            EmError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            EmError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            EmError::Internal { status, .. } => *status,
         }
     }
 
@@ -93,9 +98,10 @@ impl EmError {
             EmError::MethodNotAllowed(_) => "method_not_allowed",
             EmError::IllegalArgument(_) => "illegal_argument",
             EmError::NotGenerated { .. } => "storage_object_not_found",
-            EmError::ReachLimit => "reach_limit",
+            EmError::ReachLimit { .. } => "reach_limit",
             EmError::Forbidden(_) => "forbidden",
-            EmError::Internal(_) => "internal_error",
+            EmError::Unavailable => "service_unavailable",
+            EmError::Internal { .. } => "internal_server_error",
         }
     }
 
@@ -118,9 +124,10 @@ impl EmError {
             EmError::MethodNotAllowed(_) => "javax.ws.rs.NotAllowedException",
             EmError::IllegalArgument(_) => "java.lang.IllegalArgumentException",
             EmError::NotGenerated { .. } => "EasemobStorageObjectNotFoundException",
-            EmError::ReachLimit => "EasemobReachLimitException",
+            EmError::ReachLimit { .. } => "EasemobReachLimitException",
             EmError::Forbidden(_) => "EasemobForbiddenException",
-            EmError::Internal(_) => "EasemobInternalException",
+            EmError::Unavailable => "EasemobServiceUnavailableException",
+            EmError::Internal { .. } => "EasemobInternalException",
         }
     }
 
@@ -160,7 +167,13 @@ impl IntoResponse for Stamped {
             duration: 0,
             error_description: &description,
         };
-        json_response(self.error.status(), &body)
+        let mut response = json_response(self.error.status(), &body);
+        if let EmError::ReachLimit { retry_after_secs } = self.error {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs.max(1)));
+        }
+        response
     }
 }
 
@@ -171,8 +184,9 @@ mod tests {
     #[test]
     fn every_error_has_the_vendor_shape() {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let response = EmError::ReachLimit.at(now).into_response();
+        let response = EmError::ReachLimit { retry_after_secs: 17 }.at(now).into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "17");
         assert!(response.headers()["content-type"]
             .to_str()
             .unwrap()
@@ -189,7 +203,8 @@ mod tests {
                 404,
                 "storage_object_not_found",
             ),
-            (EmError::ReachLimit, 429, "reach_limit"),
+            (EmError::ReachLimit { retry_after_secs: 1 }, 429, "reach_limit"),
+            (EmError::Unavailable, 503, "service_unavailable"),
         ];
         for (error, status, code) in table {
             assert_eq!((error.status().as_u16(), error.code()), (status, code), "{error:?}");

@@ -172,7 +172,10 @@ async fn archive_bytes(state: &AppState, app: usize, start: DateTime<Utc>) -> Re
         archive::build(&renderer(&shared, app), &stream, model::hour_window(start))
     })
     .await
-    .map_err(|err| EmError::Internal(format!("the history file could not be built: {err}")))?;
+    .map_err(|err| EmError::Internal {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        description: format!("the history file could not be built: {err}"),
+    })?;
     state.easemob.archives.insert(key, bytes.clone());
     Ok(bytes)
 }
@@ -239,10 +242,13 @@ fn ql_body(
 /// Counts one history call of `app` (SPEC §4: 10 a minute; not /token, not downloads).
 fn throttle(state: &AppState, app: usize, now: DateTime<Utc>) -> Result<(), EmError> {
     let slot = state.dataset.easemob[app].slot;
-    if state.easemob.history_limiter.check(slot, now).allowed {
+    let decision = state.easemob.history_limiter.check(slot, now);
+    if decision.allowed {
         Ok(())
     } else {
-        Err(EmError::ReachLimit)
+        Err(EmError::ReachLimit {
+            retry_after_secs: decision.reset_secs,
+        })
     }
 }
 

@@ -34,6 +34,16 @@ use crate::{
 
 /// Where the signed download links of hourly files point (under the app, like every route).
 const DOWNLOAD_SEGMENT: &str = "history";
+/// How every route template of the family begins.
+pub const ROUTE_PREFIX: &str = "/{org}/{app}/";
+
+/// The query parameters each route documents (the journal warns about others).
+pub const DOCUMENTED_PARAMS: &[(&str, &[&str])] = &[
+    ("/{org}/{app}/token", &[]),
+    ("/{org}/{app}/chatmessages", &["ql", "limit", "cursor"]),
+    ("/{org}/{app}/chatmessages/{time}", &[]),
+    ("/{org}/{app}/history/{file}", &["Expires", "Signature"]),
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,12 +68,23 @@ pub struct EasemobState {
 impl EasemobState {
     pub fn new(settings: &EasemobSettings) -> EasemobState {
         EasemobState {
-            history_limiter: RateLimiter::new(Quota {
-                limit: settings.history_quota,
-                window: TimeDelta::minutes(1),
-            }),
+            history_limiter: RateLimiter::new(history_quota(settings)),
             archives: ArchiveCache::default(),
         }
+    }
+
+    /// Back to the startup quota, every window closed (`POST /_mock/reset`). The file
+    /// cache stays: its content is a pure function of the seed.
+    pub fn reset(&self, settings: &EasemobSettings) {
+        self.history_limiter.set_quota(history_quota(settings));
+        self.history_limiter.reset();
+    }
+}
+
+fn history_quota(settings: &EasemobSettings) -> Quota {
+    Quota {
+        limit: settings.history_quota,
+        window: TimeDelta::minutes(1),
     }
 }
 
@@ -80,6 +101,22 @@ fn app_index(state: &AppState, org: &str, app: &str) -> Option<usize> {
         .easemob
         .iter()
         .position(|a| a.credentials.org_name == org && a.credentials.app_name == app)
+}
+
+/// An injected failure (SPEC §5) in Easemob's shape: 429 `reach_limit` (retry after a
+/// whole window), 503 `service_unavailable`, any other status `internal_server_error`.
+pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
+    let error = match status {
+        StatusCode::TOO_MANY_REQUESTS => EmError::ReachLimit {
+            retry_after_secs: state.easemob.history_limiter.quota().window.num_seconds(),
+        },
+        StatusCode::SERVICE_UNAVAILABLE => EmError::Unavailable,
+        status => EmError::Internal {
+            status,
+            description: "Internal server error".to_owned(),
+        },
+    };
+    error.at(state.clock.now()).into_response()
 }
 
 /// Unknown routes (404) and wrong methods (405) under an Easemob path, in Easemob's shape:

@@ -5,7 +5,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::families::jiguang_error::JiguangError;
+use crate::{
+    families::{jiguang_error::JiguangError, time_units::UnitError},
+    traffic::ContractWarning,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JmError {
@@ -23,6 +26,18 @@ pub enum JmError {
     GroupNotFound(String),
     #[error("chatroom not exist: {0}")]
     ChatroomNotFound(String),
+    #[error("this API is available to VIP apps only")]
+    NotVip,
+    #[error("{0}")]
+    UnitMismatch(String),
+    #[error("{0}")]
+    OutOfRange(String),
+    /// An injected 429 or 503 (SPEC §5).
+    #[error("server busy, please retry later")]
+    ServerBusy { status: StatusCode },
+    /// An injected 500 (SPEC §5).
+    #[error("server internal error")]
+    Internal,
 }
 
 impl JmError {
@@ -34,13 +49,23 @@ impl JmError {
             JmError::UserNotFound(_) => 899002,
             JmError::GroupNotFound(_) => 899006,
             JmError::ChatroomNotFound(_) => 899081,
+            JmError::NotVip => 2003,
+            JmError::UnitMismatch(_) => 3004,
+            JmError::OutOfRange(_) => 3005,
+            JmError::ServerBusy { .. } => 899030,
+            JmError::Internal => 899000,
         }
     }
 
     pub fn status(&self) -> StatusCode {
         match self {
             JmError::MissingAuth | JmError::AuthFailed => StatusCode::UNAUTHORIZED,
-            JmError::Invalid(_) | JmError::CursorExpired { .. } => StatusCode::BAD_REQUEST,
+            JmError::Invalid(_) | JmError::CursorExpired { .. } | JmError::UnitMismatch(_) | JmError::OutOfRange(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            JmError::NotVip => StatusCode::FORBIDDEN,
+            JmError::ServerBusy { status } => *status,
+            JmError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             JmError::UserNotFound(_) | JmError::GroupNotFound(_) | JmError::ChatroomNotFound(_) => {
                 StatusCode::NOT_FOUND
             }
@@ -52,8 +77,25 @@ impl JmError {
     }
 }
 
+impl From<UnitError> for JmError {
+    fn from(error: UnitError) -> JmError {
+        match error {
+            UnitError::Invalid(message) => JmError::Invalid(message),
+            UnitError::Mismatch(message) => JmError::UnitMismatch(message),
+            UnitError::OutOfRange(message) => JmError::OutOfRange(message),
+        }
+    }
+}
+
 impl IntoResponse for JmError {
     fn into_response(self) -> Response {
-        JiguangError::new(self.status(), self.code(), self.to_string()).into_response()
+        let expired = matches!(self, JmError::CursorExpired { .. });
+        let mut response = JiguangError::new(self.status(), self.code(), self.to_string()).into_response();
+        if expired {
+            response
+                .extensions_mut()
+                .insert(ContractWarning("a cursor was used after it expired"));
+        }
+        response
     }
 }

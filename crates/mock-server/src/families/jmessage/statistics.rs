@@ -1,0 +1,204 @@
+//! The VIP statistics endpoints of JMessage V2 (SPEC §2): users, messages and groups per
+//! period, counted from the same chat heads the history endpoints serve. Each period's
+//! aggregate is memoised by its exact window, which is a pure function of the data.
+
+use axum::{extract::State, http::StatusCode, response::Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{
+    extract::{JmApp, JmQuery},
+    JmError,
+};
+use crate::{
+    dataset::{
+        chat::Window,
+        chat_stats::{ChatAggregate, KindCounts},
+    },
+    families::{
+        jiguang_error::json_response,
+        time_units::{self, Period, StatsRange, TimeUnit, UnitRules},
+    },
+    query::QueryParams,
+    state::AppState,
+};
+
+const DAILY: UnitRules = UnitRules {
+    units: &[TimeUnit::Day],
+    max_days: 60,
+    max_months: 0,
+};
+const MESSAGE_UNITS: UnitRules = UnitRules {
+    units: &[TimeUnit::Hour, TimeUnit::Day, TimeUnit::Month],
+    max_days: 60,
+    max_months: 2,
+};
+
+#[derive(Serialize)]
+struct UserDay {
+    active_users: u32,
+    total_users: u32,
+    send_msg_users: u32,
+    new_users: u32,
+    date: String,
+}
+
+#[derive(Serialize)]
+struct GroupDay {
+    date: String,
+    active_group: u32,
+    total_group: u32,
+    new_group: u32,
+}
+
+#[derive(Serialize)]
+struct MessageStats {
+    send_msg_stat: Vec<SendMsgStat>,
+    group_msg_stat: TypeStat,
+    single_msg_stat: TypeStat,
+}
+
+#[derive(Serialize)]
+struct SendMsgStat {
+    time: String,
+    group_send_msg: u32,
+    single_send_msg: u32,
+}
+
+#[derive(Serialize)]
+struct TypeStat {
+    txt_msg: u32,
+    image_msg: u32,
+    voice_msg: u32,
+    other_msg: u32,
+}
+
+impl From<KindCounts> for TypeStat {
+    fn from(k: KindCounts) -> TypeStat {
+        TypeStat {
+            txt_msg: k.text,
+            image_msg: k.image,
+            voice_msg: k.voice,
+            other_msg: k.other,
+        }
+    }
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let (range, now) = stats_range(&state, app, &query, DAILY)?;
+    let population = &state.dataset.jiguang[app].population;
+    let body: Vec<UserDay> = range
+        .periods
+        .into_iter()
+        .map(|period| {
+            let aggregate = aggregate(&state, app, &period, now);
+            let (before, by_end) = counted_between(&period, now, |t| population.users_at(t));
+            UserDay {
+                active_users: aggregate.active_users,
+                total_users: by_end,
+                send_msg_users: aggregate.senders,
+                new_users: by_end - before,
+                date: period.label,
+            }
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub async fn groups(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let (range, now) = stats_range(&state, app, &query, DAILY)?;
+    let population = &state.dataset.jiguang[app].population;
+    let body: Vec<GroupDay> = range
+        .periods
+        .into_iter()
+        .map(|period| {
+            let aggregate = aggregate(&state, app, &period, now);
+            let (before, by_end) = counted_between(&period, now, |t| population.groups_at(t));
+            GroupDay {
+                date: period.label,
+                active_group: aggregate.active_groups,
+                total_group: by_end,
+                new_group: by_end - before,
+            }
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+pub async fn messages(
+    State(state): State<AppState>,
+    JmApp(app): JmApp,
+    JmQuery(query): JmQuery,
+) -> Result<Response, JmError> {
+    let (range, now) = stats_range(&state, app, &query, MESSAGE_UNITS)?;
+    let mut single = KindCounts::default();
+    let mut group = KindCounts::default();
+    let send_msg_stat = range
+        .periods
+        .into_iter()
+        .map(|period| {
+            let aggregate = aggregate(&state, app, &period, now);
+            single.merge(aggregate.single);
+            group.merge(aggregate.group);
+            SendMsgStat {
+                time: period.label,
+                group_send_msg: aggregate.group.total(),
+                single_send_msg: aggregate.single.total(),
+            }
+        })
+        .collect();
+    let body = MessageStats {
+        send_msg_stat,
+        group_msg_stat: group.into(),
+        single_msg_stat: single.into(),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// VIP check, then the period parameters.
+fn stats_range(
+    state: &AppState,
+    app: usize,
+    query: &QueryParams,
+    rules: UnitRules,
+) -> Result<(StatsRange, DateTime<Utc>), JmError> {
+    if !state.dataset.jiguang[app].credentials.vip {
+        return Err(JmError::NotVip);
+    }
+    let now = state.clock.now();
+    Ok((time_units::parse(query, state.dataset.timezone, now, rules)?, now))
+}
+
+/// The chat aggregate of the part of `period` whose messages exist at `now`.
+fn aggregate(state: &AppState, app: usize, period: &Period, now: DateTime<Utc>) -> ChatAggregate {
+    let stream = state.dataset.jiguang_chat(app);
+    let window = Window {
+        first_ms: period.start.timestamp_millis(),
+        last_ms: period.end.timestamp_millis() - 1,
+    }
+    .retained_at(now);
+    if window.is_empty() {
+        return ChatAggregate::default();
+    }
+    state
+        .chat_aggregates
+        .get_or_compute((stream.slot, window.first_ms, window.last_ms), || {
+            stream.aggregate(window)
+        })
+}
+
+/// How many existed just before `period` and by its end (or by `now`, if sooner).
+fn counted_between(period: &Period, now: DateTime<Utc>, existing_at: impl Fn(i64) -> u32) -> (u32, u32) {
+    let start = period.start.timestamp_millis();
+    let end = (period.end.timestamp_millis() - 1).min(now.timestamp_millis());
+    let before = existing_at(start - 1);
+    (before, existing_at(end).max(before))
+}

@@ -1,0 +1,65 @@
+//! JPush Report API v3 (SPEC §1), under `/v3` and the Beijing alias `/v3/report`.
+//! A request goes router → [`gate`] (Basic auth, per-app rate limit, `X-Rate-Limit-*`
+//! headers) → handler: VIP check → [`params`] → dataset (`dataset::push`) → [`wire`].
+
+mod errors;
+mod gate;
+pub(crate) mod handlers;
+mod params;
+mod wire;
+
+use axum::{
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+
+pub use self::errors::JpError;
+use crate::{ratelimit::Decision, state::AppState};
+
+/// The prefixes JPush is served under: the main host's and the Beijing host's.
+pub const PREFIXES: [&str; 2] = ["/v3", "/v3/report"];
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for prefix in PREFIXES {
+        router = router
+            .route(&format!("{prefix}/received"), get(handlers::received))
+            .route(&format!("{prefix}/received/detail"), get(handlers::received_detail))
+            .route(&format!("{prefix}/status/message"), post(handlers::status_message))
+            .route(&format!("{prefix}/messages"), get(handlers::messages))
+            .route(&format!("{prefix}/messages/detail"), get(handlers::messages_detail))
+            .route(&format!("{prefix}/users"), get(handlers::users));
+    }
+    router.route_layer(middleware::from_fn_with_state(state, gate::gate))
+}
+
+/// The documented query parameters of each route (for the journal's warnings).
+pub const DOCUMENTED_PARAMS: &[(&str, &[&str])] = &[
+    ("/received", &["msg_ids"]),
+    ("/received/detail", &["msg_ids"]),
+    ("/status/message", &[]),
+    ("/messages", &["msg_ids"]),
+    ("/messages/detail", &["msg_ids"]),
+    ("/users", &["time_unit", "start", "duration"]),
+];
+
+/// An injected failure in JPush's shape: 429 is code 2002 with an exhausted window's
+/// rate-limit headers; 500 and 503 are code 10.
+pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
+    if status != StatusCode::TOO_MANY_REQUESTS {
+        return JpError::Internal { status }.into_response();
+    }
+    let quota = state.jpush_limiter.quota();
+    let mut response = JpError::RateLimited { limit: quota.limit }.into_response();
+    let exhausted = Decision {
+        allowed: false,
+        limit: quota.limit,
+        remaining: 0,
+        reset_secs: quota.window.num_seconds().max(1),
+    };
+    gate::rate_limit_headers(response.headers_mut(), exhausted);
+    response
+}

@@ -1,0 +1,166 @@
+//! JPush request parameters: the `msg_ids` list and the `status/message` body.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::JpError;
+use crate::query::QueryParams;
+
+pub const MAX_MSG_IDS: usize = 100;
+pub const MAX_REGISTRATION_IDS: usize = 1000;
+
+/// A requested msg_id: as the client wrote it (echoed back) and its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsgId {
+    pub text: String,
+    pub value: u64,
+}
+
+impl MsgId {
+    /// Written without leading zeros, as the mock itself writes it.
+    pub fn is_canonical(&self) -> bool {
+        !self.text.starts_with('0') || self.text == "0"
+    }
+}
+
+/// `msg_ids`: comma-separated digits (commas possibly sent as `%2C`), 1 to 100 of them.
+pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
+    let raw = query
+        .get("msg_ids")
+        .ok_or_else(|| JpError::invalid("msg_ids is required"))?;
+    // Empty items (a trailing comma) are tolerated; anything else must be digits.
+    let ids: Vec<MsgId> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<u64>()
+                .ok()
+                .filter(|_| item.bytes().all(|b| b.is_ascii_digit()))
+                .map(|value| MsgId {
+                    text: item.to_owned(),
+                    value,
+                })
+                .ok_or_else(|| JpError::invalid(format!("msg_ids must be comma-separated numbers, got `{item}`")))
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Err(JpError::invalid("msg_ids is required"));
+    }
+    if ids.len() > MAX_MSG_IDS {
+        return Err(JpError::invalid(format!(
+            "at most {MAX_MSG_IDS} msg_ids per request, got {}",
+            ids.len()
+        )));
+    }
+    Ok(ids)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRequest {
+    pub msg_id: u64,
+    pub registration_ids: Vec<String>,
+    pub date: Option<NaiveDate>,
+}
+
+/// The `status/message` body, whatever its Content-Type (SDKs send malformed ones).
+pub fn status_request(body: &[u8]) -> Result<StatusRequest, JpError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|err| JpError::invalid(format!("invalid JSON body: {err}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| JpError::invalid("the body must be a JSON object"))?;
+    let msg_id = object
+        .get("msg_id")
+        .ok_or_else(|| JpError::invalid("msg_id is required"))?
+        .as_u64()
+        .ok_or_else(|| JpError::invalid("msg_id must be a positive integer (a JSON number)"))?;
+    let ids = object
+        .get("registration_ids")
+        .ok_or_else(|| JpError::invalid("registration_ids is required"))?
+        .as_array()
+        .ok_or_else(|| JpError::invalid("registration_ids must be an array of strings"))?;
+    if ids.is_empty() || ids.len() > MAX_REGISTRATION_IDS {
+        return Err(JpError::invalid(format!(
+            "registration_ids must hold 1 to {MAX_REGISTRATION_IDS} ids, got {}",
+            ids.len()
+        )));
+    }
+    let registration_ids = ids
+        .iter()
+        .map(|id| id.as_str().map(str::to_owned))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| JpError::invalid("registration_ids must be an array of strings"))?;
+    let date = match object.get("date") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| JpError::invalid(format!("date must be formatted as yyyy-mm-dd, got `{text}`")))?,
+        ),
+        Some(other) => {
+            return Err(JpError::invalid(format!(
+                "date must be a string yyyy-mm-dd, got {other}"
+            )))
+        }
+    };
+    Ok(StatusRequest {
+        msg_id,
+        registration_ids,
+        date,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(query: &str) -> Result<Vec<u64>, JpError> {
+        let uri: axum::http::Uri = format!("/v3/received?{query}").parse().unwrap();
+        msg_ids(&QueryParams::from_uri(&uri)).map(|v| v.into_iter().map(|m| m.value).collect())
+    }
+
+    #[test]
+    fn msg_ids_rules() {
+        assert_eq!(ids("msg_ids=1,2").unwrap(), [1, 2]);
+        assert_eq!(ids("msg_ids=1%2C2%2c3,").unwrap(), [1, 2, 3]);
+        assert_eq!(ids("msg_ids=1,+2").unwrap(), [1, 2]);
+        for bad in [
+            "",
+            "msg_ids=",
+            "msg_ids=1,a",
+            "msg_ids=-1",
+            "msg_ids=1.5",
+            "msg_ids=99999999999999999999999",
+        ] {
+            assert!(matches!(ids(bad), Err(JpError::Invalid(_))), "{bad}");
+        }
+        let hundred = (0..100).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        assert_eq!(ids(&format!("msg_ids={hundred}")).unwrap().len(), 100);
+        assert!(ids(&format!("msg_ids={hundred},100")).is_err());
+    }
+
+    #[test]
+    fn status_body_rules() {
+        let ok = status_request(br#"{"msg_id": 5, "registration_ids": ["a"], "date": "2026-11-20"}"#).unwrap();
+        assert_eq!(ok.msg_id, 5);
+        assert!(ok.date.is_some());
+        for bad in [
+            &b"{"[..],
+            br#"[]"#,
+            br#"{"registration_ids": ["a"]}"#,
+            br#"{"msg_id": "5", "registration_ids": ["a"]}"#,
+            br#"{"msg_id": -5, "registration_ids": ["a"]}"#,
+            br#"{"msg_id": 5}"#,
+            br#"{"msg_id": 5, "registration_ids": []}"#,
+            br#"{"msg_id": 5, "registration_ids": [1]}"#,
+            br#"{"msg_id": 5, "registration_ids": ["a"], "date": "20261120"}"#,
+        ] {
+            assert!(status_request(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        let too_many = format!(
+            r#"{{"msg_id": 5, "registration_ids": [{}]}}"#,
+            vec!["\"x\""; 1001].join(",")
+        );
+        assert!(status_request(too_many.as_bytes()).is_err());
+    }
+}

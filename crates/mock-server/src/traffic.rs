@@ -1,0 +1,241 @@
+//! What every vendor request passes through, outermost: fault injection (status, delay,
+//! drop, truncate) and the request journal with its contract warnings. Control requests
+//! (`/_mock`) pass untouched, so a fault can never lock a user out of the control API.
+
+use std::time::Instant;
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+
+use crate::{
+    families::{self, Family},
+    faults::{delay_ms, Effect, FamilyName, RequestFacts},
+    journal::Entry,
+    listener::{ConnectionHandle, RAW_SPACE_HEADER},
+    query::QueryParams,
+    state::AppState,
+};
+
+/// A warning a handler attaches to its response for the journal (e.g. an expired cursor).
+#[derive(Debug, Clone)]
+pub struct ContractWarning(pub &'static str);
+
+/// How long a truncated body pauses between its half and its failure.
+const TRUNCATION_FLUSH: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The largest body a truncation fault buffers before cutting it.
+const MAX_TRUNCATED_BODY: usize = 64 << 20;
+
+pub async fn traffic(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let family = Family::of_path(request.uri().path());
+    let Some(family_name) = FamilyName::of(family) else {
+        return next.run(request).await;
+    };
+    let started = Instant::now();
+    let now = state.clock.now();
+    let app = app_key(family, &request);
+    let facts = RequestFacts {
+        family: Some(family_name),
+        method: request.method().as_str(),
+        path: request.uri().path(),
+        app_key: app.as_deref(),
+    };
+    let fault = state.faults.decide(facts, now);
+    let journal = state.journal.is_enabled().then(|| RequestRecord::of(&request, family));
+    let connection = request
+        .extensions()
+        .get::<ConnectInfo<ConnectionHandle>>()
+        .map(|c| c.0.clone());
+
+    let mut response = match fault.map(|f| (f, f.effect)) {
+        None => next.run(request).await,
+        Some((_, Effect::Status { status })) => {
+            let status = StatusCode::from_u16(status).expect("checked when the rule was added");
+            families::fault_response(&state, family, status)
+        }
+        Some((applied, Effect::Delay { delay_ms: delay })) => {
+            let ms = delay_ms(delay, state.settings.seed, applied.rule, applied.nth);
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        Some((_, Effect::Drop { .. })) => {
+            if let Some(connection) = &connection {
+                connection.drop_connection();
+            }
+            // Never written: the connection fails before hyper can send it.
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Some((_, Effect::Truncate { .. })) => truncate(next.run(request).await).await,
+    };
+
+    if let Some(record) = journal {
+        let warnings = record.warnings(&state, app.as_deref(), &mut response, now);
+        state.journal.record(Entry {
+            time: now.with_timezone(&state.dataset.timezone).to_rfc3339(),
+            method: record.method,
+            path: record.path,
+            query: record.query,
+            family: Some(family_name),
+            app,
+            status: response.status().as_u16(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            fault: fault.map(|f| f.rule),
+            warnings,
+        });
+    }
+    response
+}
+
+/// The app a request names: the appKey of its Basic auth (known or not), or `org#app`
+/// from an Easemob path.
+fn app_key(family: Family, request: &Request) -> Option<String> {
+    match family {
+        Family::JPush | Family::JMessage => basic_credentials(request.headers()).map(|(key, _)| key),
+        Family::Easemob => {
+            let mut segments = request.uri().path().trim_start_matches('/').split('/');
+            match (segments.next(), segments.next()) {
+                (Some(org), Some(app)) if !org.is_empty() && !app.is_empty() => Some(format!("{org}#{app}")),
+                _ => None,
+            }
+        }
+        Family::Control => None,
+    }
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (key, secret) = decoded.split_once(':')?;
+    Some((key.to_owned(), secret.to_owned()))
+}
+
+/// Sends half the body after headers that promise all of it, then fails the stream, so
+/// the client sees a short read and the connection close.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_TRUNCATED_BODY).await else {
+        return (parts, Body::empty()).into_response();
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len().max(1)));
+    let half = Ok::<_, std::io::Error>(Bytes::copy_from_slice(&bytes[..bytes.len() / 2]));
+    // The pause lets hyper flush the half before the failure aborts the connection.
+    let failure = futures_util::stream::once(async {
+        tokio::time::sleep(TRUNCATION_FLUSH).await;
+        Err(std::io::Error::other("body truncated by an injected fault"))
+    });
+    let chunks = futures_util::StreamExt::chain(futures_util::stream::iter([half]), failure);
+    (parts, Body::from_stream(chunks)).into_response()
+}
+
+/// What the journal keeps of a request, taken before the handler consumes it.
+struct RequestRecord {
+    method: String,
+    path: String,
+    query: Option<String>,
+    family: Family,
+    route: Option<String>,
+    raw_space: bool,
+    credentials: Option<(String, String)>,
+}
+
+impl RequestRecord {
+    fn of(request: &Request, family: Family) -> RequestRecord {
+        RequestRecord {
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().map(redacted),
+            family,
+            route: request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()),
+            raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
+            credentials: basic_credentials(request.headers()),
+        }
+    }
+
+    /// The contract warnings this exchange raises (SPEC §0 and the vendors' docs).
+    fn warnings(
+        &self,
+        state: &AppState,
+        app: Option<&str>,
+        response: &mut Response,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.raw_space {
+            warnings.push(
+                "a raw space (or `<`, `>`, `\"`) in the query string: percent-encode it (%20, %3C, %3E, %22)"
+                    .to_owned(),
+            );
+        }
+        let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
+        if self.family == Family::JMessage && params.get("cursor").is_some() {
+            let extra: Vec<&str> = ["count", "begin_time", "end_time"]
+                .into_iter()
+                .filter(|p| params.get(p).is_some())
+                .collect();
+            if !extra.is_empty() {
+                warnings.push(format!(
+                    "{} sent together with cursor: later pages send the cursor alone",
+                    extra.join(", ")
+                ));
+            }
+        }
+        if let Some(documented) = self.route.as_deref().and_then(families::documented_params) {
+            for name in params.names().filter(|n| !documented.contains(n)) {
+                warnings.push(format!("unknown parameter `{name}`"));
+            }
+        }
+        if matches!(self.family, Family::JPush | Family::JMessage) {
+            match &self.credentials {
+                None => warnings.push("no HTTP Basic authentication".to_owned()),
+                Some((key, _)) if !state.dataset.jiguang.iter().any(|a| &a.credentials.app_key == key) => {
+                    warnings.push("credentials of an unknown app".to_owned());
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(app) = app {
+            if state.journal.is_early_retry(app, now) {
+                warnings.push("retried before the wait a 429 asked for (X-Rate-Limit-Reset) was over".to_owned());
+            }
+            if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                state.journal.note_throttled(app, now, reset_secs(response.headers()));
+            }
+        }
+        if let Some(ContractWarning(warning)) = response.extensions_mut().remove::<ContractWarning>() {
+            warnings.push(warning.to_owned());
+        }
+        warnings
+    }
+}
+
+/// Query parameters whose values are credentials (Easemob download links are signed
+/// URLs): the journal keeps their names, never their values.
+const CREDENTIAL_PARAMS: [&str; 1] = ["Signature"];
+
+fn redacted(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if CREDENTIAL_PARAMS.contains(&name) => format!("{name}=REDACTED"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Seconds a 429 asks to wait: `X-Rate-Limit-Reset`, else `Retry-After`, else a minute.
+fn reset_secs(headers: &HeaderMap) -> i64 {
+    ["x-rate-limit-reset", "retry-after"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok()?.parse().ok())
+        .unwrap_or(60)
+}
