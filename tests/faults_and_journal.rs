@@ -26,14 +26,19 @@ fn history_path() -> String {
     )
 }
 
-/// One authorised request of each family (Easemob: an org/app path, which answers in
-/// Easemob's shape whether or not the route exists).
-async fn hit(mock: &Mock, family: &str) -> Reply {
+/// A request path of each family (Easemob: an org/app path, which answers in Easemob's
+/// shape).
+fn family_path(family: &str) -> String {
     match family {
-        "jpush" => mock.get(Role::Vip, "/v3/received?msg_ids=1").await,
-        "jmessage" => mock.get(Role::Vip, &history_path()).await,
-        _ => mock.get_with(None, "/demo-org/demo-app/chatmessages/2026112010").await,
+        "jpush" => "/v3/received?msg_ids=1".to_string(),
+        "jmessage" => history_path(),
+        _ => "/demo-org/demo-app/chatmessages/2026112010".to_string(),
     }
+}
+
+/// One request of `family`, with the VIP app's Basic auth.
+async fn hit(mock: &Mock, family: &str) -> Reply {
+    mock.get(Role::Vip, &family_path(family)).await
 }
 
 async fn journal(mock: &Mock, query: &str) -> Vec<Value> {
@@ -131,12 +136,7 @@ async fn a_drop_closes_the_connection_without_an_answer() {
             json!({"match": {"family": family}, "effect": {"drop": true}, "times": 1}),
         )
         .await;
-        let path = match family {
-            "jpush" => "/v3/received?msg_ids=1".to_string(),
-            "jmessage" => history_path(),
-            _ => "/demo-org/demo-app/chatmessages/2026112010".to_string(),
-        };
-        let response = raw_get(&mock, &path).await;
+        let response = raw_get(&mock, &family_path(family)).await;
         assert!(response.is_empty(), "{family}: nothing is sent, got {response:?}");
         assert_eq!(
             hit(&mock, family).await.status / 100,
@@ -155,12 +155,7 @@ async fn a_truncation_promises_more_body_than_it_sends() {
             json!({"match": {"family": family}, "effect": {"truncate": true}, "times": 1}),
         )
         .await;
-        let path = match family {
-            "jpush" => "/v3/received?msg_ids=1".to_string(),
-            "jmessage" => history_path(),
-            _ => "/demo-org/demo-app/chatmessages/2026112010".to_string(),
-        };
-        let response = raw_get(&mock, &path).await;
+        let response = raw_get(&mock, &family_path(family)).await;
         let (head, body) = response
             .split_once("\r\n\r\n")
             .unwrap_or_else(|| panic!("{family}: {response:?}"));

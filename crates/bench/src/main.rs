@@ -33,9 +33,20 @@ struct Report {
     datasets: Vec<DatasetReport>,
     /// Closed-loop requests per second against the same-run hello-world route.
     throughput: Vec<throughput::Throughput>,
+    hot_path: HotPath,
     /// Resident memory with 10× the messages per day over the default, after the same load.
     rss_growth_10x: f64,
     easemob: easemob::EasemobReport,
+}
+
+/// What the journal and an unused fault rule cost a small JPush request: requests per
+/// second with each, as a ratio to a server with neither.
+#[derive(Serialize)]
+struct HotPath {
+    route: &'static str,
+    neither_requests_per_second: f64,
+    journal_ratio: f64,
+    unused_fault_ratio: f64,
 }
 
 #[derive(Serialize)]
@@ -77,10 +88,12 @@ fn main() {
     let default = measure_dataset(DEFAULT_MESSAGES_PER_DAY, requests);
     let large = measure_dataset(DEFAULT_MESSAGES_PER_DAY * 10, requests);
     let throughput = measure_throughput(Duration::from_secs_f64(seconds));
+    let hot_path = measure_hot_path(Duration::from_secs_f64(seconds));
     let easemob = easemob::measure(requests);
     let report = Report {
         requests_per_measurement: requests,
         throughput,
+        hot_path,
         rss_growth_10x: large.rss_after_load_mb / default.rss_after_load_mb,
         datasets: vec![default, large],
         easemob,
@@ -171,6 +184,28 @@ fn measure_throughput(duration: Duration) -> Vec<throughput::Throughput> {
         ),
     ];
     throughput::compare(&server.addr, &baseline.addr, &routes, CONNECTIONS, duration)
+}
+
+fn measure_hot_path(duration: Duration) -> HotPath {
+    const UNLIMITED: [&str; 2] = ["--jpush-rate-limit", "1000000000"];
+    const NO_JOURNAL: [&str; 2] = ["--journal-size", "0"];
+    let unused_fault = ["--fault", r#"{"match":{"path":"/nowhere"},"effect":{"status":500}}"#];
+    let (neither, _) = Server::start(&[UNLIMITED, NO_JOURNAL].concat());
+    let (journal, _) = Server::start(&UNLIMITED);
+    let (fault, _) = Server::start(&[UNLIMITED, NO_JOURNAL, unused_fault].concat());
+    let route = "/v3/received?msg_ids=1";
+    let rps = throughput::side_by_side(
+        &[&neither.addr, &journal.addr, &fault.addr],
+        route,
+        CONNECTIONS,
+        duration,
+    );
+    HotPath {
+        route,
+        neither_requests_per_second: rps[0],
+        journal_ratio: rps[1] / rps[0],
+        unused_fault_ratio: rps[2] / rps[0],
+    }
 }
 
 struct Timing {
@@ -331,6 +366,17 @@ impl Connection {
 }
 
 fn print_report(report: &Report) {
+    print_dataset_reports(report);
+    print_throughput(report);
+    let hot = &report.hot_path;
+    println!(
+        "\nhot path, {}: {:.0} req/s with neither journal nor faults; journal on: {:.3}x; one unused fault rule: {:.3}x",
+        hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio
+    );
+    easemob::print(&report.easemob);
+}
+
+fn print_dataset_reports(report: &Report) {
     for dataset in &report.datasets {
         println!(
             "\nmessages/day {}: startup {:.1} ms, RSS idle {:.1} MB, after load {:.1} MB",
@@ -351,6 +397,9 @@ fn print_report(report: &Report) {
         "\nRSS after load, 10x messages/day vs default: {:.3}x",
         report.rss_growth_10x
     );
+}
+
+fn print_throughput(report: &Report) {
     println!("\nthroughput, {CONNECTIONS} connections (req/s; ratios to the same run's baselines):");
     println!(
         "  {:<34} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}",
@@ -368,5 +417,4 @@ fn print_report(report: &Report) {
             t.ratio_to_same_size_blob
         );
     }
-    easemob::print(&report.easemob);
 }

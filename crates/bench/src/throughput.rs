@@ -97,3 +97,15 @@ fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
+
+/// Requests per second of `path` on each server, interleaved over [`ROUNDS`] rounds;
+/// the median of each.
+pub fn side_by_side(addrs: &[&str], path: &str, connections: usize, duration: Duration) -> Vec<f64> {
+    let mut samples = vec![Vec::new(); addrs.len()];
+    for _ in 0..ROUNDS {
+        for (addr, series) in addrs.iter().zip(&mut samples) {
+            series.push(requests_per_second(addr, path, connections, duration));
+        }
+    }
+    samples.into_iter().map(median).collect()
+}

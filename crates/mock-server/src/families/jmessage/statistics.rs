@@ -89,24 +89,20 @@ pub async fn users(
     JmApp(app): JmApp,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let (range, now) = stats_range(&state, app, &query, DAILY)?;
     let population = &state.dataset.jiguang[app].population;
-    let body: Vec<UserDay> = range
-        .periods
-        .into_iter()
-        .map(|period| {
-            let aggregate = aggregate(&state, app, &period, now);
-            let (before, by_end) = counted_between(&period, now, |t| population.users_at(t));
-            UserDay {
-                active_users: aggregate.active_users,
-                total_users: by_end,
-                send_msg_users: aggregate.senders,
-                new_users: by_end - before,
-                date: period.label,
-            }
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, &body))
+    daily(
+        &state,
+        app,
+        &query,
+        |t| population.users_at(t),
+        |period, aggregate, existing| UserDay {
+            active_users: aggregate.active_users,
+            total_users: existing.by_end,
+            send_msg_users: aggregate.senders,
+            new_users: existing.arrived(),
+            date: period.label,
+        },
+    )
 }
 
 pub async fn groups(
@@ -114,23 +110,41 @@ pub async fn groups(
     JmApp(app): JmApp,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let (range, now) = stats_range(&state, app, &query, DAILY)?;
     let population = &state.dataset.jiguang[app].population;
-    let body: Vec<GroupDay> = range
+    daily(
+        &state,
+        app,
+        &query,
+        |t| population.groups_at(t),
+        |period, aggregate, existing| GroupDay {
+            date: period.label,
+            active_group: aggregate.active_groups,
+            total_group: existing.by_end,
+            new_group: existing.arrived(),
+        },
+    )
+}
+
+/// A DAY-only statistic: one row per day from the day's chat aggregate and how many
+/// users (groups) existed.
+fn daily<T: Serialize>(
+    state: &AppState,
+    app: usize,
+    query: &QueryParams,
+    existing_at: impl Fn(i64) -> u32,
+    row: impl Fn(Period, ChatAggregate, Existing) -> T,
+) -> Result<Response, JmError> {
+    let (range, now) = stats_range(state, app, query, DAILY)?;
+    let rows: Vec<T> = range
         .periods
         .into_iter()
         .map(|period| {
-            let aggregate = aggregate(&state, app, &period, now);
-            let (before, by_end) = counted_between(&period, now, |t| population.groups_at(t));
-            GroupDay {
-                date: period.label,
-                active_group: aggregate.active_groups,
-                total_group: by_end,
-                new_group: by_end - before,
-            }
+            let aggregate = aggregate(state, app, &period, now);
+            let existing = Existing::during(&period, now, &existing_at);
+            row(period, aggregate, existing)
         })
         .collect();
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json_response(StatusCode::OK, &rows))
 }
 
 pub async fn messages(
@@ -195,10 +209,24 @@ fn aggregate(state: &AppState, app: usize, period: &Period, now: DateTime<Utc>) 
         })
 }
 
-/// How many existed just before `period` and by its end (or by `now`, if sooner).
-fn counted_between(period: &Period, now: DateTime<Utc>, existing_at: impl Fn(i64) -> u32) -> (u32, u32) {
-    let start = period.start.timestamp_millis();
-    let end = (period.end.timestamp_millis() - 1).min(now.timestamp_millis());
-    let before = existing_at(start - 1);
-    (before, existing_at(end).max(before))
+/// How many users (groups) existed just before a period and by its end (or by `now`,
+/// if sooner).
+struct Existing {
+    before: u32,
+    by_end: u32,
+}
+
+impl Existing {
+    fn during(period: &Period, now: DateTime<Utc>, existing_at: impl Fn(i64) -> u32) -> Existing {
+        let end = (period.end.timestamp_millis() - 1).min(now.timestamp_millis());
+        let before = existing_at(period.start.timestamp_millis() - 1);
+        Existing {
+            before,
+            by_end: existing_at(end).max(before),
+        }
+    }
+
+    fn arrived(&self) -> u32 {
+        self.by_end - self.before
+    }
 }
