@@ -913,6 +913,27 @@ async fn the_retired_setting_makes_ql_answer_as_retired() {
     );
 }
 
+#[tokio::test]
+async fn injected_faults_answer_in_the_easemob_shape() {
+    let mock = Mock::start().await;
+    let (app, token) = first_app(&mock).await;
+    let path = app.path(&format!("/chatmessages/{}", hour_key(READY)));
+    for (status, error) in [
+        (503, "service_unavailable"),
+        (500, "internal_server_error"),
+        (429, "reach_limit"),
+    ] {
+        let rule = serde_json::json!({"match": {"family": "easemob"}, "effect": {"status": status}, "times": 1});
+        let added = mock
+            .send(mock.client.post(mock.url("/_mock/faults")).body(rule.to_string()))
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+        let reply = mock.bearer_get(Some(&token), &path).await;
+        assert_easemob_error(&reply, status, error);
+        assert_eq!(mock.bearer_get(Some(&token), &path).await.status, 200, "times: 1");
+    }
+}
+
 // --- routes nobody serves ---
 
 #[tokio::test]
