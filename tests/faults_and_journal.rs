@@ -397,7 +397,12 @@ async fn rate_limits_change_at_run_time_on_the_mock_clock() {
                 .body(r#"{"jpush":{"limit":2,"window_seconds":10}}"#),
         )
         .await;
-    assert_eq!(set.json, json!({"jpush": {"limit": 2, "window_seconds": 10}}));
+    assert_eq!(set.json["jpush"], json!({"limit": 2, "window_seconds": 10}));
+    assert_eq!(
+        set.json["easemob"],
+        json!({"limit": 10, "window_seconds": 60}),
+        "untouched"
+    );
     assert_eq!(futures_statuses(&mock, 3).await, [200, 200, 429]);
     mock.advance(10).await;
     assert_eq!(futures_statuses(&mock, 1).await, [200]);

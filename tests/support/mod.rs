@@ -1,6 +1,8 @@
 //! Shared helpers of the end-to-end tests: start a mock in-process on port 0 with its
 //! clock frozen, and talk plain HTTP to it as a client would.
 
+pub mod easemob;
+
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use mock_server::{start, RunningServer, Settings};

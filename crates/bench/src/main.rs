@@ -2,11 +2,13 @@
 //! startup time and resident memory are its own), sends bounded sequential traffic over
 //! one keep-alive loopback connection, and reports each measurement beside a baseline
 //! measured in the same run — `/_mock/health`, the server's hello-world route — because
-//! these machines are shared and noisy.
+//! these machines are shared and noisy. A separate run measures Easemob's hourly history
+//! files (see [`easemob`]).
 //!
 //! Usage: `scripts/bench [--requests N] [--seconds S] [--json FILE]` (see docs/PERFORMANCE.md).
 
 mod baseline;
+mod easemob;
 mod throughput;
 
 use std::{
@@ -34,6 +36,7 @@ struct Report {
     hot_path: HotPath,
     /// Resident memory with 10× the messages per day over the default, after the same load.
     rss_growth_10x: f64,
+    easemob: easemob::EasemobReport,
 }
 
 /// What the journal and an unused fault rule cost a small JPush request: requests per
@@ -86,12 +89,14 @@ fn main() {
     let large = measure_dataset(DEFAULT_MESSAGES_PER_DAY * 10, requests);
     let throughput = measure_throughput(Duration::from_secs_f64(seconds));
     let hot_path = measure_hot_path(Duration::from_secs_f64(seconds));
+    let easemob = easemob::measure(requests);
     let report = Report {
         requests_per_measurement: requests,
         throughput,
         hot_path,
         rss_growth_10x: large.rss_after_load_mb / default.rss_after_load_mb,
         datasets: vec![default, large],
+        easemob,
     };
     print_report(&report);
     if let Some(path) = json_out {
@@ -319,15 +324,20 @@ impl Connection {
 
     fn get(&mut self, path: &str) -> (u16, Vec<u8>) {
         let auth = format!("Authorization: {}\r\n", self.authorization);
-        self.request(path, &auth)
+        self.request("GET", path, &auth, "")
     }
 
     fn get_unauthorized(&mut self, path: &str) -> (u16, Vec<u8>) {
-        self.request(path, "")
+        self.request("GET", path, "", "")
     }
 
-    fn request(&mut self, path: &str, extra_headers: &str) -> (u16, Vec<u8>) {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n{extra_headers}\r\n");
+    fn post(&mut self, path: &str, body: &str) -> (u16, Vec<u8>) {
+        let headers = format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+        self.request("POST", path, &headers, body)
+    }
+
+    fn request(&mut self, method: &str, path: &str, extra_headers: &str, body: &str) -> (u16, Vec<u8>) {
+        let request = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n{extra_headers}\r\n{body}");
         self.reader.get_mut().write_all(request.as_bytes()).unwrap();
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();
@@ -363,6 +373,7 @@ fn print_report(report: &Report) {
         "\nhot path, {}: {:.0} req/s with neither journal nor faults; journal on: {:.3}x; one unused fault rule: {:.3}x",
         hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio
     );
+    easemob::print(&report.easemob);
 }
 
 fn print_dataset_reports(report: &Report) {

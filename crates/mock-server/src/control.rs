@@ -20,6 +20,7 @@ use crate::{
     faults::RuleSpec,
     journal::Filter,
     query::QueryParams,
+    ratelimit::RateLimiter,
     settings::parse_instant,
     state::AppState,
 };
@@ -83,15 +84,21 @@ struct RateLimit {
 #[serde(deny_unknown_fields)]
 struct RateLimits {
     jpush: Option<RateLimit>,
+    /// Easemob's history endpoints (file links and ql queries).
+    easemob: Option<RateLimit>,
 }
 
 fn rate_limits_body(state: &AppState) -> Json<RateLimits> {
-    let quota = state.jpush_limiter.quota();
-    Json(RateLimits {
-        jpush: Some(RateLimit {
+    let current = |limiter: &RateLimiter| {
+        let quota = limiter.quota();
+        Some(RateLimit {
             limit: Some(quota.limit),
             window_seconds: Some(quota.window.num_seconds() as u32),
-        }),
+        })
+    };
+    Json(RateLimits {
+        jpush: current(&state.jpush_limiter),
+        easemob: current(&state.easemob.history_limiter),
     })
 }
 
@@ -101,17 +108,19 @@ async fn get_rate_limits(State(state): State<AppState>) -> Json<RateLimits> {
 
 /// Changes quotas and windows at run time; open windows start over.
 async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<Json<RateLimits>, JiguangError> {
-    let RateLimits { jpush } = parse_body(&body)?;
-    if let Some(RateLimit { limit, window_seconds }) = jpush {
-        let mut quota = state.jpush_limiter.quota();
-        if let Some(limit) = limit {
-            quota.limit = limit.max(1);
+    let RateLimits { jpush, easemob } = parse_body(&body)?;
+    for (limiter, change) in [(&state.jpush_limiter, jpush), (&state.easemob.history_limiter, easemob)] {
+        if let Some(RateLimit { limit, window_seconds }) = change {
+            let mut quota = limiter.quota();
+            if let Some(limit) = limit {
+                quota.limit = limit.max(1);
+            }
+            if let Some(seconds) = window_seconds {
+                quota.window = TimeDelta::seconds(seconds.clamp(1, 86_400).into());
+            }
+            limiter.set_quota(quota);
+            limiter.reset();
         }
-        if let Some(seconds) = window_seconds {
-            quota.window = TimeDelta::seconds(seconds.clamp(1, 86_400).into());
-        }
-        state.jpush_limiter.set_quota(quota);
-        state.jpush_limiter.reset();
     }
     Ok(rate_limits_body(&state))
 }

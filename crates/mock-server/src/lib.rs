@@ -11,10 +11,11 @@
 //! - [`auth`]: HTTP Basic auth of the Jiguang families.
 //! - [`query`]: lenient query-string parsing.
 //! - [`ratelimit`]: per-app fixed-window rate limits on the mock clock.
+//! - [`paging`]: cursor pages over a chat stream (JMessage V2, Easemob ql).
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
 //! - [`memo`]: bounded memo of deterministic values (statistics).
-//! - [`signing`]: stateless signed tokens (cursors).
+//! - [`signing`]: stateless signed tokens (cursors, Easemob bearer tokens and download links).
 //! - [`control`]: the `/_mock` control API (clock, apps, faults, journal, rate limits, reset).
 //! - [`state`]: what every handler shares.
 //!
@@ -31,6 +32,7 @@ pub mod faults;
 pub mod journal;
 pub mod listener;
 pub mod memo;
+pub mod paging;
 pub mod query;
 pub mod ratelimit;
 pub mod server;

@@ -1,11 +1,12 @@
-//! The mock's TCP listener: it lets through request lines with raw spaces in the target,
-//! and gives each request a [`ConnectionHandle`] with which a fault can drop the
-//! connection itself (the client then sees a reset or EOF, never a response).
+//! The mock's TCP listener: it lets through request lines with raw spaces (and `<`, `>`,
+//! `"`) in the target, and gives each request a [`ConnectionHandle`] with which a fault can
+//! drop the connection itself (the client then sees a reset or EOF, never a response).
 //!
-//! Some SDKs send `?begin_time=2026-11-02 10:10:10` without encoding the space [seen].
+//! Some SDKs send `?begin_time=2026-11-02 10:10:10` without encoding the space [seen], and
+//! Easemob's own doc sends `?ql=select+*+where+timestamp>1403164734226` with a raw `>`.
 //! HTTP parsers (hyper's included) refuse such a request line, so the mock would answer
-//! with a bodiless 400 that no SDK can read. This listener rewrites each such space to
-//! `%20` before hyper sees the line, and adds the header [`RAW_SPACE_HEADER`] so that
+//! with a bodiless 400 that no SDK can read. This listener percent-encodes each such
+//! character before hyper sees the line, and adds the header [`RAW_SPACE_HEADER`] so that
 //! the request can still be told apart (the journal warns about it).
 
 use std::{
@@ -30,6 +31,8 @@ use tokio::{
 pub const RAW_SPACE_HEADER: &str = "x-mock-raw-space";
 /// Lines longer than this are passed through untouched.
 const MAX_LINE: usize = 16 * 1024;
+/// Characters clients send raw in a target that `http::Uri` refuses, with their escapes.
+const RAW_CHARS: [(char, &str); 4] = [(' ', "%20"), ('<', "%3C"), ('>', "%3E"), ('"', "%22")];
 
 pub struct RawSpaceListener(pub TcpListener);
 
@@ -148,8 +151,8 @@ fn could_be_request_line(prefix: &[u8]) -> bool {
     }
 }
 
-/// A request line with raw spaces in its target gets them percent-encoded and a marker
-/// header after it; any other line is returned as it is.
+/// A request line with raw spaces (or other [`RAW_CHARS`]) in its target gets them
+/// percent-encoded and a marker header after it; any other line is returned as it is.
 fn repair(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let text = match std::str::from_utf8(line) {
         Ok(text) if could_be_request_line(line) => text,
@@ -159,10 +162,16 @@ fn repair(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let (Some(first), Some(last)) = (trimmed.find(' '), trimmed.rfind(" HTTP/1.")) else {
         return line.into();
     };
-    if last <= first || !trimmed[first + 1..last].contains(' ') {
+    if last <= first {
         return line.into();
     }
-    let target = trimmed[first + 1..last].replace(' ', "%20");
+    let raw = &trimmed[first + 1..last];
+    if !raw.contains(|c| RAW_CHARS.iter().any(|(r, _)| *r == c)) {
+        return line.into();
+    }
+    let target = RAW_CHARS
+        .iter()
+        .fold(raw.to_owned(), |target, (r, escape)| target.replace(*r, escape));
     let fixed = format!(
         "{} {target}{}\r\n{RAW_SPACE_HEADER}: 1\r\n",
         &trimmed[..first],
@@ -260,6 +269,15 @@ mod tests {
         assert_eq!(
             got,
             "GET /v2/messages?begin_time=2026-11-02%2010:10:10&x=1 HTTP/1.1\r\nx-mock-raw-space: 1\r\nHost: a\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn raw_comparison_signs_and_quotes_are_encoded() {
+        let got = rewrite(&[b"GET /o/a/chatmessages?ql=select+*+where+timestamp>14&x=\"<\" HTTP/1.1\r\n\r\n"]);
+        assert_eq!(
+            got,
+            "GET /o/a/chatmessages?ql=select+*+where+timestamp%3E14&x=%22%3C%22 HTTP/1.1\r\nx-mock-raw-space: 1\r\n\r\n"
         );
     }
 

@@ -19,6 +19,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(families::jmessage::routes())
         .merge(families::jpush::routes(state.clone()))
+        .merge(families::easemob::routes())
         .merge(control::routes())
         .fallback(families::no_route)
         .method_not_allowed_fallback(families::wrong_method)

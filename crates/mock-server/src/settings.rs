@@ -6,7 +6,7 @@
 
 use std::{net::IpAddr, path::PathBuf};
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use clap::Parser;
 use serde::Deserialize;
 
@@ -16,6 +16,10 @@ use crate::{faults::RuleSpec, ratelimit::Quota};
 const MAX_MESSAGES_PER_DAY: u32 = 1_000_000;
 const MAX_POPULATION: u32 = 100_000;
 const MAX_PUSHES_PER_DAY: u32 = 2_000;
+/// The longest Easemob file delay or retention: far beyond any real setting, and small
+/// enough that instant arithmetic cannot overflow.
+const MAX_EASEMOB_SPAN: TimeDelta = TimeDelta::days(3650);
+const MAX_EASEMOB_QUOTA: u32 = 1_000_000;
 
 /// The resolved settings a server is started with.
 #[derive(Debug, Clone)]
@@ -34,6 +38,25 @@ pub struct Settings {
     pub faults: Vec<RuleSpec>,
     /// Start with the clock frozen at this instant; `None` follows wall time.
     pub clock: Option<DateTime<Utc>>,
+    pub easemob: EasemobSettings,
+}
+
+/// The Easemob chat-history rules (SPEC §4) that a user may want to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EasemobSettings {
+    /// Zone of the `YYYYMMDDHH` hour keys, apart from `timezone` (SPEC §0: the vendor's
+    /// newer doc says UTC while its Java SDK assumes +08:00).
+    pub timezone: FixedOffset,
+    /// How long after an hour ends its file becomes available.
+    pub file_delay: TimeDelta,
+    /// How long an hour's file stays available after it is generated, and how far back
+    /// the legacy ql query reaches.
+    pub retention: TimeDelta,
+    /// History calls per app per minute (file links and ql queries together).
+    pub history_quota: u32,
+    /// Whether the legacy `GET /chatmessages?ql=` answers as retired (as on the real
+    /// service since 2017-03-01).
+    pub ql_retired: bool,
 }
 
 /// Dataset-size knobs: they change how much data exists, never how it is shaped.
@@ -69,6 +92,13 @@ impl Default for Settings {
             faults: Vec::new(),
             timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
             clock: None,
+            easemob: EasemobSettings {
+                timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
+                file_delay: TimeDelta::hours(1),
+                retention: TimeDelta::days(3),
+                history_quota: 10,
+                ql_retired: false,
+            },
         }
     }
 }
@@ -137,6 +167,28 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_CLOCK", value_parser = parse_instant)]
     #[serde(default, deserialize_with = "de_instant")]
     pub clock: Option<DateTime<Utc>>,
+
+    // --- Easemob chat history (SPEC §4) ---
+    /// Time zone of Easemob's YYYYMMDDHH hour keys, apart from --timezone [default: +08:00]
+    #[arg(long, env = "MOCK_EASEMOB_TIMEZONE", value_parser = parse_offset)]
+    #[serde(default, deserialize_with = "de_offset")]
+    pub easemob_timezone: Option<FixedOffset>,
+    /// How long after an hour ends its history file can be downloaded, e.g. 90s, 30m, 1h [default: 1h]
+    #[arg(long, env = "MOCK_EASEMOB_FILE_DELAY", value_parser = parse_delay)]
+    #[serde(default, deserialize_with = "de_delay")]
+    pub easemob_file_delay: Option<TimeDelta>,
+    /// How long an hour's history file is kept after it is generated, and how far back the
+    /// legacy ql query reaches, e.g. 72h, 3d [default: 3d]
+    #[arg(long, env = "MOCK_EASEMOB_RETENTION", value_parser = parse_retention)]
+    #[serde(default, deserialize_with = "de_retention")]
+    pub easemob_retention: Option<TimeDelta>,
+    /// History calls (file links and ql queries) allowed per app per minute [default: 10]
+    #[arg(long, env = "MOCK_EASEMOB_HISTORY_QUOTA", value_parser = clap::value_parser!(u32).range(1..=MAX_EASEMOB_QUOTA as i64))]
+    pub easemob_history_quota: Option<u32>,
+    /// Make the legacy GET /chatmessages?ql= answer as retired, like the real service since 2017 [default: false]
+    #[arg(long, env = "MOCK_EASEMOB_QL_RETIRED", num_args = 0..=1, default_missing_value = "true")]
+    pub easemob_ql_retired: Option<bool>,
+    // --- end Easemob ---
     /// TOML file with any of the options above (the command line and environment win)
     #[arg(long, env = "MOCK_CONFIG")]
     #[serde(skip)]
@@ -185,6 +237,11 @@ impl Settings {
             faults,
             timezone,
             clock,
+            easemob_timezone,
+            easemob_file_delay,
+            easemob_retention,
+            easemob_history_quota,
+            easemob_ql_retired,
             config: _,
         } = overrides;
         set(&mut self.host, host);
@@ -204,6 +261,12 @@ impl Settings {
         if clock.is_some() {
             self.clock = clock;
         }
+        let easemob = &mut self.easemob;
+        set(&mut easemob.timezone, easemob_timezone);
+        set(&mut easemob.file_delay, easemob_file_delay);
+        set(&mut easemob.retention, easemob_retention);
+        set(&mut easemob.history_quota, easemob_history_quota);
+        set(&mut easemob.ql_retired, easemob_ql_retired);
     }
 }
 
@@ -268,6 +331,12 @@ fn read_config_file(path: &PathBuf) -> Result<Overrides, SettingsError> {
         ("jpush_rate_limit", file.jpush_rate_limit, 1, u32::MAX),
         ("jpush_rate_window", file.jpush_rate_window, 1, 86_400),
         ("journal_size", file.journal_size, 0, 1_000_000),
+        (
+            "easemob_history_quota",
+            file.easemob_history_quota,
+            1,
+            MAX_EASEMOB_QUOTA,
+        ),
     ];
     for (name, value, min, max) in checks {
         if let Some(value) = value {
@@ -296,6 +365,69 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|instant| instant.with_timezone(&Utc))
         .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-20T12:00:00+08:00"))
+}
+
+/// Parses a span such as `90`, `90s`, `30m`, `1h` or `3d` (no suffix: seconds).
+pub fn parse_span(text: &str) -> Result<TimeDelta, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let seconds_per_unit = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    digits
+        .parse::<i64>()
+        .ok()
+        .filter(|_| seconds_per_unit > 0)
+        .and_then(|n| n.checked_mul(seconds_per_unit))
+        .map(TimeDelta::seconds)
+        .filter(|span| *span <= MAX_EASEMOB_SPAN)
+        .ok_or_else(|| format!("`{text}` is not a span such as 90s, 30m, 1h or 3d (at most 3650d)"))
+}
+
+/// A file delay: any span, zero included.
+fn parse_delay(text: &str) -> Result<TimeDelta, String> {
+    parse_span(text)
+}
+
+/// A retention: a span longer than zero.
+fn parse_retention(text: &str) -> Result<TimeDelta, String> {
+    let span = parse_span(text)?;
+    if span <= TimeDelta::zero() {
+        return Err(format!("`{text}`: the retention must be longer than zero"));
+    }
+    Ok(span)
+}
+
+/// A span in the config file: a string such as `"1h"`, or a number of seconds.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SpanText {
+    Seconds(u64),
+    Text(String),
+}
+
+fn de_span<'de, D: serde::Deserializer<'de>>(
+    de: D,
+    parse: fn(&str) -> Result<TimeDelta, String>,
+) -> Result<Option<TimeDelta>, D::Error> {
+    let text = match SpanText::deserialize(de)? {
+        SpanText::Seconds(n) => n.to_string(),
+        SpanText::Text(text) => text,
+    };
+    parse(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn de_delay<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<TimeDelta>, D::Error> {
+    de_span(de, parse_delay)
+}
+
+fn de_retention<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<TimeDelta>, D::Error> {
+    de_span(de, parse_retention)
 }
 
 fn de_offset<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<FixedOffset>, D::Error> {
@@ -334,6 +466,48 @@ mod tests {
         assert!(err.to_string().contains("RFC 3339"), "{err}");
         let err = Overrides::try_parse_from(["mock-server", "--users", "0"]).unwrap_err();
         assert!(err.to_string().contains("users"), "{err}");
+    }
+
+    #[test]
+    fn easemob_settings_layer_like_the_others() {
+        let dir = std::env::temp_dir().join(format!("mock-settings-easemob-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mock.toml");
+        let file = "easemob_file_delay = \"30m\"\neasemob_retention = 86400\neasemob_history_quota = 5\n\
+                    easemob_timezone = \"Z\"\neasemob_ql_retired = true\n";
+        std::fs::write(&path, file).unwrap();
+        let cli = Overrides::parse_from([
+            "mock-server",
+            "--easemob-history-quota",
+            "7",
+            "--easemob-ql-retired=false",
+            "--config",
+            path.to_str().unwrap(),
+        ]);
+        let easemob = Settings::resolve(cli).unwrap().easemob;
+        assert_eq!(easemob.file_delay, TimeDelta::minutes(30));
+        assert_eq!(easemob.retention, TimeDelta::days(1));
+        assert_eq!(easemob.history_quota, 7, "the command line wins");
+        assert_eq!(easemob.timezone, FixedOffset::east_opt(0).unwrap());
+        assert!(!easemob.ql_retired, "the command line wins");
+        assert_eq!(Settings::default().timezone, Settings::default().easemob.timezone);
+    }
+
+    #[test]
+    fn easemob_spans_and_flags_parse() {
+        assert_eq!(parse_span("90"), Ok(TimeDelta::seconds(90)));
+        assert_eq!(parse_span("0s"), Ok(TimeDelta::zero()));
+        assert_eq!(parse_span("2h"), Ok(TimeDelta::hours(2)));
+        assert_eq!(parse_span("3d"), Ok(TimeDelta::days(3)));
+        for bad in ["", "h", "-1h", "1.5h", "1w", "3651d", "99999999999999999999"] {
+            assert!(parse_span(bad).is_err(), "{bad}");
+        }
+        let flag = Overrides::parse_from(["mock-server", "--easemob-ql-retired"]);
+        assert_eq!(flag.easemob_ql_retired, Some(true));
+        let err = Overrides::try_parse_from(["mock-server", "--easemob-retention", "0"]).unwrap_err();
+        assert!(err.to_string().contains("longer than zero"), "{err}");
+        let err = Overrides::try_parse_from(["mock-server", "--easemob-history-quota", "0"]).unwrap_err();
+        assert!(err.to_string().contains("easemob-history-quota"), "{err}");
     }
 
     #[test]

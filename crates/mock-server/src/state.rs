@@ -1,5 +1,5 @@
-//! The shared state behind every handler: settings, the mock clock, the dataset and the
-//! token signer. Cheap to clone (one `Arc`).
+//! The shared state behind every handler: settings, the mock clock, the dataset, the
+//! token signer and what each family keeps between requests. Cheap to clone (one `Arc`).
 
 use std::{ops::Deref, sync::Arc};
 
@@ -12,7 +12,7 @@ use crate::{
         push::{PlatformActivity, Push},
         Dataset,
     },
-    families::jpush::handlers::ItemKind,
+    families::{easemob::EasemobState, jpush::handlers::ItemKind},
     faults::FaultTable,
     journal::Journal,
     memo::Memo,
@@ -43,6 +43,7 @@ pub struct Shared {
     pub chat_aggregates: Memo<(u64, i64, i64), ChatAggregate>,
     /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
     pub device_activity: Memo<(u64, i64, i64, bool), PlatformActivity>,
+    pub easemob: EasemobState,
 }
 
 impl AppState {
@@ -64,6 +65,7 @@ impl AppState {
             push_items: Memo::new(MEMO_CAPACITY),
             chat_aggregates: Memo::new(MEMO_CAPACITY),
             device_activity: Memo::new(MEMO_CAPACITY),
+            easemob: EasemobState::new(&settings.easemob),
             settings,
         }))
     }
@@ -79,6 +81,7 @@ impl Shared {
         self.clock.reset(self.settings.clock);
         self.jpush_limiter.reset();
         self.jpush_limiter.set_quota(self.settings.jpush_quota());
+        self.easemob.reset(&self.settings.easemob);
     }
 
     fn install_startup_faults(&self) {

@@ -152,7 +152,7 @@ impl RequestRecord {
         RequestRecord {
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
-            query: request.uri().query().map(str::to_owned),
+            query: request.uri().query().map(redacted),
             family,
             route: request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()),
             raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
@@ -170,7 +170,10 @@ impl RequestRecord {
     ) -> Vec<String> {
         let mut warnings = Vec::new();
         if self.raw_space {
-            warnings.push("a raw space in the query string: encode it as %20".to_owned());
+            warnings.push(
+                "a raw space (or `<`, `>`, `\"`) in the query string: percent-encode it (%20, %3C, %3E, %22)"
+                    .to_owned(),
+            );
         }
         let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
         if self.family == Family::JMessage && params.get("cursor").is_some() {
@@ -212,6 +215,21 @@ impl RequestRecord {
         }
         warnings
     }
+}
+
+/// Query parameters whose values are credentials (Easemob download links are signed
+/// URLs): the journal keeps their names, never their values.
+const CREDENTIAL_PARAMS: [&str; 1] = ["Signature"];
+
+fn redacted(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if CREDENTIAL_PARAMS.contains(&name) => format!("{name}=REDACTED"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Seconds a 429 asks to wait: `X-Rate-Limit-Reset`, else `Retry-After`, else a minute.

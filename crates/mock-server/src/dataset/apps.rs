@@ -60,10 +60,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_fixture_has_a_vip_and_a_plain_app_and_an_easemob_app() {
+    fn default_fixture_has_a_vip_and_a_plain_app_and_two_easemob_apps() {
         let fixture = AppsFixture::embedded();
         assert!(fixture.jiguang.iter().any(|a| a.vip));
         assert!(fixture.jiguang.iter().any(|a| !a.vip));
-        assert_eq!(fixture.easemob.len(), 1);
+        assert_eq!(fixture.easemob.len(), 2, "two, so that per-app isolation can be tested");
     }
 }

@@ -1,6 +1,7 @@
 //! The vendor API families, one module each (routes, handlers, model, errors), and what
 //! they share: which family a path belongs to, and the answers to routes nobody serves.
 
+pub mod easemob;
 pub mod jiguang_error;
 pub mod jmessage;
 pub mod jpush;
@@ -10,7 +11,6 @@ use axum::{
     http::{Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 
 use self::jiguang_error::JiguangError;
 use crate::state::AppState;
@@ -44,6 +44,7 @@ pub fn documented_params(route: &str) -> Option<&'static [&'static str]> {
         .find_map(|prefix| route.strip_prefix(prefix));
     let (table, key) = match jpush_route {
         Some(rest) => (jpush::DOCUMENTED_PARAMS, rest),
+        None if route.starts_with(easemob::ROUTE_PREFIX) => (easemob::DOCUMENTED_PARAMS, route),
         None => (jmessage::DOCUMENTED_PARAMS, route),
     };
     table
@@ -57,14 +58,7 @@ pub fn fault_response(state: &AppState, family: Family, status: StatusCode) -> R
     match family {
         Family::JPush => jpush::fault_response(state, status),
         Family::JMessage | Family::Control => jmessage::fault_response(status),
-        Family::Easemob => {
-            let (error, description) = match status {
-                StatusCode::TOO_MANY_REQUESTS => ("reach_limit", "This request has reached api limit"),
-                StatusCode::SERVICE_UNAVAILABLE => ("service_unavailable", "The service is temporarily unavailable"),
-                _ => ("internal_server_error", "Internal server error"),
-            };
-            easemob_error(state, status, error, description.to_owned())
-        }
+        Family::Easemob => easemob::fault_response(state, status),
     }
 }
 
@@ -97,26 +91,6 @@ fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) ->
         Family::JPush | Family::JMessage | Family::Control => {
             JiguangError::new(status, status.as_u16().into(), what).into_response()
         }
-        Family::Easemob => {
-            let error = if status == StatusCode::NOT_FOUND {
-                "organization_application_not_found"
-            } else {
-                "method_not_allowed"
-            };
-            easemob_error(state, status, error, what)
-        }
+        Family::Easemob => easemob::unserved(state, status, what, path),
     }
-}
-
-/// Easemob's error body (SPEC §4). Unknown paths outside the other families are, to
-/// Easemob, an unknown organisation or application.
-fn easemob_error(state: &AppState, status: StatusCode, error: &str, description: String) -> Response {
-    let body = json!({
-        "error": error,
-        "exception": "EasemobMockException",
-        "timestamp": state.clock.now().timestamp_millis(),
-        "duration": 0,
-        "error_description": description,
-    });
-    (status, axum::Json(body)).into_response()
 }

@@ -1,18 +1,17 @@
 //! Which messages a history query selects and how they are split into pages. Pure: no
-//! HTTP, no JSON. Cursors are stateless: [`CursorState`] holds the whole query and the
-//! position, and is signed into the token the client sends back.
+//! HTTP, no JSON. Cursor pages are the shared [`crate::paging`]; this module adds
+//! JMessage's windows, its 60-day clip, its wording of cursor errors and V1 offsets.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::JmError;
 use crate::{
-    dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
-    signing::{Signer, TokenError},
+    dataset::chat::{ChatStream, Scope, Window},
+    paging::{self, CursorError},
+    signing::Signer,
 };
 
-/// A cursor is valid this long after it was issued, on the mock clock (SPEC §2).
-pub const CURSOR_TTL_MS: i64 = 120_000;
+pub use crate::paging::{page_at, CursorState, Page};
 
 /// How an endpoint treats messages sent exactly at `begin_time` or `end_time` (SPEC §2:
 /// `/messages` is `begin ≤ t ≤ end`, the per-user/group/chatroom endpoints `begin < t < end`).
@@ -37,61 +36,9 @@ pub fn window(begin: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>, boundary
     }
 }
 
-/// Everything needed to produce the next page: signed into the cursor token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CursorState {
-    pub app: u64,
-    pub scope: Scope,
-    /// The query window, already clipped to what existed when the first page was served,
-    /// so that later pages see the same messages and `total` stays true.
-    pub window: Window,
-    pub at: Position,
-    pub count: u32,
-    pub total: u64,
-    pub served: u64,
-    pub issued_ms: i64,
-}
-
-pub struct Page {
-    pub heads: Vec<ChatHead>,
-    pub total: u64,
-    pub next: Option<CursorState>,
-}
-
-/// The first page of a V2 query.
+/// The first page of a V2 query: the window is clipped to the 60 days that exist.
 pub fn first_page(stream: &ChatStream, scope: Scope, window: Window, count: u32, now: DateTime<Utc>) -> Page {
-    let window = window.retained_at(now);
-    let query = CursorState {
-        app: stream.slot,
-        scope,
-        window,
-        at: Position::start_of(window),
-        count,
-        total: stream.count(window, scope),
-        served: 0,
-        issued_ms: now.timestamp_millis(),
-    };
-    page_at(stream, query, now)
-}
-
-/// The page a cursor points at; every page gets a fresh cursor with its own lifetime.
-pub fn page_at(stream: &ChatStream, query: CursorState, now: DateTime<Utc>) -> Page {
-    let heads: Vec<ChatHead> = stream
-        .scan(query.window, query.scope, query.at)
-        .take(query.count as usize)
-        .collect();
-    let served = query.served + heads.len() as u64;
-    let next = heads.last().filter(|_| served < query.total).map(|last| CursorState {
-        at: last.next_position(),
-        served,
-        issued_ms: now.timestamp_millis(),
-        ..query
-    });
-    Page {
-        heads,
-        total: query.total,
-        next,
-    }
+    paging::first_page(stream, scope, window.retained_at(now), count, now)
 }
 
 /// Checks a cursor token for this app and endpoint, at `now`.
@@ -102,27 +49,13 @@ pub fn open_cursor(
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<CursorState, JmError> {
-    let state: CursorState = signer.verify(token).map_err(|err| match err {
-        TokenError::Malformed => JmError::invalid("cursor is invalid: not a cursor issued by this server"),
-        TokenError::BadSignature => {
-            JmError::invalid("cursor is invalid: its signature does not match (was it altered?)")
-        }
-    })?;
-    if state.app != app {
-        return Err(JmError::invalid("cursor is invalid: it was issued to another app"));
-    }
-    if state.scope != scope {
-        return Err(JmError::invalid(
-            "cursor is invalid: it was issued for another endpoint",
-        ));
-    }
-    let age_ms = now.timestamp_millis() - state.issued_ms;
-    if age_ms > CURSOR_TTL_MS {
-        return Err(JmError::CursorExpired {
-            age_secs: age_ms / 1000,
-        });
-    }
-    Ok(state)
+    paging::open_cursor(signer, token, app, scope, now).map_err(|err| match err {
+        CursorError::Malformed => JmError::invalid("cursor is invalid: not a cursor issued by this server"),
+        CursorError::Altered => JmError::invalid("cursor is invalid: its signature does not match (was it altered?)"),
+        CursorError::OtherApp => JmError::invalid("cursor is invalid: it was issued to another app"),
+        CursorError::OtherScope => JmError::invalid("cursor is invalid: it was issued for another endpoint"),
+        CursorError::Expired { age_secs } => JmError::CursorExpired { age_secs },
+    })
 }
 
 /// The V1 page: `count` messages after skipping `start`.

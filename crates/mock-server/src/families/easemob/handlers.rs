@@ -1,0 +1,265 @@
+//! Handlers: each reads the mock clock once, does its work as a function that returns an
+//! [`EmError`], and stamps the error with that instant.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{
+        header::{CONTENT_DISPOSITION, CONTENT_TYPE},
+        StatusCode, Uri,
+    },
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, Utc};
+
+use super::{
+    archive::{self, ArchiveKey},
+    claims::{self, LinkQuery},
+    extract::{BaseUrl, EmApp, EmAuth, EmBody, EmQuery},
+    model::{self, FileState},
+    params,
+    ql::Comparison,
+    wire::{self, FileLinkBody, FileUrl, QlBody, Renderer, TokenBody},
+    EmError, Stamped, DOWNLOAD_SEGMENT,
+};
+use crate::{families::jiguang_error::json_response, query::QueryParams, state::AppState};
+
+/// What the legacy ql query answers once retired (`--easemob-ql-retired`). The vendor's
+/// error table gives this text for chat-message requests it does not support [decided].
+const QL_RETIRED: &str = "This chatmessage request is not supported: the ql query API was retired on 2017-03-01; \
+     download hourly files from GET /{org_name}/{app_name}/chatmessages/{YYYYMMDDHH} instead";
+
+/// `POST /{org}/{app}/token`.
+pub async fn token(
+    State(state): State<AppState>,
+    EmApp(app): EmApp,
+    EmBody(body): EmBody,
+) -> Result<Response, Stamped> {
+    let now = state.clock.now();
+    issue_token(&state, app, &body, now).map_err(|err| err.at(now))
+}
+
+fn issue_token(state: &AppState, app: usize, body: &[u8], now: DateTime<Utc>) -> Result<Response, EmError> {
+    let request = params::token_request(body)?;
+    let data = &state.dataset.easemob[app];
+    if request.client_id != data.credentials.client_id {
+        return Err(EmError::InvalidGrant("client_id"));
+    }
+    if request.client_secret != data.credentials.client_secret {
+        return Err(EmError::InvalidGrant("client_secret"));
+    }
+    let ttl = request.ttl.unwrap_or(params::DEFAULT_TTL_SECS);
+    let token = claims::issue_token(&state.signer, data.slot, ttl, now);
+    let body = TokenBody {
+        access_token: &token,
+        expires_in: ttl,
+        application: &wire::application_id(state.dataset.seed, data.slot),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /{org}/{app}/chatmessages/{YYYYMMDDHH}`: a signed link to the hour's file.
+pub async fn file_link(
+    State(state): State<AppState>,
+    EmAuth(app): EmAuth,
+    BaseUrl(base): BaseUrl,
+    uri: Uri,
+) -> Result<Response, Stamped> {
+    let now = state.clock.now();
+    link_body(&state, app, &base, last_segment(&uri), now).map_err(|err| err.at(now))
+}
+
+fn link_body(state: &AppState, app: usize, base: &str, key: &str, now: DateTime<Utc>) -> Result<Response, EmError> {
+    throttle(state, app, now)?;
+    let zone = state.settings.easemob.timezone;
+    let start = params::hour_key(key, zone)?;
+    check_ready(state, app, start, now)?;
+    let data = &state.dataset.easemob[app];
+    let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
+    let key = params::format_hour_key(start, zone);
+    let link = claims::sign_link(&state.signer, data.slot, start.timestamp_millis(), now);
+    let url = format!(
+        "{base}/{org}/{name}/{DOWNLOAD_SEGMENT}/{key}.gz?Expires={}&Signature={}",
+        link.expires_s, link.signature
+    );
+    let body = FileLinkBody {
+        action: "get",
+        application: &wire::application_id(state.dataset.seed, data.slot),
+        uri: format!("{base}/{org}/{name}/chatmessages/{key}"),
+        data: [FileUrl { url }],
+        timestamp: now.timestamp_millis(),
+        duration: 0,
+        organization: org,
+        application_name: name,
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// The file of the hour starting at `start` exists at `now`, or the vendor's error.
+fn check_ready(state: &AppState, app: usize, start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EmError> {
+    let rules = &state.settings.easemob;
+    let credentials = &state.dataset.easemob[app].credentials;
+    let appkey = format!("{}#{}", credentials.org_name, credentials.app_name);
+    let time = params::format_hour_key(start, rules.timezone);
+    match model::file_state(start, now, rules) {
+        FileState::Ready => Ok(()),
+        FileState::Pending => Err(EmError::NotGenerated { appkey, time }),
+        FileState::Expired => Err(EmError::illegal(format!(
+            "illegal arguments: appkey: {appkey}, time: {time}, maybe chat message history is expired or unstored"
+        ))),
+    }
+}
+
+/// `GET /{org}/{app}/history/{YYYYMMDDHH}.gz?Expires=&Signature=`: the file itself. The
+/// signature is the credential (no bearer token), and downloads are not rate-limited.
+pub async fn download(
+    State(state): State<AppState>,
+    EmApp(app): EmApp,
+    uri: Uri,
+    EmQuery(query): EmQuery,
+) -> Result<Response, Stamped> {
+    let now = state.clock.now();
+    let start = authorize_download(&state, app, &uri, &query, now).map_err(|err| err.at(now))?;
+    let bytes = archive_bytes(&state, app, start).await.map_err(|err| err.at(now))?;
+    let filename = format!("{}.gz", params::format_hour_key(start, state.settings.easemob.timezone));
+    let headers = [
+        (CONTENT_TYPE, "application/gzip".to_owned()),
+        (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+/// The hour a download link of `app` is for, once its signature and expiry are checked.
+fn authorize_download(
+    state: &AppState,
+    app: usize,
+    uri: &Uri,
+    query: &QueryParams,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, EmError> {
+    const NOT_A_LINK: EmError = EmError::Forbidden("this is not a download link issued by this server");
+    let key = last_segment(uri).strip_suffix(".gz").ok_or(NOT_A_LINK)?;
+    let start = params::hour_key(key, state.settings.easemob.timezone).map_err(|_| NOT_A_LINK)?;
+    let link = LinkQuery {
+        expires_s: query.get("Expires").and_then(|e| e.parse().ok()).ok_or(NOT_A_LINK)?,
+        signature: query.get("Signature").ok_or(NOT_A_LINK)?.to_owned(),
+    };
+    claims::check_link(
+        &state.signer,
+        &link,
+        state.dataset.easemob[app].slot,
+        start.timestamp_millis(),
+        now,
+    )?;
+    // The retention may have passed since the link was issued.
+    check_ready(state, app, start, now)?;
+    Ok(start)
+}
+
+/// The gzip bytes of an hour: from the cache, or built on a blocking thread (a busy hour
+/// takes tens of milliseconds, which must not stall the other requests).
+async fn archive_bytes(state: &AppState, app: usize, start: DateTime<Utc>) -> Result<Bytes, EmError> {
+    let key = ArchiveKey {
+        app: state.dataset.easemob[app].slot,
+        hour_ms: start.timestamp_millis(),
+    };
+    if let Some(bytes) = state.easemob.archives.get(key) {
+        return Ok(bytes);
+    }
+    let shared = state.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let stream = shared.dataset.easemob_chat(app);
+        archive::build(&renderer(&shared, app), &stream, model::hour_window(start))
+    })
+    .await
+    .map_err(|err| EmError::Internal {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        description: format!("the history file could not be built: {err}"),
+    })?;
+    state.easemob.archives.insert(key, bytes.clone());
+    Ok(bytes)
+}
+
+/// `GET /{org}/{app}/chatmessages?ql=...&limit=&cursor=`: the legacy query.
+pub async fn ql_messages(
+    State(state): State<AppState>,
+    EmAuth(app): EmAuth,
+    BaseUrl(base): BaseUrl,
+    EmQuery(query): EmQuery,
+) -> Result<Response, Stamped> {
+    let now = state.clock.now();
+    ql_body(&state, app, &base, &query, now).map_err(|err| err.at(now))
+}
+
+fn ql_body(
+    state: &AppState,
+    app: usize,
+    base: &str,
+    query: &QueryParams,
+    now: DateTime<Utc>,
+) -> Result<Response, EmError> {
+    if state.settings.easemob.ql_retired {
+        return Err(EmError::illegal(QL_RETIRED));
+    }
+    throttle(state, app, now)?;
+    let comparison = query
+        .get("ql")
+        .map(Comparison::parse)
+        .transpose()
+        .map_err(EmError::IllegalArgument)?;
+    let limit = params::limit(query)?;
+    let stream = state.dataset.easemob_chat(app);
+    let page = match query.get("cursor") {
+        Some(cursor) => model::next_page(&state.signer, &stream, cursor, comparison, limit, now)?,
+        None => {
+            let window = model::ql_window(comparison, now, &state.settings.easemob);
+            model::first_page(&stream, window, limit, now)
+        }
+    };
+    let renderer = renderer(state, app);
+    let entities: Vec<_> = page.heads.iter().map(|head| renderer.entity(head)).collect();
+    let data = &state.dataset.easemob[app];
+    let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
+    let body = QlBody {
+        action: "get",
+        application: &wire::application_id(state.dataset.seed, data.slot),
+        params: ["ql", "limit", "cursor"]
+            .into_iter()
+            .filter_map(|key| query.get(key).map(|value| (key, [value])))
+            .collect(),
+        uri: format!("{base}/{org}/{name}/chatmessages"),
+        count: entities.len(),
+        entities,
+        timestamp: now.timestamp_millis(),
+        duration: 0,
+        organization: org,
+        application_name: name,
+        cursor: page.next.map(|next| state.signer.sign(&next)),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// Counts one history call of `app` (SPEC §4: 10 a minute; not /token, not downloads).
+fn throttle(state: &AppState, app: usize, now: DateTime<Utc>) -> Result<(), EmError> {
+    let slot = state.dataset.easemob[app].slot;
+    let decision = state.easemob.history_limiter.check(slot, now);
+    if decision.allowed {
+        Ok(())
+    } else {
+        Err(EmError::ReachLimit {
+            retry_after_secs: decision.reset_secs,
+        })
+    }
+}
+
+fn renderer(state: &AppState, app: usize) -> Renderer<'_> {
+    Renderer {
+        seed: state.dataset.seed,
+        app: &state.dataset.easemob[app],
+    }
+}
+
+/// The last path segment, raw (hour keys and file names need no escapes).
+fn last_segment(uri: &Uri) -> &str {
+    uri.path().rsplit('/').next().unwrap_or_default()
+}

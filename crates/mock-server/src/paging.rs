@@ -1,0 +1,118 @@
+//! Cursor pages over a chat stream, shared by every history endpoint that pages with
+//! cursors (JMessage V2, Easemob's legacy ql query). Pure: no HTTP, no JSON.
+//!
+//! Cursors are stateless: [`CursorState`] holds the whole query and the position and is
+//! signed into the token the client sends back, so following a chain returns every
+//! selected message once, in stream order, then stops. A cursor is bound to one app and
+//! one scope and expires [`CURSOR_TTL_MS`] after it was issued, on the mock clock.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
+    signing::{Signer, TokenError},
+};
+
+/// A cursor is valid this long after it was issued, on the mock clock (SPEC §2; Easemob's
+/// ql cursors keep "the same guarantees").
+pub const CURSOR_TTL_MS: i64 = 120_000;
+
+/// Everything needed to produce the next page: signed into the cursor token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CursorState {
+    pub app: u64,
+    pub scope: Scope,
+    /// The query window, already clipped to what existed when the first page was served,
+    /// so that later pages see the same messages and `total` stays true.
+    pub window: Window,
+    pub at: Position,
+    pub count: u32,
+    pub total: u64,
+    pub served: u64,
+    pub issued_ms: i64,
+}
+
+pub struct Page {
+    pub heads: Vec<ChatHead>,
+    pub total: u64,
+    pub next: Option<CursorState>,
+}
+
+/// The first page of a query over `window`, which the caller has already clipped to what
+/// exists at `now` (each family has its own retention).
+pub fn first_page(stream: &ChatStream, scope: Scope, window: Window, count: u32, now: DateTime<Utc>) -> Page {
+    let query = CursorState {
+        app: stream.slot,
+        scope,
+        window,
+        at: Position::start_of(window),
+        count,
+        total: stream.count(window, scope),
+        served: 0,
+        issued_ms: now.timestamp_millis(),
+    };
+    page_at(stream, query, now)
+}
+
+/// The page a cursor points at; every page gets a fresh cursor with its own lifetime.
+pub fn page_at(stream: &ChatStream, query: CursorState, now: DateTime<Utc>) -> Page {
+    let heads: Vec<ChatHead> = stream
+        .scan(query.window, query.scope, query.at)
+        .take(query.count as usize)
+        .collect();
+    let served = query.served + heads.len() as u64;
+    let next = heads.last().filter(|_| served < query.total).map(|last| CursorState {
+        at: last.next_position(),
+        served,
+        issued_ms: now.timestamp_millis(),
+        ..query
+    });
+    Page {
+        heads,
+        total: query.total,
+        next,
+    }
+}
+
+/// Why a cursor was refused; each family words it in its own error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorError {
+    /// Not a token this server issued.
+    Malformed,
+    /// A token whose signature does not match: it was altered.
+    Altered,
+    OtherApp,
+    /// Issued for another endpoint (another scope) of the same app.
+    OtherScope,
+    Expired {
+        age_secs: i64,
+    },
+}
+
+/// Checks a cursor token for this app and scope, at `now`.
+pub fn open_cursor(
+    signer: &Signer,
+    token: &str,
+    app: u64,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> Result<CursorState, CursorError> {
+    let state: CursorState = signer.verify(token).map_err(|err| match err {
+        TokenError::Malformed => CursorError::Malformed,
+        TokenError::BadSignature => CursorError::Altered,
+    })?;
+    if state.app != app {
+        return Err(CursorError::OtherApp);
+    }
+    if state.scope != scope {
+        return Err(CursorError::OtherScope);
+    }
+    let age_ms = now.timestamp_millis() - state.issued_ms;
+    if age_ms > CURSOR_TTL_MS {
+        return Err(CursorError::Expired {
+            age_secs: age_ms / 1000,
+        });
+    }
+    Ok(state)
+}
