@@ -293,6 +293,24 @@ async fn missing_corrupt_foreign_or_expired_tokens_are_401_unauthorized() {
     );
 }
 
+#[tokio::test]
+async fn reset_voids_the_tokens_issued_before_it() {
+    let mock = Mock::start().await;
+    let (app, token) = first_app(&mock).await;
+    let path = app.path("/chatmessages?ql=select+*+where+timestamp%3E0&limit=1");
+    assert_eq!(mock.bearer_get(Some(&token), &path).await.status, 200);
+    let reset = mock.send(mock.client.post(mock.url("/_mock/reset"))).await;
+    assert_eq!(reset.status, 200);
+    let reply = mock.bearer_get(Some(&token), &path).await;
+    assert_easemob_error(&reply, 401, "unauthorized");
+    let fresh = mock.easemob_token(&app, None).await;
+    assert_eq!(
+        mock.bearer_get(Some(&fresh), &path).await.status,
+        200,
+        "a token issued after works"
+    );
+}
+
 // --- hourly files: when they exist ---
 
 #[tokio::test]

@@ -20,6 +20,9 @@ enum Claim {
         app: u64,
         /// `None`: the token never expires (ttl 0).
         expires_ms: Option<i64>,
+        /// The token epoch it was issued in: `POST /_mock/reset` starts a new one, which
+        /// voids every token issued before, as after a restart.
+        epoch: u64,
     },
     Link {
         app: u64,
@@ -28,24 +31,33 @@ enum Claim {
     },
 }
 
-/// A bearer token for app `app`, valid `ttl_secs` from `now` (0: forever).
-pub fn issue_token(signer: &Signer, app: u64, ttl_secs: u64, now: DateTime<Utc>) -> String {
+/// A bearer token for app `app`, valid `ttl_secs` from `now` (0: forever) within `epoch`.
+pub fn issue_token(signer: &Signer, app: u64, epoch: u64, ttl_secs: u64, now: DateTime<Utc>) -> String {
     let expires_ms = (ttl_secs > 0).then(|| now.timestamp_millis() + ttl_secs as i64 * 1000);
-    format!("{TOKEN_PREFIX}{}", signer.sign(&Claim::Token { app, expires_ms }))
+    format!(
+        "{TOKEN_PREFIX}{}",
+        signer.sign(&Claim::Token { app, expires_ms, epoch })
+    )
 }
 
-/// Checks a bearer token presented to app `app` at `now`.
-pub fn check_token(signer: &Signer, token: &str, app: u64, now: DateTime<Utc>) -> Result<(), EmError> {
+/// Checks a bearer token presented to app `app` at `now`, in token epoch `epoch`.
+pub fn check_token(signer: &Signer, token: &str, app: u64, epoch: u64, now: DateTime<Utc>) -> Result<(), EmError> {
     let claim = token
         .strip_prefix(TOKEN_PREFIX)
         .and_then(|signed| signer.verify::<Claim>(signed).ok());
-    let Some(Claim::Token { app: owner, expires_ms }) = claim else {
+    let Some(Claim::Token {
+        app: owner,
+        expires_ms,
+        epoch: issued_in,
+    }) = claim
+    else {
         return Err(EmError::CorruptToken);
     };
     if owner != app {
         return Err(EmError::ForeignToken);
     }
     match expires_ms {
+        _ if issued_in != epoch => Err(EmError::ExpiredToken),
         Some(expires) if now.timestamp_millis() >= expires => Err(EmError::ExpiredToken),
         _ => Ok(()),
     }
@@ -113,18 +125,35 @@ mod tests {
     #[test]
     fn tokens_are_bound_to_an_app_and_expire() {
         let signer = Signer::from_seed(1);
-        let token = issue_token(&signer, 7, 60, t0());
+        let token = issue_token(&signer, 7, 0, 60, t0());
         assert!(token.starts_with("YWMt"));
-        assert_eq!(check_token(&signer, &token, 7, t0() + TimeDelta::seconds(59)), Ok(()));
         assert_eq!(
-            check_token(&signer, &token, 7, t0() + TimeDelta::seconds(60)),
+            check_token(&signer, &token, 7, 0, t0() + TimeDelta::seconds(59)),
+            Ok(())
+        );
+        assert_eq!(
+            check_token(&signer, &token, 7, 1, t0()),
+            Err(EmError::ExpiredToken),
+            "a later epoch"
+        );
+        assert_eq!(
+            check_token(&signer, &token, 7, 0, t0() + TimeDelta::seconds(60)),
             Err(EmError::ExpiredToken)
         );
-        assert_eq!(check_token(&signer, &token, 8, t0()), Err(EmError::ForeignToken));
-        assert_eq!(check_token(&signer, &token[4..], 7, t0()), Err(EmError::CorruptToken));
-        assert_eq!(check_token(&signer, "YWMtgarbage", 7, t0()), Err(EmError::CorruptToken));
-        let forever = issue_token(&signer, 7, 0, t0());
-        assert_eq!(check_token(&signer, &forever, 7, t0() + TimeDelta::days(9999)), Ok(()));
+        assert_eq!(check_token(&signer, &token, 8, 0, t0()), Err(EmError::ForeignToken));
+        assert_eq!(
+            check_token(&signer, &token[4..], 7, 0, t0()),
+            Err(EmError::CorruptToken)
+        );
+        assert_eq!(
+            check_token(&signer, "YWMtgarbage", 7, 0, t0()),
+            Err(EmError::CorruptToken)
+        );
+        let forever = issue_token(&signer, 7, 0, 0, t0());
+        assert_eq!(
+            check_token(&signer, &forever, 7, 0, t0() + TimeDelta::days(9999)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -142,7 +171,7 @@ mod tests {
             ..link.clone()
         };
         assert!(check_link(&signer, &stretched, 7, 3_600_000, at(0)).is_err());
-        let token = issue_token(&signer, 7, 60, t0());
+        let token = issue_token(&signer, 7, 0, 60, t0());
         let as_link = LinkQuery {
             signature: token[4..].to_owned(),
             ..link

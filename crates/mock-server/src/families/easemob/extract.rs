@@ -48,7 +48,10 @@ impl FromRequestParts<AppState> for EmAuth {
         let app = app_of_path(parts, state).await?;
         let now = state.clock.now();
         bearer(parts)
-            .and_then(|token| claims::check_token(&state.signer, token, state.dataset.easemob[app].slot, now))
+            .and_then(|token| {
+                let slot = state.dataset.easemob[app].slot;
+                claims::check_token(&state.signer, token, slot, state.easemob.token_epoch(), now)
+            })
             .map(|()| EmAuth(app))
             .map_err(|err| err.at(now).into_response())
     }

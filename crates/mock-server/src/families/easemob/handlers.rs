@@ -49,7 +49,7 @@ fn issue_token(state: &AppState, app: usize, body: &[u8], now: DateTime<Utc>) ->
         return Err(EmError::InvalidGrant("client_secret"));
     }
     let ttl = request.ttl.unwrap_or(params::DEFAULT_TTL_SECS);
-    let token = claims::issue_token(&state.signer, data.slot, ttl, now);
+    let token = claims::issue_token(&state.signer, data.slot, state.easemob.token_epoch(), ttl, now);
     let body = TokenBody {
         access_token: &token,
         expires_in: ttl,

@@ -16,6 +16,8 @@ mod params;
 mod ql;
 mod wire;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -63,6 +65,8 @@ pub struct EasemobState {
     /// Calls per app per minute on the history endpoints (SPEC §4: 10).
     pub history_limiter: RateLimiter,
     pub archives: ArchiveCache,
+    /// Tokens of earlier epochs are void; each reset starts a new one.
+    token_epoch: AtomicU64,
 }
 
 impl EasemobState {
@@ -70,6 +74,7 @@ impl EasemobState {
         EasemobState {
             history_limiter: RateLimiter::new(history_quota(settings)),
             archives: ArchiveCache::default(),
+            token_epoch: AtomicU64::new(0),
         }
     }
 
@@ -78,6 +83,11 @@ impl EasemobState {
     pub fn reset(&self, settings: &EasemobSettings) {
         self.history_limiter.set_quota(history_quota(settings));
         self.history_limiter.reset();
+        self.token_epoch.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn token_epoch(&self) -> u64 {
+        self.token_epoch.load(Ordering::Relaxed)
     }
 }
 
