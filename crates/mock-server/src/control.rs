@@ -97,7 +97,7 @@ fn rate_limits_body(state: &AppState) -> Json<RateLimits> {
         })
     };
     Json(RateLimits {
-        jpush: current(&state.jpush_limiter),
+        jpush: current(&state.jpush.limiter),
         easemob: current(&state.easemob.history_limiter),
     })
 }
@@ -109,7 +109,7 @@ async fn get_rate_limits(State(state): State<AppState>) -> Json<RateLimits> {
 /// Changes quotas and windows at run time; open windows start over.
 async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<Json<RateLimits>, JiguangError> {
     let RateLimits { jpush, easemob } = parse_body(&body)?;
-    for (limiter, change) in [(&state.jpush_limiter, jpush), (&state.easemob.history_limiter, easemob)] {
+    for (limiter, change) in [(&state.jpush.limiter, jpush), (&state.easemob.history_limiter, easemob)] {
         if let Some(RateLimit { limit, window_seconds }) = change {
             let mut quota = limiter.quota();
             if let Some(limit) = limit {

@@ -1,49 +1,78 @@
 //! A small bounded memo for values that are pure functions of their key (push
-//! statistics, a day's chat aggregates). Because the values are deterministic, a cached
-//! value is never stale; the bound keeps memory flat: when full, the memo starts over.
+//! statistics, a day's chat aggregates, rendered pages). Because the values are
+//! deterministic, a cached value is never stale; the bounds (entries, and bytes for large
+//! values) keep memory flat: when full, the memo starts over.
 
 use std::{collections::HashMap, hash::Hash, sync::Mutex};
 
 use rustc_hash::FxBuildHasher;
 
+/// Entries a memo holds by default before it starts over: far more than a test or
+/// benchmark touches, a few MB at most for small values.
+pub const DEFAULT_CAPACITY: usize = 20_000;
+
 #[derive(Debug)]
 pub struct Memo<K, V> {
     // Keys are the mock's own ids, not attacker-chosen: a fast non-DoS-resistant hash is fine.
-    entries: Mutex<HashMap<K, V, FxBuildHasher>>,
+    entries: Mutex<Entries<K, V>>,
     capacity: usize,
+    byte_budget: usize,
+    weigh: fn(&V) -> usize,
+}
+
+#[derive(Debug)]
+struct Entries<K, V> {
+    map: HashMap<K, V, FxBuildHasher>,
+    bytes: usize,
 }
 
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
+    /// A memo of at most `capacity` entries.
     pub fn new(capacity: usize) -> Memo<K, V> {
+        Memo::with_byte_budget(capacity, usize::MAX, |_| 0)
+    }
+
+    /// A memo of at most `capacity` entries and `byte_budget` bytes as `weigh` counts them.
+    pub fn with_byte_budget(capacity: usize, byte_budget: usize, weigh: fn(&V) -> usize) -> Memo<K, V> {
         Memo {
-            entries: Mutex::new(HashMap::default()),
+            entries: Mutex::new(Entries {
+                map: HashMap::default(),
+                bytes: 0,
+            }),
             capacity,
+            byte_budget,
+            weigh,
         }
     }
 
     /// The value for `key`, computed by `compute` (outside the lock) on a miss.
     pub fn get_or_compute(&self, key: K, compute: impl FnOnce() -> V) -> V {
-        if let Some(value) = self.lock().get(&key) {
+        if let Some(value) = self.lock().map.get(&key) {
             return value.clone();
         }
         let value = compute();
+        let weight = (self.weigh)(&value);
         let mut entries = self.lock();
-        if entries.len() >= self.capacity {
-            entries.clear();
+        if entries.map.len() >= self.capacity || entries.bytes.saturating_add(weight) > self.byte_budget {
+            entries.map.clear();
+            entries.bytes = 0;
         }
-        entries.insert(key, value.clone());
+        if weight <= self.byte_budget {
+            entries.bytes += weight;
+            entries.map.insert(key, value.clone());
+        }
         value
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V, FxBuildHasher>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<K, V>> {
         // Entries are whole values; a panic elsewhere cannot leave one half-written.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -71,5 +100,20 @@ mod tests {
             memo.get_or_compute(k, || k * 10);
         }
         assert!(memo.len() <= 3);
+    }
+
+    #[test]
+    fn a_byte_budget_bounds_large_values() {
+        let memo: Memo<u32, Vec<u8>> = Memo::with_byte_budget(100, 1000, Vec::len);
+        for k in 0..10 {
+            memo.get_or_compute(k, || vec![0; 300]);
+            assert!(memo.len() <= 3, "at most 900 of 1000 bytes");
+        }
+        assert_eq!(
+            memo.get_or_compute(99, || vec![0; 5000]).len(),
+            5000,
+            "too large: served, not kept"
+        );
+        assert_eq!(memo.len(), 0);
     }
 }

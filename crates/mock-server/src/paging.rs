@@ -39,35 +39,52 @@ pub struct Page {
     pub next: Option<CursorState>,
 }
 
-/// The first page of a query over `window`, which the caller has already clipped to what
-/// exists at `now` (each family has its own retention).
-pub fn first_page(stream: &ChatStream, scope: Scope, window: Window, count: u32, now: DateTime<Utc>) -> Page {
-    let query = CursorState {
-        app: stream.slot,
+/// The query of a first page over `window`, which the caller has already clipped to what
+/// exists at `now` (each family has its own retention); `total` counts its matches.
+pub fn first_query(app: u64, scope: Scope, window: Window, count: u32, total: u64, now: DateTime<Utc>) -> CursorState {
+    CursorState {
+        app,
         scope,
         window,
         at: Position::start_of(window),
         count,
-        total: stream.count(window, scope),
+        total,
         served: 0,
         issued_ms: now.timestamp_millis(),
-    };
-    page_at(stream, query, now)
+    }
 }
 
-/// The page a cursor points at; every page gets a fresh cursor with its own lifetime.
+/// The cursor of the page after `query`'s, which served `len` messages and whose next
+/// message, if any, is at `next_at`; `None` after the last page. Every page gets a fresh
+/// cursor with its own lifetime.
+pub fn next_cursor(
+    query: &CursorState,
+    len: usize,
+    next_at: Option<Position>,
+    now: DateTime<Utc>,
+) -> Option<CursorState> {
+    let served = query.served + len as u64;
+    next_at.filter(|_| served < query.total).map(|at| CursorState {
+        at,
+        served,
+        issued_ms: now.timestamp_millis(),
+        ..*query
+    })
+}
+
+/// The first page of a query over `window` (clipped as for [`first_query`]).
+pub fn first_page(stream: &ChatStream, scope: Scope, window: Window, count: u32, now: DateTime<Utc>) -> Page {
+    let total = stream.count(window, scope);
+    page_at(stream, first_query(stream.slot, scope, window, count, total, now), now)
+}
+
+/// The page a cursor points at.
 pub fn page_at(stream: &ChatStream, query: CursorState, now: DateTime<Utc>) -> Page {
     let heads: Vec<ChatHead> = stream
         .scan(query.window, query.scope, query.at)
         .take(query.count as usize)
         .collect();
-    let served = query.served + heads.len() as u64;
-    let next = heads.last().filter(|_| served < query.total).map(|last| CursorState {
-        at: last.next_position(),
-        served,
-        issued_ms: now.timestamp_millis(),
-        ..query
-    });
+    let next = next_cursor(&query, heads.len(), heads.last().map(ChatHead::next_position), now);
     Page {
         heads,
         total: query.total,

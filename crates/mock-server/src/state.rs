@@ -3,27 +3,15 @@
 
 use std::{ops::Deref, sync::Arc};
 
-use bytes::Bytes;
-
 use crate::{
     clock::Clock,
-    dataset::{
-        chat_stats::ChatAggregate,
-        push::{PlatformActivity, Push},
-        Dataset,
-    },
-    families::{easemob::EasemobState, jpush::handlers::ItemKind},
+    dataset::Dataset,
+    families::{easemob::EasemobState, jmessage::JmessageState, jpush::JpushState},
     faults::FaultTable,
     journal::Journal,
-    memo::Memo,
-    ratelimit::RateLimiter,
     settings::Settings,
     signing::Signer,
 };
-
-/// Entries each memo holds before it starts over: far more than a test or benchmark
-/// touches, a few MB at most.
-const MEMO_CAPACITY: usize = 20_000;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
@@ -33,16 +21,10 @@ pub struct Shared {
     pub clock: Clock,
     pub dataset: Dataset,
     pub signer: Signer,
-    pub jpush_limiter: RateLimiter,
     pub faults: FaultTable,
     pub journal: Journal,
-    /// A requested msg_id's push and its item's JSON (`None`: not this app's), by
-    /// (app slot, msg_id, endpoint).
-    pub push_items: Memo<(u64, u64, ItemKind), Option<(Push, Bytes)>>,
-    /// Chat aggregates, by (app slot, window first ms, window last ms).
-    pub chat_aggregates: Memo<(u64, i64, i64), ChatAggregate>,
-    /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
-    pub device_activity: Memo<(u64, i64, i64, bool), PlatformActivity>,
+    pub jpush: JpushState,
+    pub jmessage: JmessageState,
     pub easemob: EasemobState,
 }
 
@@ -59,12 +41,10 @@ impl AppState {
             clock: Clock::new(settings.clock),
             dataset: Dataset::generate(&settings),
             signer: Signer::from_seed(settings.seed),
-            jpush_limiter: RateLimiter::new(settings.jpush_quota()),
             faults: FaultTable::new(settings.seed),
             journal: Journal::new(settings.journal_size),
-            push_items: Memo::new(MEMO_CAPACITY),
-            chat_aggregates: Memo::new(MEMO_CAPACITY),
-            device_activity: Memo::new(MEMO_CAPACITY),
+            jpush: JpushState::new(&settings),
+            jmessage: JmessageState::default(),
             easemob: EasemobState::new(&settings.easemob),
             settings,
         }))
@@ -79,8 +59,7 @@ impl Shared {
         self.install_startup_faults();
         self.journal.clear();
         self.clock.reset(self.settings.clock);
-        self.jpush_limiter.reset();
-        self.jpush_limiter.set_quota(self.settings.jpush_quota());
+        self.jpush.reset(&self.settings);
         self.easemob.reset(&self.settings.easemob);
     }
 

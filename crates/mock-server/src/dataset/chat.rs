@@ -90,7 +90,7 @@ impl ChatHead {
 }
 
 /// Which messages a query selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Scope {
     All,
     /// Sent by or to this local user.
@@ -111,7 +111,7 @@ impl Scope {
 }
 
 /// A closed interval of instants in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Window {
     pub first_ms: i64,
     pub last_ms: i64,
@@ -140,7 +140,7 @@ impl Window {
 }
 
 /// The next head a scan considers: `index` within `hour`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     pub hour: i64,
     pub index: u32,

@@ -3,16 +3,21 @@
 
 use axum::{extract::State, http::StatusCode, response::Response};
 
+use serde::Serialize;
+
 use super::{
     extract::{JmApp, JmPath, JmQuery},
     model::{self, Boundary},
+    pages::{PageKey, PageStart, RenderedPage},
     params::{self, V2Request},
-    wire::{Renderer, V1Page, V2Page},
+    wire::{Renderer, V1Head, V2Head},
     JmError,
 };
 use crate::{
     dataset::{chat::Scope, population::Population},
-    families::jiguang_error::json_response,
+    families::jiguang_error::json_bytes,
+    paging,
+    query::QueryParams,
     state::AppState,
 };
 
@@ -92,31 +97,40 @@ fn v2_history(
     app: usize,
     scope: Scope,
     boundary: Boundary,
-    query: &crate::query::QueryParams,
+    query: &QueryParams,
 ) -> Result<Response, JmError> {
     let now = state.clock.now();
     let stream = state.dataset.jiguang_chat(app);
-    let page = match params::v2_request(query, state.dataset.timezone)? {
-        V2Request::First { count, begin, end } => model::first_page(
-            &stream,
-            scope,
-            model::window(Some(begin), Some(end), boundary),
-            count,
-            now,
-        ),
-        V2Request::Next { cursor } => {
-            let at = model::open_cursor(&state.signer, &cursor, stream.slot, scope, now)?;
-            model::page_at(&stream, at, now)
+    let pages = &state.jmessage.pages;
+    let query = match params::v2_request(query, state.dataset.timezone)? {
+        V2Request::First { count, begin, end } => {
+            let window = model::window(Some(begin), Some(end), boundary).retained_at(now);
+            paging::first_query(
+                stream.slot,
+                scope,
+                window,
+                count,
+                pages.total(&stream, scope, window),
+                now,
+            )
         }
+        V2Request::Next { cursor } => model::open_cursor(&state.signer, &cursor, stream.slot, scope, now)?,
     };
-    let messages = renderer(state, app).messages(&page.heads);
-    let body = V2Page {
-        total: page.total,
-        cursor: page.next.map(|next| state.signer.sign(&next)),
-        count: messages.len(),
-        messages,
+    let key = PageKey {
+        app: stream.slot,
+        scope,
+        window: query.window,
+        start: PageStart::At(query.at),
+        count: query.count,
     };
-    Ok(json_response(StatusCode::OK, &body))
+    let page = pages.page(&stream, &renderer(state, app), key);
+    let next = paging::next_cursor(&query, page.len, page.next_at, now);
+    let head = V2Head {
+        total: query.total,
+        cursor: next.map(|next| state.signer.sign(&next)),
+        count: page.len,
+    };
+    Ok(page_response(&head, &page))
 }
 
 fn v1_history(
@@ -124,20 +138,38 @@ fn v1_history(
     app: usize,
     scope: Scope,
     boundary: Boundary,
-    query: &crate::query::QueryParams,
+    query: &QueryParams,
 ) -> Result<Response, JmError> {
     let request = params::v1_request(query, state.dataset.timezone)?;
     let stream = state.dataset.jiguang_chat(app);
-    let window = model::window(request.begin, request.end, boundary);
-    let page = model::offset_page(&stream, scope, window, request.start, request.count, state.clock.now());
-    let messages = renderer(state, app).messages(&page.heads);
-    let body = V1Page {
-        total: page.total,
-        start: request.start,
-        count: messages.len(),
-        messages,
+    let pages = &state.jmessage.pages;
+    let window = model::window(request.begin, request.end, boundary).retained_at(state.clock.now());
+    let total = pages.total(&stream, scope, window);
+    let key = PageKey {
+        app: stream.slot,
+        scope,
+        window,
+        start: PageStart::Offset(request.start.min(total)),
+        count: request.count,
     };
-    Ok(json_response(StatusCode::OK, &body))
+    let page = pages.page(&stream, &renderer(state, app), key);
+    let head = V1Head {
+        total,
+        start: request.start,
+        count: page.len,
+    };
+    Ok(page_response(&head, &page))
+}
+
+/// `head`'s fields, then `"messages"`: the page's memoised JSON, spliced in unparsed.
+fn page_response<H: Serialize>(head: &H, page: &RenderedPage) -> Response {
+    let mut body = Vec::with_capacity(page.messages_json.len() + 400);
+    serde_json::to_writer(&mut body, head).expect("page heads serialise");
+    body.pop(); // the head object's closing brace
+    body.extend_from_slice(b",\"messages\":");
+    body.extend_from_slice(&page.messages_json);
+    body.push(b'}');
+    json_bytes(StatusCode::OK, body)
 }
 
 fn renderer(state: &AppState, app: usize) -> Renderer<'_> {

@@ -6,6 +6,7 @@ mod errors;
 mod extract;
 mod handlers;
 mod model;
+mod pages;
 mod params;
 mod statistics;
 mod wire;
@@ -18,7 +19,31 @@ use axum::{
 };
 
 pub use self::errors::JmError;
-use crate::state::AppState;
+use self::pages::PageMemo;
+use crate::{
+    dataset::chat_stats::ChatAggregate,
+    memo::{Memo, DEFAULT_CAPACITY},
+    state::AppState,
+};
+
+/// What JMessage keeps between requests: memoised values that are pure functions of the
+/// data (so never stale), bounded.
+#[derive(Debug)]
+pub struct JmessageState {
+    /// Rendered history pages and query totals.
+    pub pages: PageMemo,
+    /// Chat aggregates for the statistics, by (app slot, window first ms, window last ms).
+    pub aggregates: Memo<(u64, i64, i64), ChatAggregate>,
+}
+
+impl Default for JmessageState {
+    fn default() -> JmessageState {
+        JmessageState {
+            pages: PageMemo::default(),
+            aggregates: Memo::new(DEFAULT_CAPACITY),
+        }
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -1,17 +1,17 @@
-//! Which messages a history query selects and how they are split into pages. Pure: no
-//! HTTP, no JSON. Cursor pages are the shared [`crate::paging`]; this module adds
-//! JMessage's windows, its 60-day clip, its wording of cursor errors and V1 offsets.
+//! Which messages a history query selects. Pure: no HTTP, no JSON. Cursor pages are the
+//! shared [`crate::paging`]; this module adds JMessage's windows and its wording of cursor
+//! errors.
 
 use chrono::{DateTime, Utc};
 
 use super::JmError;
 use crate::{
-    dataset::chat::{ChatStream, Scope, Window},
+    dataset::chat::{Scope, Window},
     paging::{self, CursorError},
     signing::Signer,
 };
 
-pub use crate::paging::{page_at, CursorState, Page};
+use crate::paging::CursorState;
 
 /// How an endpoint treats messages sent exactly at `begin_time` or `end_time` (SPEC §2:
 /// `/messages` is `begin ≤ t ≤ end`, the per-user/group/chatroom endpoints `begin < t < end`).
@@ -36,11 +36,6 @@ pub fn window(begin: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>, boundary
     }
 }
 
-/// The first page of a V2 query: the window is clipped to the 60 days that exist.
-pub fn first_page(stream: &ChatStream, scope: Scope, window: Window, count: u32, now: DateTime<Utc>) -> Page {
-    paging::first_page(stream, scope, window.retained_at(now), count, now)
-}
-
 /// Checks a cursor token for this app and endpoint, at `now`.
 pub fn open_cursor(
     signer: &Signer,
@@ -56,30 +51,6 @@ pub fn open_cursor(
         CursorError::OtherScope => JmError::invalid("cursor is invalid: it was issued for another endpoint"),
         CursorError::Expired { age_secs } => JmError::CursorExpired { age_secs },
     })
-}
-
-/// The V1 page: `count` messages after skipping `start`.
-pub fn offset_page(
-    stream: &ChatStream,
-    scope: Scope,
-    window: Window,
-    start: u64,
-    count: u32,
-    now: DateTime<Utc>,
-) -> Page {
-    let window = window.retained_at(now);
-    let total = stream.count(window, scope);
-    let (at, _) = stream.seek(window, scope, start);
-    let heads = if start < total {
-        stream.scan(window, scope, at).take(count as usize).collect()
-    } else {
-        Vec::new()
-    };
-    Page {
-        heads,
-        total,
-        next: None,
-    }
 }
 
 #[cfg(test)]

@@ -203,7 +203,8 @@ fn aggregate(state: &AppState, app: usize, period: &Period, now: DateTime<Utc>) 
         return ChatAggregate::default();
     }
     state
-        .chat_aggregates
+        .jmessage
+        .aggregates
         .get_or_compute((stream.slot, window.first_ms, window.last_ms), || {
             stream.aggregate(window)
         })

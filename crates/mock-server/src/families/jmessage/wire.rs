@@ -13,21 +13,21 @@ use crate::dataset::{
     AppData,
 };
 
+/// A V2 page without its `messages`, which follow it (`{total, cursor?, count, messages}`).
 #[derive(Serialize)]
-pub struct V2Page<'a> {
+pub struct V2Head {
     pub total: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     pub count: usize,
-    pub messages: Vec<WireMessage<'a>>,
 }
 
+/// A V1 page without its `messages`, which follow it (`{total, start, count, messages}`).
 #[derive(Serialize)]
-pub struct V1Page<'a> {
+pub struct V1Head {
     pub total: u64,
     pub start: u64,
     pub count: usize,
-    pub messages: Vec<WireMessage<'a>>,
 }
 
 #[derive(Serialize)]

@@ -25,7 +25,8 @@ pub async fn gate(State(state): State<AppState>, mut request: Request, next: Nex
         return JpError::AuthFailed.into_response();
     };
     let decision = state
-        .jpush_limiter
+        .jpush
+        .limiter
         .check(state.dataset.jiguang[app].slot, state.clock.now());
     let mut response = if decision.allowed {
         request.extensions_mut().insert(JpApp(app));

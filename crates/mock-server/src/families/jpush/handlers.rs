@@ -106,7 +106,8 @@ pub async fn users(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -
                 period.end.timestamp_millis().min(now_ms),
             );
             let activity = state
-                .device_activity
+                .jpush
+                .activity
                 .get_or_compute((stream.slot, start, end, hourly), || {
                     stream.activity(start, end, now_ms, hourly)
                 });
@@ -167,7 +168,7 @@ fn per_msg_id<T: serde::Serialize>(
         if i > 0 {
             body.push(b',');
         }
-        let item = state.push_items.get_or_compute((stream.slot, id.value, kind), || {
+        let item = state.jpush.items.get_or_compute((stream.slot, id.value, kind), || {
             let canonical = MsgId {
                 text: id.value.to_string(),
                 value: id.value,

@@ -16,8 +16,45 @@ use axum::{
     Router,
 };
 
+use bytes::Bytes;
+
 pub use self::errors::JpError;
-use crate::{ratelimit::Decision, state::AppState};
+use self::handlers::ItemKind;
+use crate::{
+    dataset::push::{PlatformActivity, Push},
+    memo::{Memo, DEFAULT_CAPACITY},
+    ratelimit::{Decision, RateLimiter},
+    settings::Settings,
+    state::AppState,
+};
+
+/// What JPush keeps between requests: rate-limit windows, and memoised values that are
+/// pure functions of the data (so never stale).
+#[derive(Debug)]
+pub struct JpushState {
+    pub limiter: RateLimiter,
+    /// A requested msg_id's push and its item's JSON (`None`: not this app's), by
+    /// (app slot, msg_id, endpoint).
+    pub items: Memo<(u64, u64, ItemKind), Option<(Push, Bytes)>>,
+    /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
+    pub activity: Memo<(u64, i64, i64, bool), PlatformActivity>,
+}
+
+impl JpushState {
+    pub fn new(settings: &Settings) -> JpushState {
+        JpushState {
+            limiter: RateLimiter::new(settings.jpush_quota()),
+            items: Memo::new(DEFAULT_CAPACITY),
+            activity: Memo::new(DEFAULT_CAPACITY),
+        }
+    }
+
+    /// Back to the startup quota with every window closed (`POST /_mock/reset`).
+    pub fn reset(&self, settings: &Settings) {
+        self.limiter.reset();
+        self.limiter.set_quota(settings.jpush_quota());
+    }
+}
 
 /// The prefixes JPush is served under: the main host's and the Beijing host's.
 pub const PREFIXES: [&str; 2] = ["/v3", "/v3/report"];
@@ -52,7 +89,7 @@ pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
     if status != StatusCode::TOO_MANY_REQUESTS {
         return JpError::Internal { status }.into_response();
     }
-    let quota = state.jpush_limiter.quota();
+    let quota = state.jpush.limiter.quota();
     let mut response = JpError::RateLimited { limit: quota.limit }.into_response();
     let exhausted = Decision {
         allowed: false,

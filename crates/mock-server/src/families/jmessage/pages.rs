@@ -1,0 +1,81 @@
+//! Rendered history pages, memoised. A page's messages are a pure function of (app,
+//! scope, clipped window, where the page starts, count) — the cursor's issue time and the
+//! clock only decide *whether* it may be served — so their JSON is kept in a byte-bounded
+//! memo and reused, as a pre-serialised body would be. Totals are memoised alike.
+
+use bytes::Bytes;
+
+use super::wire::Renderer;
+use crate::{
+    dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
+    memo::{Memo, DEFAULT_CAPACITY},
+};
+
+/// Bytes of rendered pages kept: about 30 pages of 1000 messages.
+const PAGE_BYTES: usize = 16 << 20;
+
+/// Where a page starts: at a cursor's position, or after skipping V1's `start` matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageStart {
+    At(Position),
+    Offset(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub app: u64,
+    pub scope: Scope,
+    pub window: Window,
+    pub start: PageStart,
+    pub count: u32,
+}
+
+/// A page's messages as a JSON array, how many, and where the next page starts.
+#[derive(Debug, Clone)]
+pub struct RenderedPage {
+    pub messages_json: Bytes,
+    pub len: usize,
+    pub next_at: Option<Position>,
+}
+
+#[derive(Debug)]
+pub struct PageMemo {
+    pages: Memo<PageKey, RenderedPage>,
+    totals: Memo<(u64, Scope, Window), u64>,
+}
+
+impl Default for PageMemo {
+    fn default() -> PageMemo {
+        PageMemo {
+            pages: Memo::with_byte_budget(DEFAULT_CAPACITY, PAGE_BYTES, |page| page.messages_json.len()),
+            totals: Memo::new(DEFAULT_CAPACITY),
+        }
+    }
+}
+
+impl PageMemo {
+    /// How many messages of `stream` in `window` the scope selects.
+    pub fn total(&self, stream: &ChatStream, scope: Scope, window: Window) -> u64 {
+        self.totals
+            .get_or_compute((stream.slot, scope, window), || stream.count(window, scope))
+    }
+
+    pub fn page(&self, stream: &ChatStream, renderer: &Renderer, key: PageKey) -> RenderedPage {
+        self.pages.get_or_compute(key, || {
+            let at = match key.start {
+                PageStart::At(position) => position,
+                PageStart::Offset(skip) => stream.seek(key.window, key.scope, skip).0,
+            };
+            let heads: Vec<ChatHead> = stream
+                .scan(key.window, key.scope, at)
+                .take(key.count as usize)
+                .collect();
+            let json = serde_json::to_vec(&renderer.messages(&heads)).expect("messages serialise");
+            RenderedPage {
+                messages_json: Bytes::from(json),
+                len: heads.len(),
+                next_at: heads.last().map(ChatHead::next_position),
+            }
+        })
+    }
+}
