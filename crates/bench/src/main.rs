@@ -1,52 +1,61 @@
-//! `bench`: starts the release `mock-server` binary as a separate process (so that its
-//! startup time and resident memory are its own), sends bounded sequential traffic over
-//! one keep-alive loopback connection, and reports each measurement beside a baseline
-//! measured in the same run — `/_mock/health`, the server's hello-world route — because
-//! these machines are shared and noisy. A separate run measures Easemob's hourly history
-//! files (see [`easemob`]).
+//! `bench`: the performance of the mock, each figure beside a baseline measured in the
+//! same run (these machines are shared and noisy). One command: `scripts/bench`.
 //!
-//! Usage: `scripts/bench [--requests N] [--seconds S] [--json FILE]` (see docs/PERFORMANCE.md).
+//! Sections:
+//! - datasets: startup, resident memory, and sequential latency of 1000-message pages,
+//!   with the default dataset and with 10× the messages per day;
+//! - load: every route under 64 connections (wrk) against the baseline server's
+//!   hello-world and same-size pre-serialised bodies, with the targets of the issue;
+//! - hot path: what the request journal and an unused fault rule cost;
+//! - easemob: hourly files built cold and served warm, and memory over many hours;
+//! - conformance: the wall time of the whole scenario suite against the mock.
+//!
+//! Traffic goes to loopback only, and every run is bounded in time.
 
 mod baseline;
+mod client;
 mod easemob;
-mod throughput;
+mod load;
+mod server;
+mod wrk;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
-use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::Serialize;
+
+use crate::{
+    client::{time_requests, Connection},
+    load::{Route, Target},
+    server::Server,
+    wrk::Request,
+};
 
 const CLOCK: &str = "2026-11-20T12:00:00+08:00";
 const VIP: (&str, &str) = ("7d431e42dfa6a6d693ac2d04", "5e987ac6d2e04d95a9d8f0d1");
 const WEEK_QUERY: &str = "begin_time=2026-11-13%2012:00:00&end_time=2026-11-20%2012:00:00";
 const DEFAULT_MESSAGES_PER_DAY: u32 = 2000;
+/// Connections of the load runs (2 cores, shared by the server and wrk).
+const CONNECTIONS: usize = 64;
+/// Flags that take the rate limits out of the way of a load test.
+const UNLIMITED: [&str; 4] = ["--jpush-rate-limit", "1000000000", "--easemob-history-quota", "1000000"];
+const EASEMOB_APP: &str = "/demo-org/demo-app";
+const EASEMOB_TOKEN_REQUEST: &str = r#"{"grant_type":"client_credentials","client_id":"YXA6mockClientIdDemo0000001","client_secret":"YXA6mockClientSecretDemo000000000001"}"#;
 
 #[derive(Serialize)]
 struct Report {
-    requests_per_measurement: usize,
+    machine: String,
     datasets: Vec<DatasetReport>,
-    /// Closed-loop requests per second against the same-run hello-world route.
-    throughput: Vec<throughput::Throughput>,
-    hot_path: HotPath,
-    /// Resident memory with 10× the messages per day over the default, after the same load.
+    /// RSS after the same sequential load, 10× messages per day over the default.
     rss_growth_10x: f64,
+    load: LoadReport,
+    hot_path: HotPath,
     easemob: easemob::EasemobReport,
-}
-
-/// What the journal and an unused fault rule cost a small JPush request: requests per
-/// second with each, as a ratio to a server with neither.
-#[derive(Serialize)]
-struct HotPath {
-    route: &'static str,
-    neither_requests_per_second: f64,
-    journal_ratio: f64,
-    unused_fault_ratio: f64,
+    conformance_suite_seconds: f64,
+    targets: Vec<TargetCheck>,
 }
 
 #[derive(Serialize)]
@@ -64,14 +73,43 @@ struct Measurement {
     body_bytes: usize,
     p50_ms: f64,
     p99_ms: f64,
-    /// p50 of this route divided by p50 of the baseline measured just before it.
+    /// p50 of this route divided by p50 of the mock's hello-world measured just before it.
     p50_vs_baseline: f64,
     baseline_p50_ms: f64,
 }
 
+#[derive(Serialize)]
+struct LoadReport {
+    connections: usize,
+    seconds_per_run: u64,
+    startup_ms: f64,
+    rss_idle_mb: f64,
+    /// The peak resident memory of the mock over the whole load section.
+    rss_peak_under_load_mb: f64,
+    rows: Vec<load::Row>,
+}
+
+/// What the journal and an unused fault rule cost a small JPush request: requests per
+/// second with each, as a ratio to a server with neither.
+#[derive(Serialize)]
+struct HotPath {
+    route: &'static str,
+    neither_requests_per_second: f64,
+    journal_ratio: f64,
+    unused_fault_ratio: f64,
+}
+
+#[derive(Serialize)]
+struct TargetCheck {
+    what: String,
+    value: f64,
+    limit: String,
+    met: bool,
+}
+
 fn main() {
     let mut requests = 300;
-    let mut seconds = 1.0;
+    let mut seconds = 2;
     let mut json_out: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("baseline-server") {
@@ -85,19 +123,24 @@ fn main() {
             _ => usage(),
         }
     }
+    let duration = Duration::from_secs(seconds);
     let default = measure_dataset(DEFAULT_MESSAGES_PER_DAY, requests);
     let large = measure_dataset(DEFAULT_MESSAGES_PER_DAY * 10, requests);
-    let throughput = measure_throughput(Duration::from_secs_f64(seconds));
-    let hot_path = measure_hot_path(Duration::from_secs_f64(seconds));
+    let load = measure_load(duration);
+    let hot_path = measure_hot_path(duration);
     let easemob = easemob::measure(requests);
-    let report = Report {
-        requests_per_measurement: requests,
-        throughput,
-        hot_path,
+    let conformance_suite_seconds = time_conformance_suite();
+    let mut report = Report {
+        machine: machine(),
         rss_growth_10x: large.rss_after_load_mb / default.rss_after_load_mb,
         datasets: vec![default, large],
+        load,
+        hot_path,
         easemob,
+        conformance_suite_seconds,
+        targets: Vec::new(),
     };
+    report.targets = targets(&report);
     print_report(&report);
     if let Some(path) = json_out {
         std::fs::write(&path, serde_json::to_vec_pretty(&report).unwrap()).expect("write the JSON report");
@@ -115,11 +158,7 @@ fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
     let rss_idle_mb = server.rss_mb();
     let mut conn = Connection::open(&server.addr);
     let first_page = format!("/v2/messages?count=1000&{WEEK_QUERY}");
-    let (_, body) = conn.get(&first_page);
-    let cursor = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["cursor"]
-        .as_str()
-        .expect("a week has more than 1000 messages")
-        .to_owned();
+    let cursor = cursor_of(&mut conn, &first_page);
     let routes: [(&'static str, String); 4] = [
         (
             "v2 1000-message page via cursor",
@@ -147,244 +186,300 @@ fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
             }
         })
         .collect();
-    let rss_after_load_mb = server.rss_mb();
     DatasetReport {
         messages_per_day,
         startup_ms: startup.as_secs_f64() * 1000.0,
         rss_idle_mb,
-        rss_after_load_mb,
+        rss_after_load_mb: server.rss_mb(),
         measurements,
     }
 }
 
-/// Connections of the closed-loop throughput runs (the machine has 2 cores, shared by
-/// the server and this load generator).
-const CONNECTIONS: usize = 16;
+fn cursor_of(conn: &mut Connection, first_page: &str) -> String {
+    let (_, body) = conn.get(first_page);
+    json(&body)["cursor"]
+        .as_str()
+        .expect("a week has more than 1000 messages")
+        .to_owned()
+}
 
-fn measure_throughput(duration: Duration) -> Vec<throughput::Throughput> {
-    let (server, _) = Server::start(&["--jpush-rate-limit", "1000000000"]);
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body).expect("a JSON answer")
+}
+
+fn measure_load(duration: Duration) -> LoadReport {
+    let (mock, startup) = Server::start(&UNLIMITED);
+    let rss_idle_mb = mock.rss_mb();
     let (baseline, _) = Server::baseline();
-    let apps: serde_json::Value = serde_json::from_slice(&Connection::open(&server.addr).get("/_mock/apps").1).unwrap();
-    let samples: Vec<&str> = apps["apps"][0]["msg_ids"]
+    let routes = load_routes(&mock);
+    let rows = load::measure(&mock, &baseline, &routes, CONNECTIONS, duration);
+    LoadReport {
+        connections: CONNECTIONS,
+        seconds_per_run: duration.as_secs(),
+        startup_ms: startup.as_secs_f64() * 1000.0,
+        rss_idle_mb,
+        rss_peak_under_load_mb: mock.peak_rss_mb(),
+        rows,
+    }
+}
+
+/// The routes of the load table, set up against `mock`, each with its answer's size.
+fn load_routes(mock: &Server) -> Vec<(Route, usize)> {
+    let mut conn = Connection::open(&mock.addr);
+    let basic = conn.authorization.clone();
+    let apps = json(&conn.get("/_mock/apps").1);
+    let msg_ids: Vec<&str> = apps["apps"][0]["msg_ids"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    // 100 ids: the sample of 10 recent pushes, ten times over.
-    let hundred_ids = vec![samples.join(","); 10].join(",");
+    let devices: Vec<&str> = apps["apps"][0]["registration_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    // 1000 registration ids: the sample of real devices, the rest of no app (status 2).
+    let registration_ids: Vec<String> = (0..1000)
+        .map(|i| {
+            devices
+                .get(i)
+                .map_or_else(|| format!("bench{i:015}"), |d| d.to_string())
+        })
+        .collect();
+    let status_body =
+        serde_json::json!({"msg_id": msg_ids[0].parse::<u64>().unwrap(), "registration_ids": registration_ids})
+            .to_string();
+    let first_page = format!("/v2/messages?count=1000&{WEEK_QUERY}");
+    let cursor = cursor_of(&mut conn, &first_page);
+    let (_, token) = conn.post(&format!("{EASEMOB_APP}/token"), EASEMOB_TOKEN_REQUEST);
+    let bearer = format!("Bearer {}", json(&token)["access_token"].as_str().unwrap());
+    conn.authorization = bearer.clone();
+    let file_path = easemob::file_path(&mut conn, "2026112008");
+    let since = chrono::DateTime::parse_from_rfc3339(CLOCK).unwrap().timestamp_millis() - 2 * 86_400_000;
+    let ql = format!("{EASEMOB_APP}/chatmessages?ql=select+*+where+timestamp%3E{since}&limit=1000");
+
+    let authed = |path: String| Request::get(path).header("Authorization", basic.clone());
     let routes = [
-        (
-            "/v3/received, 100 msg_ids",
-            format!("/v3/received?msg_ids={hundred_ids}"),
-        ),
-        (
-            "/v2/statistic/messages, 60 days",
-            "/v2/statistic/messages?time_unit=DAY&start=2026-09-22&duration=60".to_owned(),
-        ),
+        Route {
+            name: "v2 1000-message page via cursor",
+            request: authed(format!("/v2/messages?cursor={cursor}")),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "v2 first page (1000, 7-day window)",
+            request: authed(first_page),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "v1 offset page of 1000",
+            request: authed("/v1/messages?start=2000&count=1000".into()),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "v3/received, 100 msg_ids",
+            request: authed(format!(
+                "/v3/received?msg_ids={}",
+                vec![msg_ids.join(","); 10].join(",")
+            )),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "v3/received, 1 msg_id",
+            request: authed(format!("/v3/received?msg_ids={}", msg_ids[0])),
+            target: Target::HelloWorld,
+        },
+        Route {
+            name: "v3/status/message, 1000 ids",
+            request: Request::post("/v3/status/message", status_body).header("Authorization", basic.clone()),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "v2/statistic/messages, 60 days",
+            request: authed("/v2/statistic/messages?time_unit=DAY&start=2026-09-22&duration=60".into()),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "easemob hourly file download",
+            request: Request::get(file_path),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "easemob ql, limit 1000",
+            request: Request::get(ql).header("Authorization", bearer),
+            target: Target::SameSizeBody,
+        },
+        Route {
+            name: "jmessage 401 error",
+            request: Request::get("/v2/messages?count=1"),
+            target: Target::HelloWorld,
+        },
     ];
-    throughput::compare(&server.addr, &baseline.addr, &routes, CONNECTIONS, duration)
+    routes
+        .into_iter()
+        .map(|route| {
+            let bytes = answer_size(&mock.addr, &route.request);
+            (route, bytes)
+        })
+        .collect()
+}
+
+/// The size of a route's answer, asked once over a fresh connection.
+fn answer_size(addr: &str, request: &Request) -> usize {
+    let mut conn = Connection::open(addr);
+    let authorization = request.headers.iter().find(|(name, _)| *name == "Authorization");
+    conn.authorization = authorization.map(|(_, v)| v.clone()).unwrap_or_default();
+    let (_, body) = match (&request.body, authorization) {
+        (Some(body), _) => conn.post_authorized(&request.path, body),
+        (None, Some(_)) => conn.get(&request.path),
+        (None, None) => conn.get_unauthorized(&request.path),
+    };
+    body.len()
 }
 
 fn measure_hot_path(duration: Duration) -> HotPath {
-    const UNLIMITED: [&str; 2] = ["--jpush-rate-limit", "1000000000"];
     const NO_JOURNAL: [&str; 2] = ["--journal-size", "0"];
     let unused_fault = ["--fault", r#"{"match":{"path":"/nowhere"},"effect":{"status":500}}"#];
-    let (neither, _) = Server::start(&[UNLIMITED, NO_JOURNAL].concat());
+    let (neither, _) = Server::start(&[&UNLIMITED[..], &NO_JOURNAL].concat());
     let (journal, _) = Server::start(&UNLIMITED);
-    let (fault, _) = Server::start(&[UNLIMITED, NO_JOURNAL, unused_fault].concat());
+    let (fault, _) = Server::start(&[&UNLIMITED[..], &NO_JOURNAL, &unused_fault].concat());
     let route = "/v3/received?msg_ids=1";
-    let rps = throughput::side_by_side(
-        &[&neither.addr, &journal.addr, &fault.addr],
-        route,
-        CONNECTIONS,
-        duration,
-    );
+    let request = Request::get(route).header("Authorization", Connection::open(&neither.addr).authorization);
+    let mut rps = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..3 {
+        for (server, series) in [&neither, &journal, &fault].into_iter().zip(&mut rps) {
+            series.push(wrk::run(&server.addr, &request, CONNECTIONS, duration).requests_per_second);
+        }
+    }
+    let [neither, journal, fault] = rps.map(|mut s| {
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    });
     HotPath {
         route,
-        neither_requests_per_second: rps[0],
-        journal_ratio: rps[1] / rps[0],
-        unused_fault_ratio: rps[2] / rps[0],
+        neither_requests_per_second: neither,
+        journal_ratio: journal / neither,
+        unused_fault_ratio: fault / neither,
     }
 }
 
-struct Timing {
-    p50_ms: f64,
-    p99_ms: f64,
-    body_bytes: usize,
+/// Wall time of `conformance run --target mock` (built beside this binary).
+fn time_conformance_suite() -> f64 {
+    let binary = std::env::current_exe().unwrap().with_file_name("conformance");
+    let started = Instant::now();
+    let output = Command::new(&binary)
+        .args(["run", "--target", "mock"])
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
+    assert!(
+        output.status.success(),
+        "the suite fails:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    started.elapsed().as_secs_f64()
 }
 
-fn time_requests(conn: &mut Connection, path: &str, requests: usize, authorized: bool) -> Timing {
-    let mut samples = Vec::with_capacity(requests);
-    let mut body_bytes = 0;
-    for _ in 0..requests.max(1) {
-        let started = Instant::now();
-        let (status, body) = if authorized {
-            conn.get(path)
-        } else {
-            conn.get_unauthorized(path)
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    format!(
+        "{} cores, {cpu}",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    )
+}
+
+fn targets(report: &Report) -> Vec<TargetCheck> {
+    let check = |what: String, value: f64, limit: &str, met: bool| TargetCheck {
+        what,
+        value,
+        limit: limit.to_owned(),
+        met,
+    };
+    let default = &report.datasets[0];
+    let page_p50 = default.measurements[0].p50_ms;
+    let mut checks = vec![
+        check(
+            "v2 1000-message page, sequential p50 (ms)".into(),
+            page_p50,
+            "<= 2",
+            page_p50 <= 2.0,
+        ),
+        check(
+            "RSS with the default dataset (MB)".into(),
+            default.rss_after_load_mb,
+            "<= 32",
+            default.rss_after_load_mb <= 32.0,
+        ),
+        check(
+            "RSS growth with 10x messages per day".into(),
+            report.rss_growth_10x,
+            "< 1.2",
+            report.rss_growth_10x < 1.2,
+        ),
+        check(
+            "startup to first answer (ms)".into(),
+            report.load.startup_ms,
+            "<= 50",
+            report.load.startup_ms <= 50.0,
+        ),
+        check(
+            "RSS idle (MB)".into(),
+            report.load.rss_idle_mb,
+            "<= 16",
+            report.load.rss_idle_mb <= 16.0,
+        ),
+        check(
+            "RSS peak under load (MB)".into(),
+            report.load.rss_peak_under_load_mb,
+            "<= 64",
+            report.load.rss_peak_under_load_mb <= 64.0,
+        ),
+        check(
+            "conformance suite against the mock (s)".into(),
+            report.conformance_suite_seconds,
+            "<= 10",
+            report.conformance_suite_seconds <= 10.0,
+        ),
+        check(
+            "easemob 10k-message file, cold p50 (ms)".into(),
+            report.easemob.cold_about_10k_p50_ms,
+            "<= 50",
+            report.easemob.cold_about_10k_p50_ms <= 50.0,
+        ),
+    ];
+    for row in &report.load.rows {
+        let (value, baseline) = match row.target {
+            Target::HelloWorld => (row.ratio_to_hello_world, "hello-world"),
+            Target::SameSizeBody => (row.ratio_to_same_size_body, "same-size body"),
         };
-        samples.push(started.elapsed().as_secs_f64() * 1000.0);
-        assert!(status == 200 || !authorized, "{path} answered {status}");
-        body_bytes = body.len();
+        checks.push(check(
+            format!("{} vs {baseline}", row.name),
+            value,
+            &format!(">= {}", row.target_ratio),
+            row.met,
+        ));
     }
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    Timing {
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
-        body_bytes,
-    }
-}
-
-/// The mock-server binary, built beside this one, running on a free port.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(args: &[&str]) -> (Server, Duration) {
-        let binary = std::env::current_exe().unwrap().with_file_name("mock-server");
-        let mut all_args = vec!["--port", "0", "--clock", CLOCK];
-        all_args.extend_from_slice(args);
-        Server::spawn(&binary, &all_args)
-    }
-
-    /// This binary in `baseline-server` mode.
-    fn baseline() -> (Server, Duration) {
-        Server::spawn(&std::env::current_exe().unwrap(), &["baseline-server"])
-    }
-
-    fn spawn(binary: &std::path::Path, args: &[&str]) -> (Server, Duration) {
-        let started = Instant::now();
-        let mut child = Command::new(binary)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {}: {err} (build it with --release)", binary.display()));
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| line.strip_prefix("mock-server listening on http://").map(str::to_owned))
-            .expect("the banner names the address");
-        // Keep reading so that the server never writes into a closed pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        let server = Server { child, addr };
-        // Startup ends with the first answered request.
-        let (status, _) = Connection::open(&server.addr).get("/");
-        assert!(status > 0);
-        (server, started.elapsed())
-    }
-
-    fn rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kb: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(f64::NAN);
-        kb / 1024.0
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal keep-alive HTTP/1.1 client: one request at a time, Content-Length bodies.
-struct Connection {
-    reader: BufReader<TcpStream>,
-    authorization: String,
-}
-
-impl Connection {
-    fn open(addr: &str) -> Connection {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let stream = loop {
-            match TcpStream::connect(addr) {
-                Ok(stream) => break stream,
-                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(1)),
-                Err(err) => panic!("cannot connect to {addr}: {err}"),
-            }
-        };
-        stream.set_nodelay(true).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        Connection {
-            reader: BufReader::new(stream),
-            authorization: format!("Basic {}", STANDARD.encode(format!("{}:{}", VIP.0, VIP.1))),
-        }
-    }
-
-    fn get(&mut self, path: &str) -> (u16, Vec<u8>) {
-        let auth = format!("Authorization: {}\r\n", self.authorization);
-        self.request("GET", path, &auth, "")
-    }
-
-    fn get_unauthorized(&mut self, path: &str) -> (u16, Vec<u8>) {
-        self.request("GET", path, "", "")
-    }
-
-    fn post(&mut self, path: &str, body: &str) -> (u16, Vec<u8>) {
-        let headers = format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
-        self.request("POST", path, &headers, body)
-    }
-
-    fn request(&mut self, method: &str, path: &str, extra_headers: &str, body: &str) -> (u16, Vec<u8>) {
-        let request = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n{extra_headers}\r\n{body}");
-        self.reader.get_mut().write_all(request.as_bytes()).unwrap();
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no status line for {path}: {line:?}"));
-        let mut length = 0;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).unwrap();
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().unwrap();
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body).unwrap();
-        (status, body)
-    }
+    checks
 }
 
 fn print_report(report: &Report) {
-    print_dataset_reports(report);
-    print_throughput(report);
-    let hot = &report.hot_path;
-    println!(
-        "\nhot path, {}: {:.0} req/s with neither journal nor faults; journal on: {:.3}x; one unused fault rule: {:.3}x",
-        hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio
-    );
-    easemob::print(&report.easemob);
-}
-
-fn print_dataset_reports(report: &Report) {
+    println!("machine: {}", report.machine);
     for dataset in &report.datasets {
         println!(
-            "\nmessages/day {}: startup {:.1} ms, RSS idle {:.1} MB, after load {:.1} MB",
+            "\nmessages/day {}: startup {:.1} ms, RSS idle {:.1} MB, after load {:.1} MB (sequential, one connection)",
             dataset.messages_per_day, dataset.startup_ms, dataset.rss_idle_mb, dataset.rss_after_load_mb
         );
         println!(
             "  {:<38} {:>9} {:>9} {:>9} {:>12}",
-            "route", "bytes", "p50 ms", "p99 ms", "p50/baseline"
+            "route", "bytes", "p50 ms", "p99 ms", "p50/hello"
         );
         for m in &dataset.measurements {
             println!(
@@ -397,24 +492,46 @@ fn print_dataset_reports(report: &Report) {
         "\nRSS after load, 10x messages/day vs default: {:.3}x",
         report.rss_growth_10x
     );
-}
-
-fn print_throughput(report: &Report) {
-    println!("\nthroughput, {CONNECTIONS} connections (req/s; ratios to the same run's baselines):");
+    let load = &report.load;
     println!(
-        "  {:<34} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7}",
-        "route", "req/s", "mock hello", "ratio", "bytes", "blob req/s", "ratio"
+        "\nload: {} connections, wrk, {} s a run; startup {:.1} ms; RSS idle {:.1} MB, peak {:.1} MB",
+        load.connections, load.seconds_per_run, load.startup_ms, load.rss_idle_mb, load.rss_peak_under_load_mb
     );
-    for t in &report.throughput {
+    println!(
+        "  {:<34} {:>8} {:>9} {:>8} {:>8} {:>7} {:>7} {:>7}",
+        "route", "bytes", "req/s", "p50 ms", "p99 ms", "/hello", "/same", "/mock-hello"
+    );
+    for r in &load.rows {
         println!(
-            "  {:<34} {:>9.0} {:>10.0} {:>7.2} {:>9} {:>10.0} {:>7.2}",
-            t.name,
-            t.requests_per_second,
-            t.hello_world_requests_per_second,
-            t.ratio_to_hello_world,
-            t.body_bytes,
-            t.same_size_blob_requests_per_second,
-            t.ratio_to_same_size_blob
+            "  {:<34} {:>8} {:>9.0} {:>8.2} {:>8.2} {:>7.2} {:>7.2} {:>7.2}",
+            r.name,
+            r.body_bytes,
+            r.load.requests_per_second,
+            r.load.p50_ms,
+            r.load.p99_ms,
+            r.ratio_to_hello_world,
+            r.ratio_to_same_size_body,
+            r.ratio_to_mock_hello_world
+        );
+    }
+    let hot = &report.hot_path;
+    println!(
+        "\nhot path, {}: {:.0} req/s with neither journal nor faults; journal on: {:.3}x; one unused fault rule: {:.3}x",
+        hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio
+    );
+    easemob::print(&report.easemob);
+    println!(
+        "\nconformance suite against the mock: {:.2} s",
+        report.conformance_suite_seconds
+    );
+    println!("\ntargets:");
+    for t in &report.targets {
+        println!(
+            "  {:<4} {:<58} {:>10.3} (target {})",
+            if t.met { "ok" } else { "MISS" },
+            t.what,
+            t.value,
+            t.limit
         );
     }
 }
