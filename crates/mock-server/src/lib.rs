@@ -11,7 +11,8 @@
 //! - [`auth`]: HTTP Basic auth of the Jiguang families.
 //! - [`query`]: lenient query-string parsing.
 //! - [`ratelimit`]: per-app fixed-window rate limits on the mock clock.
-//! - [`paging`]: cursor pages over a chat stream (JMessage V2, Easemob ql).
+//! - [`paging`]: cursor pages over a chat stream (JMessage V2, Easemob ql); [`pages`]:
+//!   their rendered JSON, memoised.
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
 //! - [`memo`]: bounded memo of deterministic values (statistics).
@@ -32,6 +33,7 @@ pub mod faults;
 pub mod journal;
 pub mod listener;
 pub mod memo;
+pub mod pages;
 pub mod paging;
 pub mod query;
 pub mod ratelimit;

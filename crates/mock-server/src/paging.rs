@@ -1,5 +1,7 @@
 //! Cursor pages over a chat stream, shared by every history endpoint that pages with
-//! cursors (JMessage V2, Easemob's legacy ql query). Pure: no HTTP, no JSON.
+//! cursors (JMessage V2, Easemob's legacy ql query): the query a cursor carries, the
+//! next cursor, and checking a cursor. Pure: no HTTP, no JSON. A page's records are
+//! produced (and memoised) by [`crate::pages`].
 //!
 //! Cursors are stateless: [`CursorState`] holds the whole query and the position and is
 //! signed into the token the client sends back, so following a chain returns every
@@ -10,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
+    dataset::chat::{Position, Scope, Window},
     signing::{Signer, TokenError},
 };
 
@@ -31,12 +33,6 @@ pub struct CursorState {
     pub total: u64,
     pub served: u64,
     pub issued_ms: i64,
-}
-
-pub struct Page {
-    pub heads: Vec<ChatHead>,
-    pub total: u64,
-    pub next: Option<CursorState>,
 }
 
 /// The query of a first page over `window`, which the caller has already clipped to what
@@ -70,26 +66,6 @@ pub fn next_cursor(
         issued_ms: now.timestamp_millis(),
         ..*query
     })
-}
-
-/// The first page of a query over `window` (clipped as for [`first_query`]).
-pub fn first_page(stream: &ChatStream, scope: Scope, window: Window, count: u32, now: DateTime<Utc>) -> Page {
-    let total = stream.count(window, scope);
-    page_at(stream, first_query(stream.slot, scope, window, count, total, now), now)
-}
-
-/// The page a cursor points at.
-pub fn page_at(stream: &ChatStream, query: CursorState, now: DateTime<Utc>) -> Page {
-    let heads: Vec<ChatHead> = stream
-        .scan(query.window, query.scope, query.at)
-        .take(query.count as usize)
-        .collect();
-    let next = next_cursor(&query, heads.len(), heads.last().map(ChatHead::next_position), now);
-    Page {
-        heads,
-        total: query.total,
-        next,
-    }
 }
 
 /// Why a cursor was refused; each family words it in its own error.

@@ -22,7 +22,14 @@ use super::{
     wire::{self, FileLinkBody, FileUrl, QlBody, Renderer, TokenBody},
     EmError, Stamped, DOWNLOAD_SEGMENT,
 };
-use crate::{families::jiguang_error::json_response, query::QueryParams, state::AppState};
+use crate::{
+    dataset::chat::Scope,
+    families::jiguang_error::json_response,
+    pages::{PageKey, PageStart},
+    paging,
+    query::QueryParams,
+    state::AppState,
+};
 
 /// What the legacy ql query answers once retired (`--easemob-ql-retired`). The vendor's
 /// error table gives this text for chat-message requests it does not support [decided].
@@ -209,15 +216,28 @@ fn ql_body(
         .map_err(EmError::IllegalArgument)?;
     let limit = params::limit(query)?;
     let stream = state.dataset.easemob_chat(app);
-    let page = match query.get("cursor") {
-        Some(cursor) => model::next_page(&state.signer, &stream, cursor, comparison, limit, now)?,
+    let pages = &state.easemob.pages;
+    let page_query = match query.get("cursor") {
+        Some(cursor) => model::next_query(&state.signer, stream.slot, cursor, comparison, limit, now)?,
         None => {
             let window = model::ql_window(comparison, now, &state.settings.easemob);
-            model::first_page(&stream, window, limit, now)
+            let total = pages.total(&stream, Scope::All, window);
+            paging::first_query(stream.slot, Scope::All, window, limit, total, now)
         }
     };
-    let renderer = renderer(state, app);
-    let entities: Vec<_> = page.heads.iter().map(|head| renderer.entity(head)).collect();
+    let key = PageKey {
+        app: stream.slot,
+        scope: Scope::All,
+        window: page_query.window,
+        start: PageStart::At(page_query.at),
+        count: page_query.count,
+    };
+    let page = pages.page(&stream, key, |heads| {
+        let renderer = renderer(state, app);
+        let entities: Vec<_> = heads.iter().map(|head| renderer.entity(head)).collect();
+        serde_json::to_string(&entities).expect("entities serialise")
+    });
+    let next = paging::next_cursor(&page_query, page.len, page.next_at, now);
     let data = &state.dataset.easemob[app];
     let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
     let body = QlBody {
@@ -228,13 +248,13 @@ fn ql_body(
             .filter_map(|key| query.get(key).map(|value| (key, [value])))
             .collect(),
         uri: format!("{base}/{org}/{name}/chatmessages"),
-        count: entities.len(),
-        entities,
+        count: page.len,
+        entities: &page.records,
         timestamp: now.timestamp_millis(),
         duration: 0,
         organization: org,
         application_name: name,
-        cursor: page.next.map(|next| state.signer.sign(&next)),
+        cursor: next.map(|next| state.signer.sign(&next)),
     };
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -29,6 +29,7 @@ use chrono::TimeDelta;
 use self::archive::ArchiveCache;
 pub use self::errors::{EmError, Stamped};
 use crate::{
+    pages::PageMemo,
     ratelimit::{Quota, RateLimiter},
     settings::EasemobSettings,
     state::AppState,
@@ -65,6 +66,8 @@ pub struct EasemobState {
     /// Calls per app per minute on the history endpoints (SPEC §4: 10).
     pub history_limiter: RateLimiter,
     pub archives: ArchiveCache,
+    /// Rendered ql pages and query totals.
+    pub pages: PageMemo,
     /// Tokens of earlier epochs are void; each reset starts a new one.
     token_epoch: AtomicU64,
 }
@@ -74,6 +77,7 @@ impl EasemobState {
         EasemobState {
             history_limiter: RateLimiter::new(history_quota(settings)),
             archives: ArchiveCache::default(),
+            pages: PageMemo::default(),
             token_epoch: AtomicU64::new(0),
         }
     }

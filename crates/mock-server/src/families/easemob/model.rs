@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::{params::HOUR, ql::Comparison, EmError};
 use crate::{
-    dataset::chat::{ChatStream, Scope, Window},
-    paging::{self, CursorError, CursorState, Page},
+    dataset::chat::{Scope, Window},
+    paging::{self, CursorError, CursorState},
     settings::EasemobSettings,
     signing::Signer,
 };
@@ -70,27 +70,22 @@ fn same_query(comparison: Comparison, window: Window) -> bool {
         }
 }
 
-/// The first page of a ql query.
-pub fn first_page(stream: &ChatStream, window: Window, limit: u32, now: DateTime<Utc>) -> Page {
-    paging::first_page(stream, Scope::All, window, limit, now)
-}
-
-/// The page a ql cursor points at, `limit` messages long (each request sets its own).
-pub fn next_page(
+/// The query a ql cursor continues, `limit` messages a page (each request sets its own).
+pub fn next_query(
     signer: &Signer,
-    stream: &ChatStream,
+    app: u64,
     cursor: &str,
     comparison: Option<Comparison>,
     limit: u32,
     now: DateTime<Utc>,
-) -> Result<Page, EmError> {
-    let state = open_cursor(signer, cursor, stream.slot, now)?;
+) -> Result<CursorState, EmError> {
+    let state = open_cursor(signer, cursor, app, now)?;
     if comparison.is_some_and(|c| !same_query(c, state.window)) {
         return Err(EmError::illegal(
             "cursor is invalid: it was issued for another ql query (keep ql unchanged while paging)",
         ));
     }
-    Ok(paging::page_at(stream, CursorState { count: limit, ..state }, now))
+    Ok(CursorState { count: limit, ..state })
 }
 
 fn open_cursor(signer: &Signer, token: &str, app: u64, now: DateTime<Utc>) -> Result<CursorState, EmError> {

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::dataset::{
@@ -55,7 +56,8 @@ pub struct QlBody<'a> {
     /// The query parameters as received, each as a list (the vendor's echo).
     pub params: BTreeMap<&'static str, [&'a str; 1]>,
     pub uri: String,
-    pub entities: Vec<Entity<'a>>,
+    /// The page's memoised JSON array of [`Entity`] (see `crate::pages`).
+    pub entities: &'a RawValue,
     pub timestamp: i64,
     pub duration: u32,
     pub organization: &'a str,

@@ -3,19 +3,20 @@
 
 use axum::{extract::State, http::StatusCode, response::Response};
 
-use serde::Serialize;
-
 use super::{
     extract::{JmApp, JmPath, JmQuery},
     model::{self, Boundary},
-    pages::{PageKey, PageStart, RenderedPage},
     params::{self, V2Request},
-    wire::{Renderer, V1Head, V2Head},
+    wire::{Renderer, V1Page, V2Page},
     JmError,
 };
 use crate::{
-    dataset::{chat::Scope, population::Population},
-    families::jiguang_error::json_bytes,
+    dataset::{
+        chat::{ChatHead, Scope},
+        population::Population,
+    },
+    families::jiguang_error::json_response,
+    pages::{PageKey, PageStart},
     paging,
     query::QueryParams,
     state::AppState,
@@ -123,14 +124,15 @@ fn v2_history(
         start: PageStart::At(query.at),
         count: query.count,
     };
-    let page = pages.page(&stream, &renderer(state, app), key);
+    let page = pages.page(&stream, key, |heads| render(state, app, heads));
     let next = paging::next_cursor(&query, page.len, page.next_at, now);
-    let head = V2Head {
+    let body = V2Page {
         total: query.total,
         cursor: next.map(|next| state.signer.sign(&next)),
         count: page.len,
+        messages: &page.records,
     };
-    Ok(page_response(&head, &page))
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 fn v1_history(
@@ -152,24 +154,19 @@ fn v1_history(
         start: PageStart::Offset(request.start.min(total)),
         count: request.count,
     };
-    let page = pages.page(&stream, &renderer(state, app), key);
-    let head = V1Head {
+    let page = pages.page(&stream, key, |heads| render(state, app, heads));
+    let body = V1Page {
         total,
         start: request.start,
         count: page.len,
+        messages: &page.records,
     };
-    Ok(page_response(&head, &page))
+    Ok(json_response(StatusCode::OK, &body))
 }
 
-/// `head`'s fields, then `"messages"`: the page's memoised JSON, spliced in unparsed.
-fn page_response<H: Serialize>(head: &H, page: &RenderedPage) -> Response {
-    let mut body = Vec::with_capacity(page.messages_json.len() + 400);
-    serde_json::to_writer(&mut body, head).expect("page heads serialise");
-    body.pop(); // the head object's closing brace
-    body.extend_from_slice(b",\"messages\":");
-    body.extend_from_slice(&page.messages_json);
-    body.push(b'}');
-    json_bytes(StatusCode::OK, body)
+/// The JSON array of the records of `heads`.
+fn render(state: &AppState, app: usize, heads: &[ChatHead]) -> String {
+    serde_json::to_string(&renderer(state, app).messages(heads)).expect("messages serialise")
 }
 
 fn renderer(state: &AppState, app: usize) -> Renderer<'_> {

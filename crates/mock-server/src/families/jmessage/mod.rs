@@ -6,7 +6,6 @@ mod errors;
 mod extract;
 mod handlers;
 mod model;
-mod pages;
 mod params;
 mod statistics;
 mod wire;
@@ -19,10 +18,10 @@ use axum::{
 };
 
 pub use self::errors::JmError;
-use self::pages::PageMemo;
 use crate::{
     dataset::chat_stats::ChatAggregate,
     memo::{Memo, DEFAULT_CAPACITY},
+    pages::PageMemo,
     state::AppState,
 };
 

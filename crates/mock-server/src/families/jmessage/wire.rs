@@ -4,6 +4,7 @@
 
 use rand::Rng;
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::dataset::{
     apps::JiguangApp,
@@ -13,21 +14,23 @@ use crate::dataset::{
     AppData,
 };
 
-/// A V2 page without its `messages`, which follow it (`{total, cursor?, count, messages}`).
+/// A V2 page; `messages` is the page's memoised JSON array (see `crate::pages`).
 #[derive(Serialize)]
-pub struct V2Head {
+pub struct V2Page<'a> {
     pub total: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     pub count: usize,
+    pub messages: &'a RawValue,
 }
 
-/// A V1 page without its `messages`, which follow it (`{total, start, count, messages}`).
+/// A V1 page; `messages` is the page's memoised JSON array.
 #[derive(Serialize)]
-pub struct V1Head {
+pub struct V1Page<'a> {
     pub total: u64,
     pub start: u64,
     pub count: usize,
+    pub messages: &'a RawValue,
 }
 
 #[derive(Serialize)]

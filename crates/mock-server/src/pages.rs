@@ -1,11 +1,13 @@
-//! Rendered history pages, memoised. A page's messages are a pure function of (app,
-//! scope, clipped window, where the page starts, count) — the cursor's issue time and the
-//! clock only decide *whether* it may be served — so their JSON is kept in a byte-bounded
-//! memo and reused, as a pre-serialised body would be. Totals are memoised alike.
+//! Rendered history pages, memoised, for every family that pages chat history (JMessage
+//! V1/V2, Easemob's ql). A page's messages are a pure function of (app, scope, clipped
+//! window, where the page starts, count) — a cursor's issue time and the clock only decide
+//! *whether* it may be served — so their JSON is kept in a byte-bounded memo and reused,
+//! as a pre-serialised body would be. Totals are memoised alike.
 
-use bytes::Bytes;
+use std::sync::Arc;
 
-use super::wire::Renderer;
+use serde_json::value::RawValue;
+
 use crate::{
     dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
     memo::{Memo, DEFAULT_CAPACITY},
@@ -30,10 +32,11 @@ pub struct PageKey {
     pub count: u32,
 }
 
-/// A page's messages as a JSON array, how many, and where the next page starts.
+/// A page's records as a JSON array (each family renders its own), how many, and where
+/// the next page starts.
 #[derive(Debug, Clone)]
 pub struct RenderedPage {
-    pub messages_json: Bytes,
+    pub records: Arc<RawValue>,
     pub len: usize,
     pub next_at: Option<Position>,
 }
@@ -47,7 +50,7 @@ pub struct PageMemo {
 impl Default for PageMemo {
     fn default() -> PageMemo {
         PageMemo {
-            pages: Memo::with_byte_budget(DEFAULT_CAPACITY, PAGE_BYTES, |page| page.messages_json.len()),
+            pages: Memo::with_byte_budget(DEFAULT_CAPACITY, PAGE_BYTES, |page| page.records.get().len()),
             totals: Memo::new(DEFAULT_CAPACITY),
         }
     }
@@ -60,7 +63,8 @@ impl PageMemo {
             .get_or_compute((stream.slot, scope, window), || stream.count(window, scope))
     }
 
-    pub fn page(&self, stream: &ChatStream, renderer: &Renderer, key: PageKey) -> RenderedPage {
+    /// The page `key` names, its records rendered as JSON by `render` on a miss.
+    pub fn page(&self, stream: &ChatStream, key: PageKey, render: impl FnOnce(&[ChatHead]) -> String) -> RenderedPage {
         self.pages.get_or_compute(key, || {
             let at = match key.start {
                 PageStart::At(position) => position,
@@ -70,9 +74,9 @@ impl PageMemo {
                 .scan(key.window, key.scope, at)
                 .take(key.count as usize)
                 .collect();
-            let json = serde_json::to_vec(&renderer.messages(&heads)).expect("messages serialise");
+            let records = RawValue::from_string(render(&heads)).expect("rendered records are JSON");
             RenderedPage {
-                messages_json: Bytes::from(json),
+                records: Arc::from(records),
                 len: heads.len(),
                 next_at: heads.last().map(ChatHead::next_position),
             }
