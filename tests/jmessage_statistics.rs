@@ -296,3 +296,25 @@ async fn hours_and_months_add_up_to_days() {
     assert_eq!(sum(&month, "single_send_msg"), sum(&days, "single_send_msg"));
     assert_eq!(month["send_msg_stat"][0]["time"], "2026-11");
 }
+
+#[tokio::test]
+async fn todays_statistics_follow_the_clock_and_users_and_groups_stay_apart() {
+    let mock = Mock::start_with(|s| {
+        s.dataset.users = 30;
+        s.dataset.groups = 30;
+    })
+    .await;
+    let path = "/v2/statistic/messages?time_unit=DAY&start=2026-11-20&duration=1";
+    let before = mock.get(Role::Vip, path).await.json["send_msg_stat"][0]["single_send_msg"]
+        .as_u64()
+        .unwrap();
+    mock.advance(3600).await;
+    let after = mock.get(Role::Vip, path).await.json["send_msg_stat"][0]["single_send_msg"]
+        .as_u64()
+        .unwrap();
+    assert!(after > before, "an hour more of today: {before} then {after}");
+    let query = "time_unit=DAY&start=2026-11-18&duration=2";
+    let users = mock.get(Role::Vip, &format!("/v2/statistic/users?{query}")).await.json;
+    let groups = mock.get(Role::Vip, &format!("/v2/statistic/groups?{query}")).await.json;
+    assert!(users[0].get("active_users").is_some() && groups[0].get("active_group").is_some());
+}

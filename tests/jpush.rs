@@ -598,3 +598,28 @@ async fn ids_with_leading_zeros_are_echoed_as_sent_with_the_same_counts() {
     assert_eq!(reply[0]["android_received"], reply[1]["android_received"]);
     assert!(reply[1]["android_received"].is_u64());
 }
+
+#[tokio::test]
+async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_instants() {
+    let mock = Mock::start().await;
+    let stream = mock.server.state.dataset.jiguang_push(0);
+    let push = stream
+        .recent(now() + TimeDelta::hours(3), usize::MAX)
+        .into_iter()
+        .find(|p| p.t_ms > now().timestamp_millis())
+        .unwrap();
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let path = format!("/v3/received?msg_ids={}", push.msg_id);
+    let has_stats = |reply: &e2e::Reply| reply.json[0].get("android_received").is_some();
+    mock.server.state.clock.set(at(push.t_ms + 60_000), true);
+    assert!(!has_stats(&mock.get(Role::Vip, &path).await), "too recent");
+    mock.advance(4 * 60).await;
+    assert!(has_stats(&mock.get(Role::Vip, &path).await), "5 minutes after");
+    mock.server.state.clock.set(at(push.t_ms + 30 * 86_400_000), true);
+    assert!(
+        has_stats(&mock.get(Role::Vip, &path).await),
+        "a month after, to the millisecond"
+    );
+    mock.server.state.clock.set(at(push.t_ms + 30 * 86_400_000 + 1), true);
+    assert!(!has_stats(&mock.get(Role::Vip, &path).await), "kept one month");
+}

@@ -47,10 +47,20 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 
     /// The value for `key`, computed by `compute` (outside the lock) on a miss.
     pub fn get_or_compute(&self, key: K, compute: impl FnOnce() -> V) -> V {
-        if let Some(value) = self.lock().map.get(&key) {
-            return value.clone();
+        if let Some(value) = self.get(&key) {
+            return value;
         }
         let value = compute();
+        self.insert(key, value.clone());
+        value
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.lock().map.get(key).cloned()
+    }
+
+    /// Keeps `value` under `key`, in place of any value there.
+    pub fn insert(&self, key: K, value: V) {
         let weight = (self.weigh)(&value);
         let mut entries = self.lock();
         if entries.map.len() >= self.capacity || entries.bytes.saturating_add(weight) > self.byte_budget {
@@ -59,9 +69,10 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         }
         if weight <= self.byte_budget {
             entries.bytes += weight;
-            entries.map.insert(key, value.clone());
+            if let Some(old) = entries.map.insert(key, value) {
+                entries.bytes -= (self.weigh)(&old);
+            }
         }
-        value
     }
 
     pub fn len(&self) -> usize {

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxBuildHasher;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 
@@ -66,7 +68,7 @@ pub struct Device {
 #[derive(Debug, Clone)]
 pub struct Devices {
     pub list: Vec<Device>,
-    by_id: HashMap<String, u32>,
+    by_id: HashMap<String, u32, FxBuildHasher>,
 }
 
 impl Devices {
@@ -213,6 +215,15 @@ impl PushStream<'_> {
     pub fn has_stats(push: &Push, now: DateTime<Utc>) -> bool {
         let age = now.timestamp_millis() - push.t_ms;
         age >= STATS_DELAY.num_milliseconds() && age <= PUSH_RETENTION.num_milliseconds()
+    }
+
+    /// The two instants (ms) at which [`PushStream::has_stats`] changes for `push`: when
+    /// its statistics appear, and the first instant they are gone.
+    pub fn stats_changes(push: &Push) -> [i64; 2] {
+        [
+            push.t_ms + STATS_DELAY.num_milliseconds(),
+            push.t_ms + PUSH_RETENTION.num_milliseconds() + 1,
+        ]
     }
 
     /// Whether `push` was sent at most [`PUSH_RETENTION`] before `now`.

@@ -17,13 +17,19 @@ use axum::{
     Router,
 };
 
+use bytes::Bytes;
+
 pub use self::errors::JmError;
+use self::statistics::StatKey;
 use crate::{
     dataset::chat_stats::ChatAggregate,
     memo::{Memo, DEFAULT_CAPACITY},
     pages::PageMemo,
     state::AppState,
 };
+
+/// Bytes of whole statistics answers kept.
+const STATISTICS_BYTES: usize = 4 << 20;
 
 /// What JMessage keeps between requests: memoised values that are pure functions of the
 /// data (so never stale), bounded.
@@ -33,6 +39,8 @@ pub struct JmessageState {
     pub pages: PageMemo,
     /// Chat aggregates for the statistics, by (app slot, window first ms, window last ms).
     pub aggregates: Memo<(u64, i64, i64), ChatAggregate>,
+    /// Whole statistics answers, by what determines them.
+    pub statistics: Memo<StatKey, Bytes>,
 }
 
 impl Default for JmessageState {
@@ -40,6 +48,7 @@ impl Default for JmessageState {
         JmessageState {
             pages: PageMemo::default(),
             aggregates: Memo::new(DEFAULT_CAPACITY),
+            statistics: Memo::with_byte_budget(DEFAULT_CAPACITY, STATISTICS_BYTES, Bytes::len),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! period, counted from the same chat heads the history endpoints serve. Each period's
 //! aggregate is memoised by its exact window, which is a pure function of the data.
 
-use axum::{extract::State, http::StatusCode, response::Response};
+use axum::{body::Bytes, extract::State, http::StatusCode, response::Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -12,11 +12,11 @@ use super::{
 };
 use crate::{
     dataset::{
-        chat::Window,
+        chat::{Window, RETENTION},
         chat_stats::{ChatAggregate, KindCounts},
     },
     families::{
-        jiguang_error::json_response,
+        jiguang_error::json_bytes,
         time_units::{self, Period, StatsRange, TimeUnit, UnitRules},
     },
     query::QueryParams,
@@ -94,6 +94,7 @@ pub async fn users(
         &state,
         app,
         &query,
+        StatKind::Users,
         |t| population.users_at(t),
         |period, aggregate, existing| UserDay {
             active_users: aggregate.active_users,
@@ -115,6 +116,7 @@ pub async fn groups(
         &state,
         app,
         &query,
+        StatKind::Groups,
         |t| population.groups_at(t),
         |period, aggregate, existing| GroupDay {
             date: period.label,
@@ -131,20 +133,22 @@ fn daily<T: Serialize>(
     state: &AppState,
     app: usize,
     query: &QueryParams,
+    kind: StatKind,
     existing_at: impl Fn(i64) -> u32,
     row: impl Fn(Period, ChatAggregate, Existing) -> T,
 ) -> Result<Response, JmError> {
     let (range, now) = stats_range(state, app, query, DAILY)?;
-    let rows: Vec<T> = range
-        .periods
-        .into_iter()
-        .map(|period| {
-            let aggregate = aggregate(state, app, &period, now);
-            let existing = Existing::during(&period, now, &existing_at);
-            row(period, aggregate, existing)
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, &rows))
+    Ok(memoised(state, app, kind, range, now, |periods| {
+        let rows: Vec<T> = periods
+            .into_iter()
+            .map(|period| {
+                let aggregate = aggregate(state, app, &period, now);
+                let existing = Existing::during(&period, now, &existing_at);
+                row(period, aggregate, existing)
+            })
+            .collect();
+        serde_json::to_vec(&rows).expect("rows serialise")
+    }))
 }
 
 pub async fn messages(
@@ -153,28 +157,80 @@ pub async fn messages(
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
     let (range, now) = stats_range(&state, app, &query, MESSAGE_UNITS)?;
-    let mut single = KindCounts::default();
-    let mut group = KindCounts::default();
-    let send_msg_stat = range
-        .periods
-        .into_iter()
-        .map(|period| {
-            let aggregate = aggregate(&state, app, &period, now);
-            single.merge(aggregate.single);
-            group.merge(aggregate.group);
-            SendMsgStat {
-                time: period.label,
-                group_send_msg: aggregate.group.total(),
-                single_send_msg: aggregate.single.total(),
-            }
-        })
-        .collect();
-    let body = MessageStats {
-        send_msg_stat,
-        group_msg_stat: group.into(),
-        single_msg_stat: single.into(),
+    Ok(memoised(&state, app, StatKind::Messages, range, now, |periods| {
+        let mut single = KindCounts::default();
+        let mut group = KindCounts::default();
+        let send_msg_stat = periods
+            .into_iter()
+            .map(|period| {
+                let aggregate = aggregate(&state, app, &period, now);
+                single.merge(aggregate.single);
+                group.merge(aggregate.group);
+                SendMsgStat {
+                    time: period.label,
+                    group_send_msg: aggregate.group.total(),
+                    single_send_msg: aggregate.single.total(),
+                }
+            })
+            .collect();
+        let body = MessageStats {
+            send_msg_stat,
+            group_msg_stat: group.into(),
+            single_msg_stat: single.into(),
+        };
+        serde_json::to_vec(&body).expect("statistics serialise")
+    }))
+}
+
+/// Which statistic an answer is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatKind {
+    Users,
+    Groups,
+    Messages,
+}
+
+/// What a statistics answer is a pure function of: the app, the statistic, its periods,
+/// and the instants that clip them — the retention's start and the clock, each bounded
+/// by the periods (so that an answer about the past holds while the clock runs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StatKey {
+    app: u64,
+    kind: StatKind,
+    unit: TimeUnit,
+    first_start_ms: i64,
+    periods: u32,
+    floor_ms: i64,
+    horizon_ms: i64,
+}
+
+/// The answer for `range` at `now`, built by `build` from its periods on a miss.
+fn memoised(
+    state: &AppState,
+    app: usize,
+    kind: StatKind,
+    range: StatsRange,
+    now: DateTime<Utc>,
+    build: impl FnOnce(Vec<Period>) -> Vec<u8>,
+) -> Response {
+    let (first, last) = match (range.periods.first(), range.periods.last()) {
+        (Some(first), Some(last)) => (first.start.timestamp_millis(), last.end.timestamp_millis()),
+        _ => (0, 0),
     };
-    Ok(json_response(StatusCode::OK, &body))
+    let key = StatKey {
+        app: state.dataset.jiguang[app].slot,
+        kind,
+        unit: range.unit,
+        first_start_ms: first,
+        periods: range.duration,
+        floor_ms: (now - RETENTION).timestamp_millis().clamp(first, last),
+        horizon_ms: now.timestamp_millis().clamp(first, last),
+    };
+    let body = state
+        .jmessage
+        .statistics
+        .get_or_compute(key, || Bytes::from(build(range.periods)));
+    json_bytes(StatusCode::OK, body.to_vec())
 }
 
 /// VIP check, then the period parameters.

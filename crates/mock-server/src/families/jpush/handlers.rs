@@ -7,7 +7,9 @@ use axum::{
     http::{StatusCode, Uri},
     response::Response,
 };
-use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+use rustc_hash::FxBuildHasher;
 
 use super::{
     gate::JpApp,
@@ -73,21 +75,40 @@ pub async fn status_message(
     let push = stream
         .find(request.msg_id)
         .filter(|p| p.t_ms <= now.timestamp_millis() && PushStream::within_retention(p, now));
-    let on_day = push.is_some_and(|p| local_day(&state, &p) == day);
-    let mut statuses = Map::new();
-    for id in &request.registration_ids {
-        let status = match (stream.devices.index_of(id), push) {
-            (None, _) => 2,
-            (Some(_), None) => 3,
-            (Some(d), Some(push)) => match stream.outcome(&push, d) {
-                None => 3,
-                Some(delivery) if delivery.delivered && on_day && PushStream::has_stats(&push, now) => 0,
-                Some(_) => 1,
-            },
-        };
-        statuses.insert(id.clone(), serde_json::json!({ "status": status }));
+    let delivered_today = push.is_some_and(|p| local_day(&state, &p) == day && PushStream::has_stats(&p, now));
+    let status_of = |id: &str| match (stream.devices.index_of(id), push) {
+        (None, _) => 2,
+        (Some(_), None) => 3,
+        (Some(d), Some(push)) => match stream.outcome(&push, d) {
+            None => 3,
+            Some(delivery) if delivery.delivered && delivered_today => 0,
+            Some(_) => 1,
+        },
+    };
+    // One entry per id, in request order (a repeated id is answered once).
+    let mut seen = HashSet::with_capacity_and_hasher(request.registration_ids.len(), FxBuildHasher);
+    let statuses: Vec<(&str, Status)> = request
+        .registration_ids
+        .iter()
+        .map(|id| id.as_ref())
+        .filter(|id| seen.insert(*id))
+        .map(|id| (id, Status { status: status_of(id) }))
+        .collect();
+    Ok(json_response(StatusCode::OK, &Statuses(statuses)))
+}
+
+/// `{"<registration id>": {"status": N}, ...}` in request order.
+struct Statuses<'a>(Vec<(&'a str, Status)>);
+
+#[derive(serde::Serialize)]
+struct Status {
+    status: u8,
+}
+
+impl serde::Serialize for Statuses<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(id, status)| (id, status)))
     }
-    Ok(json_response(StatusCode::OK, &Value::Object(statuses)))
 }
 
 pub async fn users(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
@@ -149,9 +170,10 @@ pub enum ItemKind {
 
 /// One item per requested id, in request order; ids without statistics get `{msg_id}`.
 ///
-/// An item is a pure function of (app, msg_id, endpoint), so its JSON is memoised and
-/// the body is the memoised items joined; whether the statistics exist yet (or still)
-/// is checked against the clock on every request.
+/// An item is a pure function of (app, msg_id, endpoint), and whether it has statistics
+/// changes only at two instants per push (5 minutes after it was sent, and when its month
+/// runs out). So items are memoised as JSON, and so is each whole answer, with the span of
+/// the clock over which it holds; outside that span it is built again.
 fn per_msg_id<T: serde::Serialize>(
     state: &AppState,
     app: usize,
@@ -159,9 +181,34 @@ fn per_msg_id<T: serde::Serialize>(
     kind: ItemKind,
     render: impl Fn(&MsgId, &PushStats) -> T,
 ) -> Result<Response, JpError> {
-    let ids = params::msg_ids(&QueryParams::from_uri(uri))?;
-    let now = state.clock.now();
+    let query = QueryParams::from_uri(uri);
+    let now_ms = state.clock.now().timestamp_millis();
+    let slot = state.dataset.jiguang[app].slot;
+    let key = (slot, kind, query.get("msg_ids").unwrap_or_default().to_owned());
+    if let Some(answer) = state.jpush.answers.get(&key).filter(|a| a.holds_at(now_ms)) {
+        return Ok(json_bytes(StatusCode::OK, answer.body.to_vec()));
+    }
+    let ids = params::msg_ids(&query)?;
+    let answer = build_answer(state, app, &ids, kind, now_ms, render);
+    let body = answer.body.to_vec();
+    state.jpush.answers.insert(key, answer);
+    Ok(json_bytes(StatusCode::OK, body))
+}
+
+fn build_answer<T: serde::Serialize>(
+    state: &AppState,
+    app: usize,
+    ids: &[MsgId],
+    kind: ItemKind,
+    now_ms: i64,
+    render: impl Fn(&MsgId, &PushStats) -> T,
+) -> Answer {
     let stream = state.dataset.jiguang_push(app);
+    let mut answer = Answer {
+        body: Bytes::new(),
+        from_ms: i64::MIN,
+        until_ms: i64::MAX,
+    };
     let mut body = Vec::with_capacity(ids.len() * 160 + 2);
     body.push(b'[');
     for (i, id) in ids.iter().enumerate() {
@@ -177,6 +224,10 @@ fn per_msg_id<T: serde::Serialize>(
             let json = serde_json::to_vec(&render(&canonical, &stream.stats(&push))).expect("items serialise");
             Some((push, Bytes::from(json)))
         });
+        if let Some((push, _)) = &item {
+            answer.narrow(PushStream::stats_changes(push), now_ms);
+        }
+        let now = chrono::DateTime::from_timestamp_millis(now_ms).expect("the clock is in range");
         match item {
             // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
             Some((push, json)) if PushStream::has_stats(&push, now) => {
@@ -191,5 +242,36 @@ fn per_msg_id<T: serde::Serialize>(
         }
     }
     body.push(b']');
-    Ok(json_bytes(StatusCode::OK, body))
+    answer.body = Bytes::from(body);
+    answer
+}
+
+/// A whole per-msg_id answer and the span of the mock clock `[from_ms, until_ms)` over
+/// which it holds.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    body: Bytes,
+    from_ms: i64,
+    until_ms: i64,
+}
+
+impl Answer {
+    fn holds_at(&self, now_ms: i64) -> bool {
+        (self.from_ms..self.until_ms).contains(&now_ms)
+    }
+
+    /// Narrows the span to the instants, among `changes`, nearest `now_ms` on each side.
+    fn narrow(&mut self, changes: [i64; 2], now_ms: i64) {
+        for change in changes {
+            if change <= now_ms {
+                self.from_ms = self.from_ms.max(change);
+            } else {
+                self.until_ms = self.until_ms.min(change);
+            }
+        }
+    }
+
+    pub fn weight(&self) -> usize {
+        self.body.len()
+    }
 }

@@ -19,7 +19,7 @@ use axum::{
 use bytes::Bytes;
 
 pub use self::errors::JpError;
-use self::handlers::ItemKind;
+use self::handlers::{Answer, ItemKind};
 use crate::{
     dataset::push::{PlatformActivity, Push},
     memo::{Memo, DEFAULT_CAPACITY},
@@ -27,6 +27,9 @@ use crate::{
     settings::Settings,
     state::AppState,
 };
+
+/// Bytes of whole per-msg_id answers kept.
+const ANSWER_BYTES: usize = 8 << 20;
 
 /// What JPush keeps between requests: rate-limit windows, and memoised values that are
 /// pure functions of the data (so never stale).
@@ -38,6 +41,8 @@ pub struct JpushState {
     pub items: Memo<(u64, u64, ItemKind), Option<(Push, Bytes)>>,
     /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
     pub activity: Memo<(u64, i64, i64, bool), PlatformActivity>,
+    /// Whole per-msg_id answers, by (app slot, endpoint, `msg_ids` as sent).
+    pub answers: Memo<(u64, ItemKind, String), Answer>,
 }
 
 impl JpushState {
@@ -46,6 +51,7 @@ impl JpushState {
             limiter: RateLimiter::new(settings.jpush_quota()),
             items: Memo::new(DEFAULT_CAPACITY),
             activity: Memo::new(DEFAULT_CAPACITY),
+            answers: Memo::with_byte_budget(DEFAULT_CAPACITY, ANSWER_BYTES, Answer::weight),
         }
     }
 

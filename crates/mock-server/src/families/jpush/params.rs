@@ -1,7 +1,9 @@
 //! JPush request parameters: the `msg_ids` list and the `status/message` body.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
-use serde_json::Value;
+use serde::Deserialize;
 
 use super::JpError;
 use crate::query::QueryParams;
@@ -57,55 +59,45 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusRequest {
+pub struct StatusRequest<'a> {
     pub msg_id: u64,
-    pub registration_ids: Vec<String>,
+    pub registration_ids: Vec<Cow<'a, str>>,
     pub date: Option<NaiveDate>,
 }
 
+/// The body as sent; strings are borrowed from it where they need no unescaping.
+#[derive(Deserialize)]
+struct StatusBody<'a> {
+    msg_id: u64,
+    #[serde(borrow)]
+    registration_ids: Vec<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    date: Option<Cow<'a, str>>,
+}
+
 /// The `status/message` body, whatever its Content-Type (SDKs send malformed ones).
-pub fn status_request(body: &[u8]) -> Result<StatusRequest, JpError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|err| JpError::invalid(format!("invalid JSON body: {err}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| JpError::invalid("the body must be a JSON object"))?;
-    let msg_id = object
-        .get("msg_id")
-        .ok_or_else(|| JpError::invalid("msg_id is required"))?
-        .as_u64()
-        .ok_or_else(|| JpError::invalid("msg_id must be a positive integer (a JSON number)"))?;
-    let ids = object
-        .get("registration_ids")
-        .ok_or_else(|| JpError::invalid("registration_ids is required"))?
-        .as_array()
-        .ok_or_else(|| JpError::invalid("registration_ids must be an array of strings"))?;
-    if ids.is_empty() || ids.len() > MAX_REGISTRATION_IDS {
+pub fn status_request(body: &[u8]) -> Result<StatusRequest<'_>, JpError> {
+    let body: StatusBody = serde_json::from_slice(body).map_err(|err| {
+        JpError::invalid(format!(
+            "invalid body: {err} (expected {{\"msg_id\": number, \"registration_ids\": [string], \"date\"?: \"yyyy-mm-dd\"}})"
+        ))
+    })?;
+    let ids = body.registration_ids.len();
+    if ids == 0 || ids > MAX_REGISTRATION_IDS {
         return Err(JpError::invalid(format!(
-            "registration_ids must hold 1 to {MAX_REGISTRATION_IDS} ids, got {}",
-            ids.len()
+            "registration_ids must hold 1 to {MAX_REGISTRATION_IDS} ids, got {ids}"
         )));
     }
-    let registration_ids = ids
-        .iter()
-        .map(|id| id.as_str().map(str::to_owned))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| JpError::invalid("registration_ids must be an array of strings"))?;
-    let date = match object.get("date") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| JpError::invalid(format!("date must be formatted as yyyy-mm-dd, got `{text}`")))?,
-        ),
-        Some(other) => {
-            return Err(JpError::invalid(format!(
-                "date must be a string yyyy-mm-dd, got {other}"
-            )))
-        }
-    };
+    let date = body
+        .date
+        .map(|text| {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                .map_err(|_| JpError::invalid(format!("date must be formatted as yyyy-mm-dd, got `{text}`")))
+        })
+        .transpose()?;
     Ok(StatusRequest {
-        msg_id,
-        registration_ids,
+        msg_id: body.msg_id,
+        registration_ids: body.registration_ids,
         date,
     })
 }
