@@ -8,15 +8,15 @@ use std::{
     sync::Mutex,
 };
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use crate::faults::{glob, FamilyName};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// When the request arrived, on the mock clock.
-    pub time: String,
+    /// When the request arrived, on the mock clock (written as RFC 3339 when read).
+    pub time: DateTime<FixedOffset>,
     pub method: String,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,7 +122,7 @@ mod tests {
 
     fn entry(path: &str, status: u16, warnings: &[&str]) -> Entry {
         Entry {
-            time: String::new(),
+            time: DateTime::default(),
             method: "GET".into(),
             path: path.into(),
             query: None,

@@ -77,7 +77,7 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
     if let Some(record) = journal {
         let warnings = record.warnings(&state, app.as_deref(), &mut response, now);
         state.journal.record(Entry {
-            time: now.with_timezone(&state.dataset.timezone).to_rfc3339(),
+            time: now.with_timezone(&state.dataset.timezone),
             method: record.method,
             path: record.path,
             query: record.query,

@@ -63,7 +63,23 @@ pub struct StatsRange {
     /// `start` as the client sent it (echoed by JPush).
     pub start: String,
     pub duration: u32,
-    pub periods: Vec<Period>,
+    first: NaiveDateTime,
+    timezone: FixedOffset,
+}
+
+impl StatsRange {
+    /// The reported periods, built on demand (answers are memoised, and building 60
+    /// labels on every request showed in the profile).
+    pub fn periods(&self) -> impl Iterator<Item = Period> + '_ {
+        (0..self.duration).map(|i| period(self.unit, self.first, i, self.timezone))
+    }
+
+    /// From the start of the first period to the end of the last.
+    pub fn span(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let first = period(self.unit, self.first, 0, self.timezone);
+        let last = period(self.unit, self.first, self.duration - 1, self.timezone);
+        (first.start, last.end)
+    }
 }
 
 pub fn parse(
@@ -102,12 +118,12 @@ pub fn parse(
         now.with_timezone(&timezone).date_naive() - RETENTION,
         rules,
     )?;
-    let periods = (0..duration).map(|i| period(unit, start, i, timezone)).collect();
     Ok(StatsRange {
         unit,
         start: start_text.to_owned(),
         duration,
-        periods,
+        first: start,
+        timezone,
     })
 }
 
@@ -244,13 +260,15 @@ mod tests {
     #[test]
     fn periods_and_labels() {
         let day = run("time_unit=DAY&start=2026-11-18&duration=3").unwrap();
-        let labels: Vec<_> = day.periods.iter().map(|p| p.label.as_str()).collect();
+        let days: Vec<Period> = day.periods().collect();
+        let labels: Vec<_> = days.iter().map(|p| p.label.as_str()).collect();
         assert_eq!(labels, ["2026-11-18", "2026-11-19", "2026-11-20"]);
-        assert_eq!(day.periods[0].start.to_rfc3339(), "2026-11-17T16:00:00+00:00");
+        assert_eq!(days[0].start.to_rfc3339(), "2026-11-17T16:00:00+00:00");
+        assert_eq!(day.span(), (days[0].start, days[2].end));
         let month = run("time_unit=MONTH&start=2026-10&duration=2").unwrap();
-        assert_eq!(month.periods[1].label, "2026-11");
+        assert_eq!(month.periods().nth(1).unwrap().label, "2026-11");
         let hour = run("time_unit=hour&start=2026-11-20+09&duration=2").unwrap();
-        assert_eq!(hour.periods[1].label, "2026-11-20 10");
+        assert_eq!(hour.periods().nth(1).unwrap().label, "2026-11-20 10");
     }
 
     #[test]

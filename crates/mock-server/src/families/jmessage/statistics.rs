@@ -213,10 +213,8 @@ fn memoised(
     now: DateTime<Utc>,
     build: impl FnOnce(Vec<Period>) -> Vec<u8>,
 ) -> Response {
-    let (first, last) = match (range.periods.first(), range.periods.last()) {
-        (Some(first), Some(last)) => (first.start.timestamp_millis(), last.end.timestamp_millis()),
-        _ => (0, 0),
-    };
+    let (first, last) = range.span();
+    let (first, last) = (first.timestamp_millis(), last.timestamp_millis());
     let key = StatKey {
         app: state.dataset.jiguang[app].slot,
         kind,
@@ -229,7 +227,7 @@ fn memoised(
     let body = state
         .jmessage
         .statistics
-        .get_or_compute(key, || Bytes::from(build(range.periods)));
+        .get_or_compute(key, || Bytes::from(build(range.periods().collect())));
     json_bytes(StatusCode::OK, body.to_vec())
 }
 

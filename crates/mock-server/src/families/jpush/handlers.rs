@@ -119,8 +119,7 @@ pub async fn users(State(state): State<AppState>, JpApp(app): JpApp, uri: Uri) -
     let hourly = range.unit == TimeUnit::Hour;
     let now_ms = now.timestamp_millis();
     let items = range
-        .periods
-        .into_iter()
+        .periods()
         .map(|period| {
             let (start, end) = (
                 period.start.timestamp_millis(),
