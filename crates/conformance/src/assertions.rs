@@ -50,6 +50,7 @@ pub struct AssertSpec {
     pub sum: Option<toml::Value>,
     pub all_equal: Option<bool>,
     pub any_of: Option<Vec<AssertSpec>>,
+    pub each: Option<Vec<AssertSpec>>,
 }
 
 /// `length = 3` or `length = { min = 1, max = 100 }`.
@@ -91,6 +92,7 @@ enum Check {
     Sum(Value),
     AllEqual,
     AnyOf(Vec<Assertion>),
+    Each(Vec<Assertion>),
 }
 
 /// A response as assertions see it: a JSON body (`null` when not JSON) and headers.
@@ -122,12 +124,15 @@ impl Assertion {
         }
     }
 
-    /// Checks every check against the values selected from `docs`.
-    pub fn evaluate(&self, docs: &[Doc], vars: &Vars, schemas: &Schemas) -> Result<(), String> {
+    /// Checks every check against the values selected from `docs`. `this` is what
+    /// `${$...}` in expected values names: the response being checked (a page), or the
+    /// element inside `each`/`any_of`; `None` over several pages.
+    pub fn evaluate(&self, docs: &[Doc], this: Option<&Value>, vars: &Vars, schemas: &Schemas) -> Result<(), String> {
         let values = self.subject.select(docs);
+        let scope = Scope { vars, this };
         for check in &self.checks {
             check
-                .evaluate(&values, &self.subject, vars, schemas)
+                .evaluate(&values, &self.subject, scope, schemas)
                 .map_err(|why| format!("{} {}: {why}", self.subject.describe(), check.describe()))?;
         }
         Ok(())
@@ -188,22 +193,55 @@ fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, St
     push(value(&spec.sum).map(Check::Sum));
     push(spec.all_equal.filter(|on| *on).map(|_| Check::AllEqual));
     if let Some(alternatives) = &spec.any_of {
-        let compiled = alternatives
-            .iter()
-            .map(|alt| {
-                let assertion = Assertion::compile(alt, schemas)?;
-                match assertion.subject {
-                    Subject::Body(_) => Ok(assertion),
-                    Subject::Header(_) => Err("`any_of` alternatives take `path`, relative to each value".to_string()),
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if compiled.is_empty() {
-            return Err("`any_of` needs at least one alternative".into());
-        }
-        push(Some(Check::AnyOf(compiled)));
+        push(Some(Check::AnyOf(compile_relative("any_of", alternatives, schemas)?)));
+    }
+    if let Some(all) = &spec.each {
+        push(Some(Check::Each(compile_relative("each", all, schemas)?)));
     }
     Ok(checks)
+}
+
+/// The assertions of `any_of` / `each`: paths relative to each selected value.
+fn compile_relative(key: &str, specs: &[AssertSpec], schemas: &Schemas) -> Result<Vec<Assertion>, String> {
+    let compiled = specs
+        .iter()
+        .map(|spec| {
+            let assertion = Assertion::compile(spec, schemas)?;
+            match assertion.subject {
+                Subject::Body(_) => Ok(assertion),
+                Subject::Header(_) => Err(format!("`{key}` assertions take `path`, relative to each value")),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if compiled.is_empty() {
+        return Err(format!("`{key}` needs at least one assertion"));
+    }
+    Ok(compiled)
+}
+
+/// What expected values may name: variables, and `${$...}` in `this`.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    vars: &'a Vars,
+    this: Option<&'a Value>,
+}
+
+impl Scope<'_> {
+    fn resolve(&self, value: &Value) -> Result<Value, String> {
+        self.vars.resolve_value_in(value, self.this)
+    }
+}
+
+/// A response header as assertions and captures see it: a decimal integer is a number
+/// (`X-Rate-Limit-Remaining`, `Retry-After`), anything else text.
+pub fn header_value(text: &str) -> Value {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(number) = text.parse::<i64>() {
+            return Value::from(number);
+        }
+    }
+    Value::String(text.to_owned())
 }
 
 impl Subject {
@@ -215,7 +253,7 @@ impl Subject {
                     .headers
                     .iter()
                     .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| Value::String(value.clone()))
+                    .map(|(_, value)| header_value(value))
                     .collect(),
             })
             .collect()
@@ -269,11 +307,12 @@ impl Check {
             Check::Sum(v) => format!("sums to {v}"),
             Check::AllEqual => "has one value throughout".into(),
             Check::AnyOf(_) => "satisfies one of its alternatives".into(),
+            Check::Each(_) => "satisfies each of its assertions".into(),
         }
     }
 
-    fn evaluate(&self, values: &[Value], subject: &Subject, vars: &Vars, schemas: &Schemas) -> Result<(), String> {
-        let resolve = |v: &Value| vars.resolve_value(v);
+    fn evaluate(&self, values: &[Value], subject: &Subject, scope: Scope, schemas: &Schemas) -> Result<(), String> {
+        let resolve = |v: &Value| scope.resolve(v);
         match self {
             Check::Exists(true) => non_empty(values).map(|_| ()),
             Check::Exists(false) => match values.first() {
@@ -290,7 +329,7 @@ impl Check {
             }
             _ => {
                 non_empty(values)?;
-                self.evaluate_present(values, subject, vars, schemas)
+                self.evaluate_present(values, subject, scope, schemas)
             }
         }
     }
@@ -300,20 +339,26 @@ impl Check {
         &self,
         values: &[Value],
         subject: &Subject,
-        vars: &Vars,
+        scope: Scope,
         schemas: &Schemas,
     ) -> Result<(), String> {
-        let resolve = |v: &Value| vars.resolve_value(v);
+        let resolve = |v: &Value| scope.resolve(v);
         let at = |i: usize| match subject {
             Subject::Body(path) if values.len() == 1 => path.to_string(),
             Subject::Body(path) => format!("{path} #{i}"),
             Subject::Header(name) => name.clone(),
         };
         match self {
-            Check::Equals(expected) => {
-                let expected = resolve(expected)?;
+            Check::Equals(written) => {
+                let expected = resolve(written)?;
+                // An expected value from a placeholder is shown as resolved.
+                let shown = if expected == *written {
+                    String::new()
+                } else {
+                    format!(" (expected {})", describe(&expected))
+                };
                 each(values, |v| {
-                    expect(json_eq(v, &expected), || format!("got {}", describe(v)))
+                    expect(json_eq(v, &expected), || format!("got {}{shown}", describe(v)))
                 })
             }
             Check::NotEquals(unwanted) => {
@@ -354,12 +399,18 @@ impl Check {
                     format!("not among the {} selected values", values.len())
                 })
             }
-            Check::Compare(order, inclusive, bound) => {
-                let bound = resolve(bound)?;
+            Check::Compare(order, inclusive, written) => {
+                let bound = resolve(written)?;
+                // A bound from a placeholder is shown as resolved.
+                let shown = if bound == *written {
+                    String::new()
+                } else {
+                    format!(" (the bound is {bound})")
+                };
                 each(values, |v| {
                     let actual = compare(v, &bound)?;
                     let ok = actual == *order || (*inclusive && actual == Ordering::Equal);
-                    expect(ok, || format!("got {}", describe(v)))
+                    expect(ok, || format!("got {}{shown}", describe(v)))
                 })
             }
             Check::Schema(name) => values
@@ -376,7 +427,9 @@ impl Check {
                     .iter()
                     .map(|v| v.as_f64().ok_or_else(|| format!("got {}, not a number", describe(v))))
                     .sum::<Result<f64, String>>()?;
-                expect(json_eq(&Value::from(sum), &expected), || format!("the sum is {sum}"))
+                expect(json_eq(&Value::from(sum), &expected), || {
+                    format!("the sum is {sum}, expected {expected}")
+                })
             }
             Check::AllEqual => each(values, |v| {
                 expect(json_eq(v, &values[0]), || {
@@ -387,11 +440,18 @@ impl Check {
                 let doc = [Doc { body: v, headers: &[] }];
                 let failures: Vec<String> = alternatives
                     .iter()
-                    .filter_map(|alt| alt.evaluate(&doc, vars, schemas).err())
+                    .filter_map(|alt| alt.evaluate(&doc, Some(v), scope.vars, schemas).err())
                     .collect();
                 expect(failures.len() < alternatives.len(), || {
                     format!("{} fails all: {}", describe(v), failures.join(" | "))
                 })
+            }),
+            Check::Each(assertions) => values.iter().enumerate().try_for_each(|(i, v)| {
+                let doc = [Doc { body: v, headers: &[] }];
+                assertions
+                    .iter()
+                    .try_for_each(|assertion| assertion.evaluate(&doc, Some(v), scope.vars, schemas))
+                    .map_err(|why| format!("{}: {why}", at(i)))
             }),
             Check::Exists(_) | Check::Count(_) | Check::NotContains(_) => unreachable!("handled in evaluate"),
         }
@@ -503,6 +563,7 @@ mod tests {
                 body: &body,
                 headers: &headers,
             }],
+            Some(&body),
             &vars(),
             &Schemas::default(),
         )
@@ -571,6 +632,62 @@ mod tests {
     }
 
     #[test]
+    fn each_applies_every_relative_assertion_to_every_value() {
+        let body = json!({"items": [
+            {"target": 5, "received": 4, "vendors": {"a": {"target": 2}, "b": {"target": 3}}},
+            {"target": 2, "received": 2, "vendors": {"a": {"target": 1}, "b": {"target": 1}}},
+        ]});
+        let spec = "path = '$.items[*]'\neach = [{ path = '$.received', at_most = '${$.target}' }, { path = '$.vendors[*].target', sum = '${$.target}' }]";
+        assert!(check(spec, body.clone()).is_ok());
+        let mut wrong = body.clone();
+        wrong["items"][1]["vendors"]["b"]["target"] = json!(5);
+        let failure = check(spec, wrong).unwrap_err();
+        assert!(
+            failure.contains("#1") && failure.contains("the sum is 6, expected 2"),
+            "{failure}"
+        );
+        wrong = body;
+        wrong["items"][0]["received"] = json!(6);
+        assert!(check(spec, wrong)
+            .unwrap_err()
+            .contains("got integer 6 (the bound is 5)"));
+    }
+
+    #[test]
+    fn self_references_name_the_response_being_checked() {
+        let body = json!({"stat": [{"n": 2}, {"n": 3}], "total": 5, "by_kind": {"a": 1, "b": 4}});
+        assert!(check("path = '$.stat[*].n'\nsum = '${$.total}'", body.clone()).is_ok());
+        assert!(check("path = '$.by_kind[*]'\nsum = '${$.total}'", body.clone()).is_ok());
+        assert!(check("path = '$.total'\nequals = '${$.stat[0].n}'", body)
+            .unwrap_err()
+            .contains("equals \"${$.stat[0].n}\": got integer 5 (expected integer 2)"));
+    }
+
+    #[test]
+    fn integer_headers_are_numbers() {
+        let headers = [
+            ("X-Rate-Limit-Remaining".to_string(), "2399".to_string()),
+            ("Content-Type".to_string(), "application/json".to_string()),
+        ];
+        let doc = [Doc {
+            body: &Value::Null,
+            headers: &headers,
+        }];
+        let run = |spec: &str| {
+            let assertion = Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default()).unwrap();
+            assertion.evaluate(&doc, None, &vars(), &Schemas::default())
+        };
+        assert!(run("header = 'x-rate-limit-remaining'\nequals = 2399\nat_least = 1").is_ok());
+        assert!(run("header = 'x-rate-limit-remaining'\nmatches = '^\\d+$'").is_ok());
+        assert!(run("header = 'content-type'\nequals = 'application/json'").is_ok());
+        assert_eq!(header_value("-3"), json!(-3));
+        assert_eq!(header_value("007"), json!(7));
+        assert_eq!(header_value("1e3"), json!("1e3"));
+        assert_eq!(header_value(""), json!(""));
+        assert_eq!(header_value("99999999999999999999"), json!("99999999999999999999"));
+    }
+
+    #[test]
     fn badly_written_assertions_are_refused() {
         let compile = |spec: &str| Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default());
         assert!(compile("path = '$.a'").unwrap_err().contains("checks nothing"));
@@ -584,6 +701,10 @@ mod tests {
             .contains("unknown schema"));
         assert!(compile("path = '$.a'\ntype = 'int'").is_err());
         assert!(compile("path = '$.a'\nstrict = true").is_err());
+        assert!(compile("path = '$.a'\neach = []").unwrap_err().contains("at least one"));
+        assert!(compile("path = '$.a'\neach = [{ header = 'x', equals = 1 }]")
+            .unwrap_err()
+            .contains("take `path`"));
         assert!(toml::from_str::<AssertSpec>("path = '$.a'\nequal = 1").is_err());
     }
 }

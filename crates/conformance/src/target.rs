@@ -96,7 +96,7 @@ pub struct Apps {
 /// Fields of an app listing that are secrets, kept out of `${apps...}`.
 const SECRET_FIELDS: [&str; 3] = ["master_secret", "client_id", "client_secret"];
 /// Sample-id lists an app listing carries.
-const SAMPLE_FIELDS: [&str; 3] = ["usernames", "group_ids", "chatroom_ids"];
+const SAMPLE_FIELDS: [&str; 5] = ["usernames", "group_ids", "chatroom_ids", "msg_ids", "registration_ids"];
 
 impl Apps {
     /// From a mock's `GET /_mock/apps`: the first VIP app, the first other one, the first
@@ -177,6 +177,36 @@ impl Apps {
     /// `{"vip": {...}, "plain": {...}, "easemob": {...}}`, without secrets.
     pub fn public(&self) -> Value {
         Value::Object(self.public.clone())
+    }
+
+    /// Each role's credentials, for `${credentials.ROLE.FIELD}` (an Easemob `/token`
+    /// body): `app_key` and `master_secret`, or `org_name`, `app_name`, `client_id` and
+    /// `client_secret`. Every one of them is registered with the redactor.
+    pub fn credentials_listing(&self) -> Value {
+        let listing = self
+            .credentials
+            .iter()
+            .map(|(role, credentials)| {
+                let fields = match credentials {
+                    Credentials::Basic { app_key, master_secret } => {
+                        json!({"app_key": app_key, "master_secret": master_secret})
+                    }
+                    Credentials::Easemob {
+                        org_name,
+                        app_name,
+                        client_id,
+                        client_secret,
+                    } => json!({
+                        "org_name": org_name,
+                        "app_name": app_name,
+                        "client_id": client_id,
+                        "client_secret": client_secret,
+                    }),
+                };
+                (role.name().to_owned(), fields)
+            })
+            .collect();
+        Value::Object(listing)
     }
 
     /// Tells the redactor every secret these apps hold.

@@ -10,7 +10,11 @@
 //!   renders as `yyyy-MM-dd HH:mm:ss`. Example: `${now-3600s:yyyy-MM-dd HH:mm:ss}`;
 //! - `name±N...` (no unit): integer arithmetic on an integer variable (`${total-1}`);
 //! - a trailing `|tamper` changes one character in the middle of the value (to send an
-//!   altered cursor or token).
+//!   altered cursor or token);
+//! - `$.json.path` (in expected values of assertions only): a value of the response being
+//!   checked — inside `each`/`any_of`, of the element — so that one field can be compared
+//!   with another (`at_most = "${$.target}"`). A path with a wildcard gives the array of
+//!   what it selects.
 //!
 //! A string that is exactly one placeholder keeps the JSON type of the value (so
 //! `equals = "${total}"` compares numbers); anywhere else values are spliced in as text.
@@ -60,49 +64,72 @@ impl Vars {
 
     /// Substitutes every placeholder of `template`; a lone placeholder keeps its JSON type.
     pub fn resolve(&self, template: &str) -> Result<Value, String> {
-        if let Some(caps) = PLACEHOLDER.captures(template) {
-            if caps.get(0).map(|m| m.as_str().len()) == Some(template.len()) {
-                return self.evaluate(&caps[1]);
-            }
-        }
-        self.interpolate(template).map(Value::String)
+        self.resolve_in(template, None)
     }
 
     /// Substitutes every placeholder of `template`, splicing values in as text.
     pub fn interpolate(&self, template: &str) -> Result<String, String> {
-        let mut out = String::with_capacity(template.len());
-        let mut last = 0;
-        for caps in PLACEHOLDER.captures_iter(template) {
-            let whole = caps.get(0).expect("group 0 always matches");
-            out.push_str(&template[last..whole.start()]);
-            out.push_str(&as_text(&self.evaluate(&caps[1])?));
-            last = whole.end();
-        }
-        out.push_str(&template[last..]);
-        Ok(out)
+        self.interpolate_in(template, None)
     }
 
     /// Resolves every string inside a JSON value (request bodies, expected values).
     pub fn resolve_value(&self, value: &Value) -> Result<Value, String> {
+        self.resolve_value_in(value, None)
+    }
+
+    /// As [`Vars::resolve_value`], with `${$...}` naming values of `this` (the response
+    /// or element an assertion is checking).
+    pub fn resolve_value_in(&self, value: &Value, this: Option<&Value>) -> Result<Value, String> {
         Ok(match value {
-            Value::String(text) => self.resolve(text)?,
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve_value(v)).collect::<Result<_, _>>()?),
+            Value::String(text) => self.resolve_in(text, this)?,
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.resolve_value_in(v, this))
+                    .collect::<Result<_, _>>()?,
+            ),
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| Ok((k.clone(), self.resolve_value(v)?)))
+                    .map(|(k, v)| Ok((k.clone(), self.resolve_value_in(v, this)?)))
                     .collect::<Result<_, String>>()?,
             ),
             other => other.clone(),
         })
     }
 
-    fn evaluate(&self, expression: &str) -> Result<Value, String> {
+    fn resolve_in(&self, template: &str, this: Option<&Value>) -> Result<Value, String> {
+        if let Some(caps) = PLACEHOLDER.captures(template) {
+            if caps.get(0).map(|m| m.as_str().len()) == Some(template.len()) {
+                return self.evaluate(&caps[1], this);
+            }
+        }
+        self.interpolate_in(template, this).map(Value::String)
+    }
+
+    fn interpolate_in(&self, template: &str, this: Option<&Value>) -> Result<String, String> {
+        let mut out = String::with_capacity(template.len());
+        let mut last = 0;
+        for caps in PLACEHOLDER.captures_iter(template) {
+            let whole = caps.get(0).expect("group 0 always matches");
+            out.push_str(&template[last..whole.start()]);
+            out.push_str(&as_text(&self.evaluate(&caps[1], this)?));
+            last = whole.end();
+        }
+        out.push_str(&template[last..]);
+        Ok(out)
+    }
+
+    fn evaluate(&self, expression: &str, this: Option<&Value>) -> Result<Value, String> {
         let expression = expression.trim();
         let (expression, tamper) = match expression.strip_suffix("|tamper") {
             Some(inner) => (inner.trim_end(), true),
             None => (expression, false),
         };
-        let value = self.evaluate_plain(expression)?;
+        let value = if expression.starts_with('$') {
+            self_reference(expression, this)?
+        } else {
+            self.evaluate_plain(expression)?
+        };
         Ok(if tamper {
             Value::String(tampered(&as_text(&value)))
         } else {
@@ -178,6 +205,22 @@ impl Vars {
             _ => None,
         };
         parsed.ok_or_else(|| format!("variable `{name}` = {value} is not a time (epoch seconds or a date-time)"))
+    }
+}
+
+/// `${$.path}`: what `path` selects in the value being checked.
+fn self_reference(expression: &str, this: Option<&Value>) -> Result<Value, String> {
+    let this = this.ok_or_else(|| {
+        format!(
+            "`${{{expression}}}` names a value of the response being checked: use it in an assertion's expected value"
+        )
+    })?;
+    let path = JsonPath::parse(expression)?;
+    let found = path.select(this);
+    match (path.is_definite(), found.first()) {
+        (_, None) => Err(format!("`{expression}` selects nothing in the value being checked")),
+        (true, Some(value)) => Ok((*value).clone()),
+        (false, Some(_)) => Ok(Value::Array(found.into_iter().cloned().collect())),
     }
 }
 
@@ -338,6 +381,22 @@ mod tests {
         assert!(vars.resolve("${total-1s+1}").unwrap_err().contains("mixes"));
         assert!(vars.resolve("${now-1}").unwrap_err().contains("mixes"));
         assert!(vars.resolve("${cursor+1}").unwrap_err().contains("not an integer"));
+    }
+
+    #[test]
+    fn self_references_read_the_value_being_checked() {
+        let vars = vars();
+        let this = json!({"target": 7, "items": [{"n": 1}, {"n": 2}], "id": "abc"});
+        let resolve = |text: &str| vars.resolve_value_in(&json!(text), Some(&this));
+        assert_eq!(resolve("${$.target}").unwrap(), json!(7));
+        assert_eq!(resolve("${$.items[*].n}").unwrap(), json!([1, 2]));
+        assert_eq!(resolve("n=${$.items[1].n}/${total}").unwrap(), json!("n=2/42"));
+        assert_ne!(resolve("${$.id|tamper}").unwrap(), json!("abc"));
+        assert!(resolve("${$.missing}").unwrap_err().contains("selects nothing"));
+        assert!(vars
+            .resolve("${$.target}")
+            .unwrap_err()
+            .contains("assertion's expected value"));
     }
 
     #[test]
