@@ -8,7 +8,8 @@
 //!   units are `ms`, `s`, `m`, `h`, `d`; `FORMAT` is a pattern of `yyyy MM dd HH mm ss SSS`
 //!   (`YYYY`, `DD` too), or `epoch`, `epoch_ms`, `rfc3339`. Without `:FORMAT`, a time
 //!   renders as `yyyy-MM-dd HH:mm:ss`. Example: `${now-3600s:yyyy-MM-dd HH:mm:ss}`;
-//! - `name±N...` (no unit): integer arithmetic on an integer variable (`${total-1}`);
+//! - `name±N...` (no unit): integer arithmetic on an integer variable, or a string of
+//!   digits (`${total-1}`; `${apps.vip.msg_ids[0]+0}` is that id as a number);
 //! - a trailing `|tamper` changes one character in the middle of the value (to send an
 //!   altered cursor or token);
 //! - `$.json.path` (in expected values of assertions only): a value of the response being
@@ -170,9 +171,10 @@ impl Vars {
                 "`{base}{offsets}` mixes numbers and times (times take a unit: s, m, h, d, ms)"
             ));
         }
-        let start = self
-            .lookup(base)?
+        let value = self.lookup(base)?;
+        let start = value
             .as_i64()
+            .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
             .ok_or_else(|| format!("variable `{base}` is not an integer"))?;
         let sum = terms.iter().try_fold(start, |sum, caps| {
             let amount: i64 = caps[2].parse().map_err(|_| format!("`{}` is too large", &caps[2]))?;
@@ -381,6 +383,9 @@ mod tests {
         assert!(vars.resolve("${total-1s+1}").unwrap_err().contains("mixes"));
         assert!(vars.resolve("${now-1}").unwrap_err().contains("mixes"));
         assert!(vars.resolve("${cursor+1}").unwrap_err().contains("not an integer"));
+        let mut vars = vars;
+        vars.set("id", json!("1096580832"));
+        assert_eq!(vars.resolve("${id+0}").unwrap(), json!(1_096_580_832));
     }
 
     #[test]
