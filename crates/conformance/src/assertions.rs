@@ -321,7 +321,9 @@ impl Check {
             },
             Check::Count(expected) => {
                 let expected = as_count(&resolve(expected)?)?;
-                expect(values.len() == expected, || format!("selected {}", values.len()))
+                expect(values.len() == expected, || {
+                    format!("selected {}, expected {expected}", values.len())
+                })
             }
             Check::NotContains(unwanted) => {
                 let unwanted = resolve(unwanted)?;
