@@ -49,6 +49,8 @@ pub struct AssertSpec {
     pub count: Option<toml::Value>,
     pub sum: Option<toml::Value>,
     pub all_equal: Option<bool>,
+    pub sequence: Option<toml::Value>,
+    pub starts_with: Option<toml::Value>,
     pub any_of: Option<Vec<AssertSpec>>,
     pub each: Option<Vec<AssertSpec>>,
 }
@@ -79,9 +81,11 @@ enum Check {
     Equals(Value),
     NotEquals(Value),
     Type(TypeSpec),
-    Matches(Regex),
+    Matches(Pattern),
     Length(Option<usize>, Option<usize>),
-    Ascending { strict: bool },
+    Ascending {
+        strict: bool,
+    },
     Unique,
     Contains(Value),
     NotContains(Value),
@@ -91,6 +95,11 @@ enum Check {
     Count(Value),
     Sum(Value),
     AllEqual,
+    /// The selected values are exactly these, in order (`prefix`: begin with these).
+    Sequence {
+        expected: Value,
+        prefix: bool,
+    },
     AnyOf(Vec<Assertion>),
     Each(Vec<Assertion>),
 }
@@ -152,8 +161,7 @@ fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, St
         push(Some(Check::Type(parsed)));
     }
     if let Some(pattern) = &spec.matches {
-        let regex = Regex::new(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
-        push(Some(Check::Matches(regex)));
+        push(Some(Check::Matches(Pattern::compile(pattern)?)));
     }
     push(spec.length.as_ref().map(|length| match *length {
         LengthSpec::Exactly(n) => Check::Length(Some(n), Some(n)),
@@ -192,6 +200,11 @@ fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, St
     push(value(&spec.count).map(Check::Count));
     push(value(&spec.sum).map(Check::Sum));
     push(spec.all_equal.filter(|on| *on).map(|_| Check::AllEqual));
+    push(value(&spec.sequence).map(|expected| Check::Sequence {
+        expected,
+        prefix: false,
+    }));
+    push(value(&spec.starts_with).map(|expected| Check::Sequence { expected, prefix: true }));
     if let Some(alternatives) = &spec.any_of {
         push(Some(Check::AnyOf(compile_relative("any_of", alternatives, schemas)?)));
     }
@@ -217,6 +230,45 @@ fn compile_relative(key: &str, specs: &[AssertSpec], schemas: &Schemas) -> Resul
         return Err(format!("`{key}` needs at least one assertion"));
     }
     Ok(compiled)
+}
+
+/// A `matches` pattern: a regex, or one with placeholders whose values are matched
+/// literally (`'/history/${hour}\.gz\?'`).
+#[derive(Debug, Clone)]
+enum Pattern {
+    Fixed(Regex),
+    Template(String),
+}
+
+impl Pattern {
+    fn compile(text: &str) -> Result<Pattern, String> {
+        let invalid = |e: regex::Error| format!("invalid pattern `{text}`: {e}");
+        if text.contains("${") {
+            // Checked now with a stand-in for every value, so a bad pattern fails at load.
+            let placeholder = Regex::new(r"\$\{[^}]*\}").expect("valid regex");
+            Regex::new(&placeholder.replace_all(text, "x")).map_err(invalid)?;
+            Ok(Pattern::Template(text.to_owned()))
+        } else {
+            Regex::new(text).map(Pattern::Fixed).map_err(invalid)
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            Pattern::Fixed(re) => re.as_str(),
+            Pattern::Template(text) => text,
+        }
+    }
+
+    fn regex(&self, scope: Scope) -> Result<Regex, String> {
+        match self {
+            Pattern::Fixed(re) => Ok(re.clone()),
+            Pattern::Template(text) => {
+                let resolved = scope.vars.interpolate_escaped(text, scope.this, &regex::escape)?;
+                Regex::new(&resolved).map_err(|e| format!("pattern `{resolved}`: {e}"))
+            }
+        }
+    }
 }
 
 /// What expected values may name: variables, and `${$...}` in `this`.
@@ -275,7 +327,7 @@ impl Check {
             Check::Equals(v) => format!("equals {v}"),
             Check::NotEquals(v) => format!("differs from {v}"),
             Check::Type(spec) => format!("has type {spec}"),
-            Check::Matches(re) => format!("matches /{re}/"),
+            Check::Matches(pattern) => format!("matches /{}/", pattern.text()),
             Check::Length(min, max) => match (min, max) {
                 (Some(a), Some(b)) if a == b => format!("has length {a}"),
                 _ => format!(
@@ -306,6 +358,11 @@ impl Check {
             Check::Count(v) => format!("selects {v} values"),
             Check::Sum(v) => format!("sums to {v}"),
             Check::AllEqual => "has one value throughout".into(),
+            Check::Sequence {
+                expected,
+                prefix: false,
+            } => format!("is the sequence {expected}"),
+            Check::Sequence { expected, prefix: true } => format!("starts with the sequence {expected}"),
             Check::AnyOf(_) => "satisfies one of its alternatives".into(),
             Check::Each(_) => "satisfies each of its assertions".into(),
         }
@@ -328,6 +385,27 @@ impl Check {
             Check::NotContains(unwanted) => {
                 let unwanted = resolve(unwanted)?;
                 expect(!values.iter().any(|v| json_eq(v, &unwanted)), || "it is present".into())
+            }
+            Check::Sequence { expected, prefix } => {
+                let expected = match resolve(expected)? {
+                    Value::Array(items) => items,
+                    other => return Err(format!("expected a list of values, got {}", describe(&other))),
+                };
+                let long_enough = if *prefix {
+                    values.len() >= expected.len()
+                } else {
+                    values.len() == expected.len()
+                };
+                if let Some(i) = (0..expected.len().min(values.len())).find(|&i| !json_eq(&values[i], &expected[i])) {
+                    return Err(format!(
+                        "value #{i} is {}, expected {}",
+                        describe(&values[i]),
+                        describe(&expected[i])
+                    ));
+                }
+                expect(long_enough, || {
+                    format!("selected {} values, expected {}", values.len(), expected.len())
+                })
             }
             _ => {
                 non_empty(values)?;
@@ -373,12 +451,19 @@ impl Check {
                 .iter()
                 .enumerate()
                 .try_for_each(|(i, v)| schemas.check_type(spec, v, &at(i))),
-            Check::Matches(re) => each(values, |v| match v {
-                Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                    expect(re.is_match(&as_text(v)), || format!("got {}", describe(v)))
-                }
-                _ => Err(format!("got {}, not text", describe(v))),
-            }),
+            Check::Matches(pattern) => {
+                let re = pattern.regex(scope)?;
+                let shown = match pattern {
+                    Pattern::Fixed(_) => String::new(),
+                    Pattern::Template(_) => format!(" (the pattern is /{re}/)"),
+                };
+                each(values, |v| match v {
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                        expect(re.is_match(&as_text(v)), || format!("got {}{shown}", describe(v)))
+                    }
+                    _ => Err(format!("got {}, not text", describe(v))),
+                })
+            }
             Check::Length(min, max) => each(values, |v| {
                 let len = length_of(v).ok_or_else(|| format!("got {}, which has no length", describe(v)))?;
                 let ok = min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m);
@@ -455,7 +540,9 @@ impl Check {
                     .try_for_each(|assertion| assertion.evaluate(&doc, Some(v), scope.vars, schemas))
                     .map_err(|why| format!("{}: {why}", at(i)))
             }),
-            Check::Exists(_) | Check::Count(_) | Check::NotContains(_) => unreachable!("handled in evaluate"),
+            Check::Exists(_) | Check::Count(_) | Check::NotContains(_) | Check::Sequence { .. } => {
+                unreachable!("handled in evaluate")
+            }
         }
     }
 }
@@ -606,6 +693,40 @@ mod tests {
     }
 
     #[test]
+    fn patterns_with_placeholders_match_their_values_literally() {
+        let body = json!({"url": "http://h/history/ann.gz?Expires=1", "other": "http://h/history/annXgz"});
+        assert!(check(
+            "path = '$.url'\nmatches = '/history/${user}\\.gz\\?Expires=\\d+$'",
+            body.clone()
+        )
+        .is_ok());
+        let mut vars = vars();
+        vars.set("dotted", json!("ann.gz"));
+        let spec: AssertSpec = toml::from_str("path = '$.other'\nmatches = '/history/${dotted}$'").unwrap();
+        let assertion = Assertion::compile(&spec, &Schemas::default()).unwrap();
+        let failure = assertion
+            .evaluate(
+                &[Doc {
+                    body: &body,
+                    headers: &[],
+                }],
+                Some(&body),
+                &vars,
+                &Schemas::default(),
+            )
+            .unwrap_err();
+        assert!(
+            failure.contains("got string \"http://h/history/annXgz\" (the pattern is //history/ann\\.gz$/)"),
+            "{failure}"
+        );
+        assert!(check("path = '$.url'\nmatches = '${$.url}'", body.clone()).is_ok());
+        let compile = |spec: &str| Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default());
+        assert!(compile("path = '$.a'\nmatches = '(${user}'")
+            .unwrap_err()
+            .contains("invalid pattern"));
+    }
+
+    #[test]
     fn nothing_selected_fails_every_positive_check() {
         for spec in [
             "equals = 1",
@@ -663,6 +784,26 @@ mod tests {
         assert!(check("path = '$.total'\nequals = '${$.stat[0].n}'", body)
             .unwrap_err()
             .contains("equals \"${$.stat[0].n}\": got integer 5 (expected integer 2)"));
+    }
+
+    #[test]
+    fn sequences_compare_the_selected_values_in_order() {
+        let body = json!({"ids": [1, 2, 3]});
+        assert!(check("path = '$.ids[*]'\nsequence = [1, 2, 3]", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nstarts_with = [1, 2]", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nsequence = [1, 2]", body.clone())
+            .unwrap_err()
+            .contains("selected 3 values, expected 2"));
+        assert!(check("path = '$.ids[*]'\nstarts_with = [1, 3]", body.clone())
+            .unwrap_err()
+            .contains("value #1 is integer 2, expected integer 3"));
+        assert!(check("path = '$.ids[*]'\nstarts_with = [1, 2, 3, 4]", body.clone())
+            .unwrap_err()
+            .contains("selected 3 values, expected 4"));
+        assert!(check("path = '$.none[*]'\nsequence = []", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nsequence = '${total}'", body)
+            .unwrap_err()
+            .contains("expected a list"));
     }
 
     #[test]

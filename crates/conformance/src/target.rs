@@ -738,7 +738,12 @@ impl Session<'_> {
         let exchange = send_plain(self.http(), Family::Easemob, "POST", &url, Some(body)).await?;
         let token = exchange.json["access_token"]
             .as_str()
-            .ok_or_else(|| format!("could not get an Easemob token: {}", exchange.excerpt()))?
+            .ok_or_else(|| {
+                format!(
+                    "no Easemob token for the run (POST /token answered {})",
+                    exchange.excerpt()
+                )
+            })?
             .to_owned();
         self.target.redactor.add_secret(&token);
         self.target.redactor.add_secret(&wrong_secret(&token));

@@ -108,12 +108,23 @@ impl Vars {
     }
 
     fn interpolate_in(&self, template: &str, this: Option<&Value>) -> Result<String, String> {
+        self.interpolate_escaped(template, this, &|text| text.to_owned())
+    }
+
+    /// Substitutes every placeholder of `template`, each value passed through `escape`
+    /// (to splice values into a regex literally).
+    pub fn interpolate_escaped(
+        &self,
+        template: &str,
+        this: Option<&Value>,
+        escape: &dyn Fn(&str) -> String,
+    ) -> Result<String, String> {
         let mut out = String::with_capacity(template.len());
         let mut last = 0;
         for caps in PLACEHOLDER.captures_iter(template) {
             let whole = caps.get(0).expect("group 0 always matches");
             out.push_str(&template[last..whole.start()]);
-            out.push_str(&as_text(&self.evaluate(&caps[1], this)?));
+            out.push_str(&escape(&as_text(&self.evaluate(&caps[1], this)?)));
             last = whole.end();
         }
         out.push_str(&template[last..]);
