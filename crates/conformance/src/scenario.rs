@@ -606,6 +606,12 @@ fn compile_request_step(
     if !assert_all.is_empty() && step.paginate.is_none() {
         return Err("`assert_all` checks the pages of a `paginate` step; use `assert` here".into());
     }
+    if step.status.is_none() && asserts.is_empty() && step.capture.is_empty() && assert_all.is_empty() {
+        return Err(
+            "a request step checks something: give it `status`, `error_code`, `assert`, `capture` or `assert_all`"
+                .into(),
+        );
+    }
     let repeat = step.repeat.unwrap_or(1);
     if repeat == 0 || (repeat > 1 && step.paginate.is_some()) {
         return Err("`repeat` is a number of times (1 or more), and not for a `paginate` step".into());
@@ -926,6 +932,7 @@ mod tests {
             [[steps]]
             request = { url = "${link}", auth = "none" }
             decode = "gzip-json-lines"
+            status = 200
         "#;
         let scenario = parse(text, &Schemas::default()).unwrap();
         assert_eq!(scenario.credential_roles, [Role::Easemob]);
@@ -953,6 +960,7 @@ mod tests {
                 "exactly one of `path` or `url`",
             ),
             (text.replace("repeat = 3", "repeat = 0"), "`repeat` is a number"),
+            (text.replace("status = 200", ""), "a request step checks something"),
             (
                 text.replace("repeat = 3", "repeat = 2\npaginate = { cursor = \"$.c\" }"),
                 "not for a `paginate` step",

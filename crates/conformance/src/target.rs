@@ -846,7 +846,7 @@ mod tests {
         let scenario = |tags: &str, auth: &str, path: &str, advance: bool| {
             let wait = if advance { "[[steps]]\nadvance = \"121s\"\n" } else { "" };
             let text = format!(
-                "name = \"s\"\nfamily = \"jmessage\"\ntags = [{tags}]\n[[steps]]\nrequest = {{ path = \"{path}\", auth = \"{auth}\" }}\n{wait}"
+                "name = \"s\"\nfamily = \"jmessage\"\ntags = [{tags}]\n[[steps]]\nrequest = {{ path = \"{path}\", auth = \"{auth}\" }}\nstatus = 200\n{wait}"
             );
             crate::scenario::parse(&text, &crate::schema::Schemas::default()).unwrap()
         };
