@@ -208,6 +208,27 @@ async fn a_wrong_expectation_fails_readably_with_a_nonzero_exit() {
 }
 
 #[tokio::test]
+async fn credentials_named_in_a_body_are_redacted_from_failures() {
+    let dir = scenario_dir("credentials", &["easemob-token-errors"], |_, text| {
+        text.replace(
+            "status = 400\nerror_code = \"invalid_grant\"",
+            "status = 499\nerror_code = \"invalid_grant\"",
+        )
+    });
+    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("status is 400, expected 499"), "{out}");
+    assert!(
+        out.contains("POST http://127.0.0.1:") && out.contains("\"client_secret\":\"<redacted>\""),
+        "the request is shown, its secret redacted: {out}"
+    );
+    let mock = Mock::start().await;
+    let listing = mock.get_with(None, "/_mock/apps").await.json;
+    let secret = listing["easemob"][0]["client_secret"].as_str().unwrap();
+    assert!(!out.contains(secret), "the client secret leaked into:\n{out}");
+}
+
+#[tokio::test]
 async fn the_readme_example_passes_against_the_mock() {
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
     let example = readme
