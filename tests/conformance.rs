@@ -98,6 +98,85 @@ async fn every_scenario_passes_against_the_mock() {
     assert!(elapsed < SUITE_LIMIT, "the suite took {elapsed:?}");
 }
 
+/// A user's rule, on a path no scenario uses: it must survive the run.
+fn users_own_rule() -> Value {
+    serde_json::json!({"match": {"path": "/v9/nobody"}, "effect": {"status": 503}})
+}
+
+#[tokio::test]
+async fn every_scenario_passes_against_a_shared_mock_with_a_running_clock_and_leaves_it_as_found() {
+    // Started like `mock-server` without --clock: the clock runs with the wall time.
+    let shared = Mock::start_with(|s| s.clock = None).await;
+    let added = shared
+        .send(
+            shared
+                .client
+                .post(shared.url("/_mock/faults"))
+                .body(users_own_rule().to_string()),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let before = chrono::Utc::now();
+    let base = shared.server.base_url();
+    let scenarios = repo("scenarios");
+    let (code, out) = conformance(
+        &["run", "--scenarios", scenarios.to_str().unwrap(), "--base-url", &base],
+        &Env::default(),
+    )
+    .await;
+    let after = chrono::Utc::now();
+    let files = scenario_files();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("{files} scenarios against the mock: {files} passed, 0 failed")),
+        "{out}"
+    );
+
+    // Faults added by scenarios are gone, the user's own rule is kept.
+    let faults = shared.get_with(None, "/_mock/faults").await.json;
+    let rules = faults["faults"].as_array().unwrap();
+    assert_eq!(rules.len(), 1, "{faults}");
+    assert_eq!(rules[0]["match"], users_own_rule()["match"]);
+    // Quotas are as they were (and their windows fresh: a history call goes through).
+    let limits = shared.get_with(None, "/_mock/rate-limits").await.json;
+    assert_eq!(
+        limits,
+        serde_json::json!({"jpush": {"limit": 2400, "window_seconds": 60}, "easemob": {"limit": 10, "window_seconds": 60}})
+    );
+    // The clock runs on from where it would be, whatever the scenarios did with it.
+    let clock = shared.get_with(None, "/_mock/clock").await.json;
+    assert_eq!(clock["frozen"], false, "{clock}");
+    let now = chrono::DateTime::parse_from_rfc3339(clock["now"].as_str().unwrap()).unwrap();
+    let slack = chrono::TimeDelta::seconds(2);
+    assert!(
+        before - slack <= now && now <= chrono::Utc::now() + slack && after - slack <= now,
+        "{now} between {before} and {after}"
+    );
+}
+
+#[tokio::test]
+async fn a_fault_scenario_on_a_shared_mock_has_its_rules_deleted_afterwards() {
+    let shared = Mock::start().await;
+    let base = shared.server.base_url();
+    // control-faults-crud ends with a rule that faults every vendor request.
+    let dir = scenario_dir(
+        "shared-faults",
+        &["control-faults-crud", "jmessage-faults-injected"],
+        |_, text| text,
+    );
+    let (code, out) = conformance(
+        &["run", "--scenarios", dir.to_str().unwrap(), "--base-url", &base],
+        &Env::default(),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}");
+    let faults = shared.get_with(None, "/_mock/faults").await.json;
+    assert_eq!(faults["faults"], serde_json::json!([]), "{faults}");
+    let served = shared.get(e2e::Role::Vip, "/v1/messages?start=0&count=1").await;
+    assert_eq!(served.status, 200, "{}", served.text);
+    assert_eq!(shared.get_with(None, "/_mock/clock").await.json["now"], NOW);
+}
+
 #[tokio::test]
 async fn a_wrong_expectation_fails_readably_with_a_nonzero_exit() {
     let dir = scenario_dir(
@@ -126,6 +205,27 @@ async fn a_wrong_expectation_fails_readably_with_a_nonzero_exit() {
     ] {
         assert!(out.contains(expected), "`{expected}` in:\n{out}");
     }
+}
+
+#[tokio::test]
+async fn credentials_named_in_a_body_are_redacted_from_failures() {
+    let dir = scenario_dir("credentials", &["easemob-token-errors"], |_, text| {
+        text.replace(
+            "status = 400\nerror_code = \"invalid_grant\"",
+            "status = 499\nerror_code = \"invalid_grant\"",
+        )
+    });
+    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("status is 400, expected 499"), "{out}");
+    assert!(
+        out.contains("POST http://127.0.0.1:") && out.contains("\"client_secret\":\"<redacted>\""),
+        "the request is shown, its secret redacted: {out}"
+    );
+    let mock = Mock::start().await;
+    let listing = mock.get_with(None, "/_mock/apps").await.json;
+    let secret = listing["easemob"][0]["client_secret"].as_str().unwrap();
+    assert!(!out.contains(secret), "the client secret leaked into:\n{out}");
 }
 
 #[tokio::test]

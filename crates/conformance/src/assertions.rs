@@ -49,7 +49,10 @@ pub struct AssertSpec {
     pub count: Option<toml::Value>,
     pub sum: Option<toml::Value>,
     pub all_equal: Option<bool>,
+    pub sequence: Option<toml::Value>,
+    pub starts_with: Option<toml::Value>,
     pub any_of: Option<Vec<AssertSpec>>,
+    pub each: Option<Vec<AssertSpec>>,
 }
 
 /// `length = 3` or `length = { min = 1, max = 100 }`.
@@ -78,9 +81,11 @@ enum Check {
     Equals(Value),
     NotEquals(Value),
     Type(TypeSpec),
-    Matches(Regex),
+    Matches(Pattern),
     Length(Option<usize>, Option<usize>),
-    Ascending { strict: bool },
+    Ascending {
+        strict: bool,
+    },
     Unique,
     Contains(Value),
     NotContains(Value),
@@ -90,7 +95,13 @@ enum Check {
     Count(Value),
     Sum(Value),
     AllEqual,
+    /// The selected values are exactly these, in order (`prefix`: begin with these).
+    Sequence {
+        expected: Value,
+        prefix: bool,
+    },
     AnyOf(Vec<Assertion>),
+    Each(Vec<Assertion>),
 }
 
 /// A response as assertions see it: a JSON body (`null` when not JSON) and headers.
@@ -122,12 +133,15 @@ impl Assertion {
         }
     }
 
-    /// Checks every check against the values selected from `docs`.
-    pub fn evaluate(&self, docs: &[Doc], vars: &Vars, schemas: &Schemas) -> Result<(), String> {
+    /// Checks every check against the values selected from `docs`. `this` is what
+    /// `${$...}` in expected values names: the response being checked (a page), or the
+    /// element inside `each`/`any_of`; `None` over several pages.
+    pub fn evaluate(&self, docs: &[Doc], this: Option<&Value>, vars: &Vars, schemas: &Schemas) -> Result<(), String> {
         let values = self.subject.select(docs);
+        let scope = Scope { vars, this };
         for check in &self.checks {
             check
-                .evaluate(&values, &self.subject, vars, schemas)
+                .evaluate(&values, &self.subject, scope, schemas)
                 .map_err(|why| format!("{} {}: {why}", self.subject.describe(), check.describe()))?;
         }
         Ok(())
@@ -147,8 +161,7 @@ fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, St
         push(Some(Check::Type(parsed)));
     }
     if let Some(pattern) = &spec.matches {
-        let regex = Regex::new(pattern).map_err(|e| format!("invalid pattern `{pattern}`: {e}"))?;
-        push(Some(Check::Matches(regex)));
+        push(Some(Check::Matches(Pattern::compile(pattern)?)));
     }
     push(spec.length.as_ref().map(|length| match *length {
         LengthSpec::Exactly(n) => Check::Length(Some(n), Some(n)),
@@ -187,23 +200,100 @@ fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, St
     push(value(&spec.count).map(Check::Count));
     push(value(&spec.sum).map(Check::Sum));
     push(spec.all_equal.filter(|on| *on).map(|_| Check::AllEqual));
+    push(value(&spec.sequence).map(|expected| Check::Sequence {
+        expected,
+        prefix: false,
+    }));
+    push(value(&spec.starts_with).map(|expected| Check::Sequence { expected, prefix: true }));
     if let Some(alternatives) = &spec.any_of {
-        let compiled = alternatives
-            .iter()
-            .map(|alt| {
-                let assertion = Assertion::compile(alt, schemas)?;
-                match assertion.subject {
-                    Subject::Body(_) => Ok(assertion),
-                    Subject::Header(_) => Err("`any_of` alternatives take `path`, relative to each value".to_string()),
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if compiled.is_empty() {
-            return Err("`any_of` needs at least one alternative".into());
-        }
-        push(Some(Check::AnyOf(compiled)));
+        push(Some(Check::AnyOf(compile_relative("any_of", alternatives, schemas)?)));
+    }
+    if let Some(all) = &spec.each {
+        push(Some(Check::Each(compile_relative("each", all, schemas)?)));
     }
     Ok(checks)
+}
+
+/// The assertions of `any_of` / `each`: paths relative to each selected value.
+fn compile_relative(key: &str, specs: &[AssertSpec], schemas: &Schemas) -> Result<Vec<Assertion>, String> {
+    let compiled = specs
+        .iter()
+        .map(|spec| {
+            let assertion = Assertion::compile(spec, schemas)?;
+            match assertion.subject {
+                Subject::Body(_) => Ok(assertion),
+                Subject::Header(_) => Err(format!("`{key}` assertions take `path`, relative to each value")),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if compiled.is_empty() {
+        return Err(format!("`{key}` needs at least one assertion"));
+    }
+    Ok(compiled)
+}
+
+/// A `matches` pattern: a regex, or one with placeholders whose values are matched
+/// literally (`'/history/${hour}\.gz\?'`).
+#[derive(Debug, Clone)]
+enum Pattern {
+    Fixed(Regex),
+    Template(String),
+}
+
+impl Pattern {
+    fn compile(text: &str) -> Result<Pattern, String> {
+        let invalid = |e: regex::Error| format!("invalid pattern `{text}`: {e}");
+        if text.contains("${") {
+            // Checked now with a stand-in for every value, so a bad pattern fails at load.
+            let placeholder = Regex::new(r"\$\{[^}]*\}").expect("valid regex");
+            Regex::new(&placeholder.replace_all(text, "x")).map_err(invalid)?;
+            Ok(Pattern::Template(text.to_owned()))
+        } else {
+            Regex::new(text).map(Pattern::Fixed).map_err(invalid)
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            Pattern::Fixed(re) => re.as_str(),
+            Pattern::Template(text) => text,
+        }
+    }
+
+    fn regex(&self, scope: Scope) -> Result<Regex, String> {
+        match self {
+            Pattern::Fixed(re) => Ok(re.clone()),
+            Pattern::Template(text) => {
+                let resolved = scope.vars.interpolate_escaped(text, scope.this, &regex::escape)?;
+                Regex::new(&resolved).map_err(|e| format!("pattern `{resolved}`: {e}"))
+            }
+        }
+    }
+}
+
+/// What expected values may name: variables, and `${$...}` in `this`.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    vars: &'a Vars,
+    this: Option<&'a Value>,
+}
+
+impl Scope<'_> {
+    fn resolve(&self, value: &Value) -> Result<Value, String> {
+        self.vars.resolve_value_in(value, self.this)
+    }
+}
+
+/// A response header as assertions and captures see it: a decimal integer is a number
+/// (`X-Rate-Limit-Remaining`, `Retry-After`), anything else text.
+pub fn header_value(text: &str) -> Value {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(number) = text.parse::<i64>() {
+            return Value::from(number);
+        }
+    }
+    Value::String(text.to_owned())
 }
 
 impl Subject {
@@ -215,7 +305,7 @@ impl Subject {
                     .headers
                     .iter()
                     .filter(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| Value::String(value.clone()))
+                    .map(|(_, value)| header_value(value))
                     .collect(),
             })
             .collect()
@@ -237,7 +327,7 @@ impl Check {
             Check::Equals(v) => format!("equals {v}"),
             Check::NotEquals(v) => format!("differs from {v}"),
             Check::Type(spec) => format!("has type {spec}"),
-            Check::Matches(re) => format!("matches /{re}/"),
+            Check::Matches(pattern) => format!("matches /{}/", pattern.text()),
             Check::Length(min, max) => match (min, max) {
                 (Some(a), Some(b)) if a == b => format!("has length {a}"),
                 _ => format!(
@@ -268,12 +358,18 @@ impl Check {
             Check::Count(v) => format!("selects {v} values"),
             Check::Sum(v) => format!("sums to {v}"),
             Check::AllEqual => "has one value throughout".into(),
+            Check::Sequence {
+                expected,
+                prefix: false,
+            } => format!("is the sequence {expected}"),
+            Check::Sequence { expected, prefix: true } => format!("starts with the sequence {expected}"),
             Check::AnyOf(_) => "satisfies one of its alternatives".into(),
+            Check::Each(_) => "satisfies each of its assertions".into(),
         }
     }
 
-    fn evaluate(&self, values: &[Value], subject: &Subject, vars: &Vars, schemas: &Schemas) -> Result<(), String> {
-        let resolve = |v: &Value| vars.resolve_value(v);
+    fn evaluate(&self, values: &[Value], subject: &Subject, scope: Scope, schemas: &Schemas) -> Result<(), String> {
+        let resolve = |v: &Value| scope.resolve(v);
         match self {
             Check::Exists(true) => non_empty(values).map(|_| ()),
             Check::Exists(false) => match values.first() {
@@ -282,15 +378,38 @@ impl Check {
             },
             Check::Count(expected) => {
                 let expected = as_count(&resolve(expected)?)?;
-                expect(values.len() == expected, || format!("selected {}", values.len()))
+                expect(values.len() == expected, || {
+                    format!("selected {}, expected {expected}", values.len())
+                })
             }
             Check::NotContains(unwanted) => {
                 let unwanted = resolve(unwanted)?;
                 expect(!values.iter().any(|v| json_eq(v, &unwanted)), || "it is present".into())
             }
+            Check::Sequence { expected, prefix } => {
+                let expected = match resolve(expected)? {
+                    Value::Array(items) => items,
+                    other => return Err(format!("expected a list of values, got {}", describe(&other))),
+                };
+                let long_enough = if *prefix {
+                    values.len() >= expected.len()
+                } else {
+                    values.len() == expected.len()
+                };
+                if let Some(i) = (0..expected.len().min(values.len())).find(|&i| !json_eq(&values[i], &expected[i])) {
+                    return Err(format!(
+                        "value #{i} is {}, expected {}",
+                        describe(&values[i]),
+                        describe(&expected[i])
+                    ));
+                }
+                expect(long_enough, || {
+                    format!("selected {} values, expected {}", values.len(), expected.len())
+                })
+            }
             _ => {
                 non_empty(values)?;
-                self.evaluate_present(values, subject, vars, schemas)
+                self.evaluate_present(values, subject, scope, schemas)
             }
         }
     }
@@ -300,20 +419,26 @@ impl Check {
         &self,
         values: &[Value],
         subject: &Subject,
-        vars: &Vars,
+        scope: Scope,
         schemas: &Schemas,
     ) -> Result<(), String> {
-        let resolve = |v: &Value| vars.resolve_value(v);
+        let resolve = |v: &Value| scope.resolve(v);
         let at = |i: usize| match subject {
             Subject::Body(path) if values.len() == 1 => path.to_string(),
             Subject::Body(path) => format!("{path} #{i}"),
             Subject::Header(name) => name.clone(),
         };
         match self {
-            Check::Equals(expected) => {
-                let expected = resolve(expected)?;
+            Check::Equals(written) => {
+                let expected = resolve(written)?;
+                // An expected value from a placeholder is shown as resolved.
+                let shown = if expected == *written {
+                    String::new()
+                } else {
+                    format!(" (expected {})", describe(&expected))
+                };
                 each(values, |v| {
-                    expect(json_eq(v, &expected), || format!("got {}", describe(v)))
+                    expect(json_eq(v, &expected), || format!("got {}{shown}", describe(v)))
                 })
             }
             Check::NotEquals(unwanted) => {
@@ -326,12 +451,19 @@ impl Check {
                 .iter()
                 .enumerate()
                 .try_for_each(|(i, v)| schemas.check_type(spec, v, &at(i))),
-            Check::Matches(re) => each(values, |v| match v {
-                Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                    expect(re.is_match(&as_text(v)), || format!("got {}", describe(v)))
-                }
-                _ => Err(format!("got {}, not text", describe(v))),
-            }),
+            Check::Matches(pattern) => {
+                let re = pattern.regex(scope)?;
+                let shown = match pattern {
+                    Pattern::Fixed(_) => String::new(),
+                    Pattern::Template(_) => format!(" (the pattern is /{re}/)"),
+                };
+                each(values, |v| match v {
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                        expect(re.is_match(&as_text(v)), || format!("got {}{shown}", describe(v)))
+                    }
+                    _ => Err(format!("got {}, not text", describe(v))),
+                })
+            }
             Check::Length(min, max) => each(values, |v| {
                 let len = length_of(v).ok_or_else(|| format!("got {}, which has no length", describe(v)))?;
                 let ok = min.is_none_or(|m| len >= m) && max.is_none_or(|m| len <= m);
@@ -354,12 +486,18 @@ impl Check {
                     format!("not among the {} selected values", values.len())
                 })
             }
-            Check::Compare(order, inclusive, bound) => {
-                let bound = resolve(bound)?;
+            Check::Compare(order, inclusive, written) => {
+                let bound = resolve(written)?;
+                // A bound from a placeholder is shown as resolved.
+                let shown = if bound == *written {
+                    String::new()
+                } else {
+                    format!(" (the bound is {bound})")
+                };
                 each(values, |v| {
                     let actual = compare(v, &bound)?;
                     let ok = actual == *order || (*inclusive && actual == Ordering::Equal);
-                    expect(ok, || format!("got {}", describe(v)))
+                    expect(ok, || format!("got {}{shown}", describe(v)))
                 })
             }
             Check::Schema(name) => values
@@ -376,7 +514,9 @@ impl Check {
                     .iter()
                     .map(|v| v.as_f64().ok_or_else(|| format!("got {}, not a number", describe(v))))
                     .sum::<Result<f64, String>>()?;
-                expect(json_eq(&Value::from(sum), &expected), || format!("the sum is {sum}"))
+                expect(json_eq(&Value::from(sum), &expected), || {
+                    format!("the sum is {sum}, expected {expected}")
+                })
             }
             Check::AllEqual => each(values, |v| {
                 expect(json_eq(v, &values[0]), || {
@@ -387,13 +527,22 @@ impl Check {
                 let doc = [Doc { body: v, headers: &[] }];
                 let failures: Vec<String> = alternatives
                     .iter()
-                    .filter_map(|alt| alt.evaluate(&doc, vars, schemas).err())
+                    .filter_map(|alt| alt.evaluate(&doc, Some(v), scope.vars, schemas).err())
                     .collect();
                 expect(failures.len() < alternatives.len(), || {
                     format!("{} fails all: {}", describe(v), failures.join(" | "))
                 })
             }),
-            Check::Exists(_) | Check::Count(_) | Check::NotContains(_) => unreachable!("handled in evaluate"),
+            Check::Each(assertions) => values.iter().enumerate().try_for_each(|(i, v)| {
+                let doc = [Doc { body: v, headers: &[] }];
+                assertions
+                    .iter()
+                    .try_for_each(|assertion| assertion.evaluate(&doc, Some(v), scope.vars, schemas))
+                    .map_err(|why| format!("{}: {why}", at(i)))
+            }),
+            Check::Exists(_) | Check::Count(_) | Check::NotContains(_) | Check::Sequence { .. } => {
+                unreachable!("handled in evaluate")
+            }
         }
     }
 }
@@ -503,6 +652,7 @@ mod tests {
                 body: &body,
                 headers: &headers,
             }],
+            Some(&body),
             &vars(),
             &Schemas::default(),
         )
@@ -543,6 +693,40 @@ mod tests {
     }
 
     #[test]
+    fn patterns_with_placeholders_match_their_values_literally() {
+        let body = json!({"url": "http://h/history/ann.gz?Expires=1", "other": "http://h/history/annXgz"});
+        assert!(check(
+            "path = '$.url'\nmatches = '/history/${user}\\.gz\\?Expires=\\d+$'",
+            body.clone()
+        )
+        .is_ok());
+        let mut vars = vars();
+        vars.set("dotted", json!("ann.gz"));
+        let spec: AssertSpec = toml::from_str("path = '$.other'\nmatches = '/history/${dotted}$'").unwrap();
+        let assertion = Assertion::compile(&spec, &Schemas::default()).unwrap();
+        let failure = assertion
+            .evaluate(
+                &[Doc {
+                    body: &body,
+                    headers: &[],
+                }],
+                Some(&body),
+                &vars,
+                &Schemas::default(),
+            )
+            .unwrap_err();
+        assert!(
+            failure.contains("got string \"http://h/history/annXgz\" (the pattern is //history/ann\\.gz$/)"),
+            "{failure}"
+        );
+        assert!(check("path = '$.url'\nmatches = '${$.url}'", body.clone()).is_ok());
+        let compile = |spec: &str| Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default());
+        assert!(compile("path = '$.a'\nmatches = '(${user}'")
+            .unwrap_err()
+            .contains("invalid pattern"));
+    }
+
+    #[test]
     fn nothing_selected_fails_every_positive_check() {
         for spec in [
             "equals = 1",
@@ -571,6 +755,82 @@ mod tests {
     }
 
     #[test]
+    fn each_applies_every_relative_assertion_to_every_value() {
+        let body = json!({"items": [
+            {"target": 5, "received": 4, "vendors": {"a": {"target": 2}, "b": {"target": 3}}},
+            {"target": 2, "received": 2, "vendors": {"a": {"target": 1}, "b": {"target": 1}}},
+        ]});
+        let spec = "path = '$.items[*]'\neach = [{ path = '$.received', at_most = '${$.target}' }, { path = '$.vendors[*].target', sum = '${$.target}' }]";
+        assert!(check(spec, body.clone()).is_ok());
+        let mut wrong = body.clone();
+        wrong["items"][1]["vendors"]["b"]["target"] = json!(5);
+        let failure = check(spec, wrong).unwrap_err();
+        assert!(
+            failure.contains("#1") && failure.contains("the sum is 6, expected 2"),
+            "{failure}"
+        );
+        wrong = body;
+        wrong["items"][0]["received"] = json!(6);
+        assert!(check(spec, wrong)
+            .unwrap_err()
+            .contains("got integer 6 (the bound is 5)"));
+    }
+
+    #[test]
+    fn self_references_name_the_response_being_checked() {
+        let body = json!({"stat": [{"n": 2}, {"n": 3}], "total": 5, "by_kind": {"a": 1, "b": 4}});
+        assert!(check("path = '$.stat[*].n'\nsum = '${$.total}'", body.clone()).is_ok());
+        assert!(check("path = '$.by_kind[*]'\nsum = '${$.total}'", body.clone()).is_ok());
+        assert!(check("path = '$.total'\nequals = '${$.stat[0].n}'", body)
+            .unwrap_err()
+            .contains("equals \"${$.stat[0].n}\": got integer 5 (expected integer 2)"));
+    }
+
+    #[test]
+    fn sequences_compare_the_selected_values_in_order() {
+        let body = json!({"ids": [1, 2, 3]});
+        assert!(check("path = '$.ids[*]'\nsequence = [1, 2, 3]", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nstarts_with = [1, 2]", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nsequence = [1, 2]", body.clone())
+            .unwrap_err()
+            .contains("selected 3 values, expected 2"));
+        assert!(check("path = '$.ids[*]'\nstarts_with = [1, 3]", body.clone())
+            .unwrap_err()
+            .contains("value #1 is integer 2, expected integer 3"));
+        assert!(check("path = '$.ids[*]'\nstarts_with = [1, 2, 3, 4]", body.clone())
+            .unwrap_err()
+            .contains("selected 3 values, expected 4"));
+        assert!(check("path = '$.none[*]'\nsequence = []", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nsequence = '${total}'", body)
+            .unwrap_err()
+            .contains("expected a list"));
+    }
+
+    #[test]
+    fn integer_headers_are_numbers() {
+        let headers = [
+            ("X-Rate-Limit-Remaining".to_string(), "2399".to_string()),
+            ("Content-Type".to_string(), "application/json".to_string()),
+        ];
+        let doc = [Doc {
+            body: &Value::Null,
+            headers: &headers,
+        }];
+        let run = |spec: &str| {
+            let assertion = Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default()).unwrap();
+            assertion.evaluate(&doc, None, &vars(), &Schemas::default())
+        };
+        assert!(run("header = 'x-rate-limit-remaining'\nequals = 2399\nat_least = 1").is_ok());
+        assert!(run("header = 'x-rate-limit-remaining'\nmatches = '^\\d+$'").is_ok());
+        assert!(run("header = 'content-type'\nequals = 'application/json'").is_ok());
+        assert_eq!(header_value("-3"), json!(-3));
+        assert_eq!(header_value("007"), json!(7));
+        assert_eq!(header_value("1e3"), json!("1e3"));
+        assert_eq!(header_value(""), json!(""));
+        assert_eq!(header_value("99999999999999999999"), json!("99999999999999999999"));
+    }
+
+    #[test]
     fn badly_written_assertions_are_refused() {
         let compile = |spec: &str| Assertion::compile(&toml::from_str(spec).unwrap(), &Schemas::default());
         assert!(compile("path = '$.a'").unwrap_err().contains("checks nothing"));
@@ -584,6 +844,10 @@ mod tests {
             .contains("unknown schema"));
         assert!(compile("path = '$.a'\ntype = 'int'").is_err());
         assert!(compile("path = '$.a'\nstrict = true").is_err());
+        assert!(compile("path = '$.a'\neach = []").unwrap_err().contains("at least one"));
+        assert!(compile("path = '$.a'\neach = [{ header = 'x', equals = 1 }]")
+            .unwrap_err()
+            .contains("take `path`"));
         assert!(toml::from_str::<AssertSpec>("path = '$.a'\nequal = 1").is_err());
     }
 }

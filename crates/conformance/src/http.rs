@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use serde_json::Value;
 use tokio::{sync::Mutex, time::Instant};
 
-use crate::scenario::Family;
+use crate::scenario::{Decode, Family};
 
 /// Longest response excerpt shown in a failure.
 const EXCERPT_CHARS: usize = 600;
@@ -28,6 +28,9 @@ pub struct Exchange {
     pub request: PreparedRequest,
     pub status: u16,
     pub headers: Vec<(String, String)>,
+    /// The body as received.
+    pub bytes: Vec<u8>,
+    /// The body as text (invalid UTF-8 replaced); decoded text after [`Exchange::decoded`].
     pub text: String,
     /// The body parsed as JSON; `null` when it is not JSON.
     pub json: Value,
@@ -61,6 +64,32 @@ impl Exchange {
             text.push_str(&format!("... ({} bytes in all)", self.text.len()));
         }
         format!("{} {text}", self.status)
+    }
+
+    /// Reads the body as `decode` says: `json` becomes the array of the body's JSON lines
+    /// (blank lines skipped), `text` the decoded text. A body that cannot be decoded is an
+    /// error, and the exchange stays as received.
+    pub fn decode(&mut self, decode: Decode) -> Result<(), String> {
+        let text = match decode {
+            Decode::JsonLines => self.text.clone(),
+            Decode::GzipJsonLines => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&self.bytes[..]), &mut text)
+                    .map_err(|e| format!("the body is not gzip-compressed UTF-8 text: {e}"))?;
+                text
+            }
+        };
+        let lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(number, line)| {
+                serde_json::from_str(line).map_err(|e| format!("line {} of the body is not JSON: {e}", number + 1))
+            })
+            .collect::<Result<Vec<Value>, String>>()?;
+        self.text = text;
+        self.json = Value::Array(lines);
+        Ok(())
     }
 }
 
@@ -165,12 +194,18 @@ impl Http {
                 )
             })
             .collect();
-        let text = response.text().await.map_err(|e| format!("unreadable body: {e}"))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| format!("unreadable body: {e}"))?
+            .to_vec();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Ok(Exchange {
             request,
             status,
             headers,
+            bytes,
             text,
             json,
         })
@@ -223,6 +258,7 @@ mod tests {
             request,
             status: 200,
             headers: Vec::new(),
+            bytes: Vec::new(),
             text: "x".repeat(1000),
             json: Value::Null,
         };
@@ -231,6 +267,41 @@ mod tests {
             excerpt.starts_with("200 xxx") && excerpt.ends_with("(1000 bytes in all)"),
             "{excerpt}"
         );
+    }
+
+    #[test]
+    fn json_lines_and_gzip_bodies_decode_into_arrays() {
+        use std::io::Write;
+        let exchange = |bytes: Vec<u8>| Exchange {
+            request: PreparedRequest {
+                family: Family::Easemob,
+                method: "GET".into(),
+                url: "http://127.0.0.1:9/f.gz".into(),
+                headers: Vec::new(),
+                body: None,
+            },
+            status: 200,
+            headers: Vec::new(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
+            json: Value::Null,
+        };
+        let decoded = |bytes: Vec<u8>, decode: Decode| {
+            let mut exchange = exchange(bytes);
+            exchange.decode(decode).map(|()| exchange)
+        };
+        let lines = "{\"a\":1}\n\n{\"a\":2}\n";
+        let plain = decoded(lines.as_bytes().to_vec(), Decode::JsonLines).unwrap();
+        assert_eq!(plain.json, serde_json::json!([{"a": 1}, {"a": 2}]));
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(lines.as_bytes()).unwrap();
+        let gz = decoded(encoder.finish().unwrap(), Decode::GzipJsonLines).unwrap();
+        assert_eq!(gz.json, plain.json);
+        assert_eq!(gz.text, lines, "failures show the decoded text");
+        let why = decoded(lines.as_bytes().to_vec(), Decode::GzipJsonLines).unwrap_err();
+        assert!(why.contains("not gzip"), "{why}");
+        let why = decoded(b"{\"a\":1}\nnope".to_vec(), Decode::JsonLines).unwrap_err();
+        assert!(why.contains("line 2"), "{why}");
     }
 
     #[tokio::test]

@@ -1,10 +1,12 @@
 //! A small JSON path language for assertions, captures and variable lookups:
-//! `$` (the root), `.name`, `["name"]`, `[N]`, `[-N]` (from the end) and `[*]` / `.*`
-//! (every element). Recursive descent (`$..`) and filters are deliberately absent: a
-//! scenario names what it checks.
+//! `$` (the root), `.name`, `["name"]`, `[N]`, `[-N]` (from the end), `[*]` / `.*`
+//! (every element) and `[?(@.field == VALUE)]` / `[?(@.field != VALUE)]` (the elements
+//! whose field equals, or differs from, a string, number, boolean or null literal; `@`
+//! alone is the element itself). Recursive descent (`$..`) and richer filters are
+//! deliberately absent: a scenario names what it checks.
 //!
 //! A path selects a list of values: empty when nothing matches, one value for a definite
-//! path, any number through a wildcard.
+//! path, any number through a wildcard or a filter.
 
 use std::fmt;
 
@@ -21,6 +23,13 @@ enum Segment {
     Key(String),
     Index(i64),
     Wildcard,
+    /// The elements whose value at `field` (keys below `@`) equals `value` (or, with
+    /// `equal` false, differs from it; a missing field differs from every value).
+    Filter {
+        field: Vec<String>,
+        equal: bool,
+        value: Value,
+    },
 }
 
 impl JsonPath {
@@ -51,7 +60,9 @@ impl JsonPath {
 
     /// Whether the path can select at most one value (no wildcard).
     pub fn is_definite(&self) -> bool {
-        !self.segments.contains(&Segment::Wildcard)
+        self.segments
+            .iter()
+            .all(|segment| matches!(segment, Segment::Key(_) | Segment::Index(_)))
     }
 
     /// Every value the path selects, in document order.
@@ -89,6 +100,20 @@ fn step<'a>(value: &'a Value, segment: &Segment) -> Vec<&'a Value> {
         }
         (Segment::Wildcard, Value::Array(items)) => items.iter().collect(),
         (Segment::Wildcard, Value::Object(map)) => map.values().collect(),
+        (
+            Segment::Filter {
+                field,
+                equal,
+                value: literal,
+            },
+            _,
+        ) => step(value, &Segment::Wildcard)
+            .into_iter()
+            .filter(|element| {
+                let found = field.iter().try_fold(*element, |current, key| current.get(key));
+                found.is_some_and(|found| found == literal) == *equal
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -123,6 +148,9 @@ fn bracket(inner: &str) -> Result<Segment, String> {
     if inner == "*" {
         return Ok(Segment::Wildcard);
     }
+    if let Some(filter) = inner.strip_prefix('?') {
+        return parse_filter(filter.trim());
+    }
     for quote in ['"', '\''] {
         if let Some(name) = inner.strip_prefix(quote).and_then(|s| s.strip_suffix(quote)) {
             return Ok(Segment::Key(name.to_owned()));
@@ -131,7 +159,37 @@ fn bracket(inner: &str) -> Result<Segment, String> {
     inner
         .parse::<i64>()
         .map(Segment::Index)
-        .map_err(|_| format!("`[{inner}]` is neither an index, `*`, nor a quoted name"))
+        .map_err(|_| format!("`[{inner}]` is neither an index, `*`, a filter, nor a quoted name"))
+}
+
+/// `(@.a.b == 'text')`: the inside of a `[?...]` filter.
+fn parse_filter(text: &str) -> Result<Segment, String> {
+    let usage = || format!("filter `[?{text}]` must read `[?(@.field == VALUE)]` or `[?(@.field != VALUE)]`");
+    let inner = text
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(usage)?;
+    let (left, equal, right) = match (inner.split_once("=="), inner.split_once("!=")) {
+        (Some((left, right)), None) => (left, true, right),
+        (None, Some((left, right))) => (left, false, right),
+        _ => return Err(usage()),
+    };
+    let field = left.trim().strip_prefix('@').ok_or_else(usage)?;
+    let field = parse_segments(field)?
+        .into_iter()
+        .map(|segment| match segment {
+            Segment::Key(key) => Ok(key),
+            _ => Err(usage()),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let right = right.trim();
+    let value = match right.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        Some(text) => Value::String(text.to_owned()),
+        None => serde_json::from_str(right).map_err(|_| {
+            format!("filter value `{right}` is not a 'quoted string', \"string\", number, true, false or null")
+        })?,
+    };
+    Ok(Segment::Filter { field, equal, value })
 }
 
 #[cfg(test)]
@@ -165,6 +223,31 @@ mod tests {
     }
 
     #[test]
+    fn filters_keep_the_elements_whose_field_matches() {
+        let doc = json!({"messages": [
+            {"t": "single", "id": 1, "body": {"kind": "txt"}},
+            {"t": "group", "id": 2, "body": {"kind": "img"}},
+            {"t": "single", "id": 3},
+        ], "map": {"a": {"n": 1}, "b": {"n": 2}}});
+        assert_eq!(select("$.messages[?(@.t == 'single')].id", &doc), [json!(1), json!(3)]);
+        assert_eq!(select("$.messages[?( @.t != \"single\" )].id", &doc), [json!(2)]);
+        assert_eq!(select("$.messages[?(@.id == 2)].t", &doc), [json!("group")]);
+        assert_eq!(select("$.messages[?(@.body.kind == 'txt')].id", &doc), [json!(1)]);
+        assert_eq!(
+            select("$.messages[?(@.body.kind != 'txt')].id", &doc),
+            [json!(2), json!(3)],
+            "a missing field differs"
+        );
+        assert_eq!(
+            select("$.messages[*].id[?(@ == 3)]", &json!({"messages": [{"id": [1, 3]}]})),
+            [json!(3)]
+        );
+        assert_eq!(select("$.map[?(@.n == 2)]", &doc), [json!({"n": 2})]);
+        assert!(select("$.messages[?(@.t == 'none')]", &doc).is_empty());
+        assert!(!JsonPath::parse("$.messages[?(@.t == 'single')]").unwrap().is_definite());
+    }
+
+    #[test]
     fn variables_are_paths_without_the_root() {
         let vars = json!({"apps": {"vip": {"usernames": ["ann", "bob"]}}});
         let path = JsonPath::parse_variable("apps.vip.usernames[1]").unwrap();
@@ -176,7 +259,20 @@ mod tests {
     fn definiteness_and_bad_paths() {
         assert!(JsonPath::parse("$.a[0].b").unwrap().is_definite());
         assert!(!JsonPath::parse("$.a[*].b").unwrap().is_definite());
-        for bad in ["a.b", "$.", "$.a[", "$.a[x]", "$a", "$.a*b", "$..a"] {
+        for bad in [
+            "a.b",
+            "$.",
+            "$.a[",
+            "$.a[x]",
+            "$a",
+            "$.a*b",
+            "$..a",
+            "$.a[?(@.b = 1)]",
+            "$.a[?(@.b == x)]",
+            "$.a[?(b == 1)]",
+            "$.a[?(@.b[0] == 1)]",
+            "$.a[?@.b == 1]",
+        ] {
             assert!(JsonPath::parse(bad).is_err(), "{bad}");
         }
     }

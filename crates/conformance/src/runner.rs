@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::{sync::Semaphore, task::JoinSet};
 
 use crate::{
-    assertions::Doc,
+    assertions::{header_value, Doc},
     http::{Exchange, PreparedRequest},
     record::StepRecord,
     scenario::{Action, Body, CaptureSource, Family, Paginate, RequestSpec, RequestStep, Scenario, Step},
@@ -266,6 +266,7 @@ impl<'a> ScenarioRun<'a> {
         let setup = |message: String| Failure::outside("setup", message);
         let mut vars = Vars::new(session.now().await.map_err(setup)?);
         vars.set("apps", session.apps().public());
+        vars.set("credentials", session.apps().credentials_listing());
         for (name, template) in &scenario.variables {
             let value = vars
                 .resolve_value(template)
@@ -331,9 +332,13 @@ impl<'a> ScenarioRun<'a> {
         pages: &mut Vec<Exchange>,
     ) -> Result<(), Failure> {
         let (request, query) = self.prepare(at, &spec.request, None).await?;
-        pages.push(self.send(at, request).await?);
+        pages.push(self.send(at, spec, request.clone()).await?);
         self.check_page(at, spec, &pages[0], 1)?;
         self.capture(at, spec, &pages[0])?;
+        for _ in 1..spec.repeat {
+            pages.push(self.send(at, spec, request.clone()).await?);
+            self.check_page(at, spec, pages.last().expect("just pushed"), pages.len())?;
+        }
         if let Some(paginate) = &spec.paginate {
             self.follow(at, spec, paginate, query, pages).await?;
         }
@@ -361,7 +366,7 @@ impl<'a> ScenarioRun<'a> {
                 ));
             }
             let (request, _) = self.prepare(at, &spec.request, Some(next.clone())).await?;
-            pages.push(self.send(at, request).await?);
+            pages.push(self.send(at, spec, request).await?);
             self.check_page(at, spec, pages.last().expect("just pushed"), pages.len())?;
             query = next;
         }
@@ -373,10 +378,12 @@ impl<'a> ScenarioRun<'a> {
             })
             .collect();
         for assertion in &spec.assert_all {
-            assertion.evaluate(&docs, &self.vars, self.schemas).map_err(|why| {
-                let last = pages.last().expect("pages exist");
-                at.fail_exchange(format!("over all {} pages: {why}", pages.len()), last)
-            })?;
+            assertion
+                .evaluate(&docs, None, &self.vars, self.schemas)
+                .map_err(|why| {
+                    let last = pages.last().expect("pages exist");
+                    at.fail_exchange(format!("over all {} pages: {why}", pages.len()), last)
+                })?;
         }
         Ok(())
     }
@@ -391,8 +398,18 @@ impl<'a> ScenarioRun<'a> {
     ) -> Result<(PreparedRequest, Vec<(String, String)>), Failure> {
         let vars = &self.vars;
         let fail = |why: String| at.fail(why);
-        let base = self.session.base_url(at.step.family).map_err(fail)?;
         let path = vars.interpolate(&spec.path).map_err(fail)?;
+        let base = if spec.is_url {
+            if !(path.starts_with("http://") || path.starts_with("https://")) {
+                return Err(fail(format!(
+                    "url `{}` resolved to `{path}`, not an http(s) URL",
+                    spec.path
+                )));
+            }
+            ""
+        } else {
+            self.session.base_url(at.step.family).map_err(fail)?
+        };
         let query = match query {
             Some(query) => query,
             None => spec
@@ -435,6 +452,7 @@ impl<'a> ScenarioRun<'a> {
             None => None,
         };
         let url = match query_text {
+            Some(text) if path.contains('?') => format!("{base}{path}&{text}"),
             Some(text) => format!("{base}{path}?{text}"),
             None => format!("{base}{path}"),
         };
@@ -448,13 +466,24 @@ impl<'a> ScenarioRun<'a> {
         Ok((request, query))
     }
 
-    async fn send(&mut self, at: At<'_>, request: PreparedRequest) -> Result<Exchange, Failure> {
+    /// Sends one request of `spec` and reads its body as the step says.
+    async fn send(&mut self, at: At<'_>, spec: &RequestStep, request: PreparedRequest) -> Result<Exchange, Failure> {
         self.requests += 1;
         let shown = request.render();
-        self.session.http().send(request).await.map_err(|why| Failure {
+        let mut exchange = self.session.http().send(request).await.map_err(|why| Failure {
             request: Some(shown),
             ..at.fail(why)
-        })
+        })?;
+        if let Some(decode) = spec.decode {
+            // An unexpected status says more than an undecodable body: leave it to the checks.
+            let status_as_expected = spec.status.is_none_or(|status| status == exchange.status);
+            if let Err(why) = exchange.decode(decode) {
+                if status_as_expected {
+                    return Err(at.fail_exchange(why, &exchange));
+                }
+            }
+        }
+        Ok(exchange)
     }
 
     fn check_page(&self, at: At<'_>, spec: &RequestStep, exchange: &Exchange, page: usize) -> Result<(), Failure> {
@@ -477,7 +506,7 @@ impl<'a> ScenarioRun<'a> {
         }];
         for assertion in &spec.asserts {
             assertion
-                .evaluate(&doc, &self.vars, self.schemas)
+                .evaluate(&doc, Some(&exchange.json), &self.vars, self.schemas)
                 .map_err(|why| at.fail_exchange(format!("{where_}{why}"), exchange))?;
         }
         Ok(())
@@ -498,7 +527,14 @@ impl<'a> ScenarioRun<'a> {
                     .headers
                     .iter()
                     .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| Value::String(value.clone())),
+                    .map(|(_, value)| header_value(value)),
+            };
+            let value = match (&capture.regex, value) {
+                (Some(regex), Some(value)) => regex.captures(&as_text(&value)).map(|caps| {
+                    let part = caps.get(1).or_else(|| caps.get(0)).map_or("", |m| m.as_str());
+                    Value::String(part.to_owned())
+                }),
+                (_, value) => value,
             };
             match value {
                 Some(value) => self.vars.set(&capture.name, value),

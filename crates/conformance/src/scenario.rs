@@ -32,6 +32,11 @@ const DEFAULT_MAX_PAGES: usize = 1000;
 /// `${apps.ROLE.FIELD...}` anywhere in a scenario's text.
 static APP_DATA: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\{\s*apps\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)").expect("valid regex"));
+/// `${credentials.ROLE.FIELD}` anywhere in a scenario's text.
+static CREDENTIALS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{\s*credentials\.([A-Za-z_]\w*)\.([A-Za-z_]\w*)").expect("valid regex"));
+/// Names a capture cannot take: they are the runner's own variables.
+const RESERVED_NAMES: [&str; 3] = ["now", "apps", "credentials"];
 
 /// The API family a request belongs to: it picks the base URL on the real target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
@@ -126,13 +131,16 @@ struct StepFile {
     paginate: Option<PaginateFile>,
     #[serde(default)]
     assert_all: Vec<AssertSpec>,
+    repeat: Option<usize>,
+    decode: Option<Decode>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RequestFile {
     method: Option<String>,
-    path: String,
+    path: Option<String>,
+    url: Option<String>,
     #[serde(default)]
     query: toml::Table,
     raw_query: Option<String>,
@@ -168,6 +176,7 @@ enum CaptureFile {
     Detailed {
         path: Option<String>,
         header: Option<String>,
+        regex: Option<String>,
         #[serde(default)]
         optional: bool,
     },
@@ -200,6 +209,8 @@ pub struct Scenario {
     /// The app data it names (`${apps.vip.group_ids[0]}`: vip, group_ids), which a real
     /// account must provide.
     pub app_data: Vec<(Role, String)>,
+    /// Roles whose credentials it names (`${credentials.easemob.client_id}`).
+    pub credential_roles: Vec<Role>,
 }
 
 #[derive(Debug, Clone)]
@@ -225,20 +236,37 @@ pub enum Action {
 pub struct RequestStep {
     pub request: RequestSpec,
     pub status: Option<u16>,
-    /// Checked on every page.
+    /// Checked on every page (and every repetition).
     pub asserts: Vec<Assertion>,
-    /// Taken from the first page.
+    /// Taken from the first page (or repetition).
     pub captures: Vec<Capture>,
     pub paginate: Option<Paginate>,
     /// Checked once over the pages joined.
     pub assert_all: Vec<Assertion>,
+    /// The request is sent this many times, each answer checked (1 unless `repeat`).
+    pub repeat: usize,
+    /// How the body is read before checks: JSON unless it says otherwise.
+    pub decode: Option<Decode>,
+}
+
+/// `decode = "..."`: a body that is not one JSON document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Decode {
+    /// One JSON value per line; checks see the array of lines.
+    #[serde(rename = "json-lines")]
+    JsonLines,
+    /// Gzip-compressed JSON lines (an Easemob history file).
+    #[serde(rename = "gzip-json-lines")]
+    GzipJsonLines,
 }
 
 #[derive(Debug, Clone)]
 pub struct RequestSpec {
     pub method: String,
-    /// Templates: `${...}` is substituted when the request is sent.
+    /// Templates: `${...}` is substituted when the request is sent. With `is_url`, a whole
+    /// URL (such as a captured download link) rather than a path on the family's host.
     pub path: String,
+    pub is_url: bool,
     pub query: Vec<(String, Value)>,
     pub raw_query: Option<String>,
     pub headers: Vec<(String, String)>,
@@ -266,6 +294,8 @@ pub enum Auth {
 pub struct Capture {
     pub name: String,
     pub source: CaptureSource,
+    /// Keeps only this part of the value (read as text): group 1, or the whole match.
+    pub regex: Option<Regex>,
     pub optional: bool,
 }
 
@@ -316,16 +346,20 @@ impl Scenario {
             .sum()
     }
 
-    /// Whether running it changes the mock's shared state (its clock or its faults), so
-    /// that it must not overlap other scenarios on a shared mock.
+    /// Whether running it changes the mock's shared state — its clock, faults or rate
+    /// limits, or the Easemob history quota (10 calls a minute per app) that its Easemob
+    /// requests use up — so that on a shared mock it must run alone, and the runner puts
+    /// the state back afterwards.
     pub fn changes_mock_state(&self) -> bool {
         self.steps.iter().any(|step| match &step.action {
             Action::Advance { .. } | Action::Fault(_) => true,
-            Action::Request(r) => r.request.path.starts_with("/_mock/") && r.request.method != "GET",
+            Action::Request(r) => {
+                (r.request.path.starts_with("/_mock/") && r.request.method != "GET") || step.family == Family::Easemob
+            }
         })
     }
 
-    /// Every role a request of the scenario authenticates as.
+    /// Every role a request of the scenario authenticates as, or whose credentials it names.
     pub fn roles(&self) -> Vec<Role> {
         let mut roles: Vec<Role> = self
             .steps
@@ -337,6 +371,7 @@ impl Scenario {
                 },
                 _ => None,
             })
+            .chain(self.credential_roles.iter().copied())
             .collect();
         roles.sort();
         roles.dedup();
@@ -401,7 +436,37 @@ pub fn parse(text: &str, schemas: &Schemas) -> Result<Scenario, String> {
     let file: ScenarioFile = toml::from_str(text).map_err(|e| e.to_string())?;
     let mut scenario = compile(file, schemas)?;
     scenario.app_data = app_data(text)?;
+    scenario.credential_roles = credential_roles(text)?;
     Ok(scenario)
+}
+
+/// Every role whose credentials the text names, checking the fields exist.
+fn credential_roles(text: &str) -> Result<Vec<Role>, String> {
+    const FIELDS: [&str; 6] = [
+        "app_key",
+        "master_secret",
+        "org_name",
+        "app_name",
+        "client_id",
+        "client_secret",
+    ];
+    let mut roles = CREDENTIALS
+        .captures_iter(text)
+        .map(|caps| {
+            if !FIELDS.contains(&&caps[2]) {
+                return Err(format!(
+                    "`credentials.{}.{}`: credentials have {}",
+                    &caps[1],
+                    &caps[2],
+                    FIELDS.join(", ")
+                ));
+            }
+            Role::parse(&caps[1])
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
 }
 
 /// Every (role, field) of app data the text names.
@@ -441,6 +506,7 @@ fn compile(file: ScenarioFile, schemas: &Schemas) -> Result<Scenario, String> {
             .collect(),
         steps,
         app_data: Vec::new(),
+        credential_roles: Vec::new(),
     };
     check_mock_only(&scenario)?;
     Ok(scenario)
@@ -451,7 +517,7 @@ fn check_mock_only(scenario: &Scenario) -> Result<(), String> {
     let needs_mock = scenario.family == Family::Control
         || scenario.steps.iter().any(|step| match &step.action {
             Action::Fault(_) => true,
-            Action::Request(r) => r.request.path.starts_with("/_mock"),
+            Action::Request(r) => !r.request.is_url && r.request.path.starts_with("/_mock"),
             Action::Advance { .. } => false,
         });
     if needs_mock && !scenario.is_mock_only() {
@@ -499,9 +565,13 @@ fn reject_checks(step: &StepFile, what: &str) -> Result<(), String> {
         || !step.asserts.is_empty()
         || !step.capture.is_empty()
         || step.paginate.is_some()
-        || !step.assert_all.is_empty();
+        || !step.assert_all.is_empty()
+        || step.repeat.is_some()
+        || step.decode.is_some();
     if has_checks {
-        return Err(format!("{what} takes no status, assertions, captures or pagination"));
+        return Err(format!(
+            "{what} takes no status, assertions, captures, pagination, repeat or decode"
+        ));
     }
     Ok(())
 }
@@ -536,6 +606,16 @@ fn compile_request_step(
     if !assert_all.is_empty() && step.paginate.is_none() {
         return Err("`assert_all` checks the pages of a `paginate` step; use `assert` here".into());
     }
+    if step.status.is_none() && asserts.is_empty() && step.capture.is_empty() && assert_all.is_empty() {
+        return Err(
+            "a request step checks something: give it `status`, `error_code`, `assert`, `capture` or `assert_all`"
+                .into(),
+        );
+    }
+    let repeat = step.repeat.unwrap_or(1);
+    if repeat == 0 || (repeat > 1 && step.paginate.is_some()) {
+        return Err("`repeat` is a number of times (1 or more), and not for a `paginate` step".into());
+    }
     Ok(RequestStep {
         request: compile_request(request, &auth)?,
         status: step.status,
@@ -547,6 +627,8 @@ fn compile_request_step(
             .collect::<Result<_, _>>()?,
         paginate: step.paginate.map(compile_paginate).transpose()?,
         assert_all,
+        repeat,
+        decode: step.decode,
     })
 }
 
@@ -555,12 +637,26 @@ fn compile_request(request: RequestFile, auth: &AuthFile) -> Result<RequestSpec,
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Err(format!("`{method}` is not an HTTP method"));
     }
-    if !request.path.starts_with('/') || request.path.contains('?') {
-        return Err(format!(
-            "path `{}` must start with `/` and carry no query (use `query` or `raw_query`)",
-            request.path
-        ));
-    }
+    let (path, is_url) = match (request.path, request.url) {
+        (Some(path), None) => {
+            if !path.starts_with('/') || path.contains('?') {
+                return Err(format!(
+                    "path `{path}` must start with `/` and carry no query (use `query` or `raw_query`)"
+                ));
+            }
+            (path, false)
+        }
+        (None, Some(url)) => {
+            let literal = url.starts_with("http://") || url.starts_with("https://");
+            if !(literal || url.starts_with("${")) {
+                return Err(format!(
+                    "url `{url}` must be a whole URL (http:// or https://) or start with a placeholder such as `${{link}}`"
+                ));
+            }
+            (url, true)
+        }
+        _ => return Err("a request has exactly one of `path` or `url`".into()),
+    };
     if request.raw_query.is_some() && !request.query.is_empty() {
         return Err("use either `query` or `raw_query`, not both".into());
     }
@@ -587,7 +683,8 @@ fn compile_request(request: RequestFile, auth: &AuthFile) -> Result<RequestSpec,
     }
     Ok(RequestSpec {
         method,
-        path: request.path,
+        path,
+        is_url,
         query: request
             .query
             .iter()
@@ -615,21 +712,35 @@ fn compile_auth(auth: &AuthFile) -> Result<Auth, String> {
 }
 
 fn compile_capture(name: String, capture: CaptureFile) -> Result<Capture, String> {
-    let (path, header, optional) = match capture {
-        CaptureFile::Path(path) => (Some(path), None, false),
-        CaptureFile::Detailed { path, header, optional } => (path, header, optional),
+    let (path, header, regex, optional) = match capture {
+        CaptureFile::Path(path) => (Some(path), None, None, false),
+        CaptureFile::Detailed {
+            path,
+            header,
+            regex,
+            optional,
+        } => (path, header, regex, optional),
     };
+    let regex = regex
+        .map(|pattern| Regex::new(&pattern).map_err(|e| format!("capture `{name}`: invalid regex `{pattern}`: {e}")))
+        .transpose()?;
     let source = match (path, header) {
         (Some(path), None) => CaptureSource::Body(JsonPath::parse(&path)?),
         (None, Some(header)) => CaptureSource::Header(header),
         _ => return Err(format!("capture `{name}` needs exactly one of `path` or `header`")),
     };
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name == "now" || name == "apps" {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || RESERVED_NAMES.contains(&name.as_str()) {
         return Err(format!(
-            "`{name}` cannot be a capture name (letters, digits, `_`; not `now` or `apps`)"
+            "`{name}` cannot be a capture name (letters, digits, `_`; not {})",
+            RESERVED_NAMES.join(", ")
         ));
     }
-    Ok(Capture { name, source, optional })
+    Ok(Capture {
+        name,
+        source,
+        regex,
+        optional,
+    })
 }
 
 fn compile_paginate(file: PaginateFile) -> Result<Paginate, String> {
@@ -800,6 +911,72 @@ mod tests {
             (
                 FULL.replace("paginate = { offset = \"start\", items = \"$.messages\" }", ""),
                 "`assert_all` checks the pages",
+            ),
+        ];
+        for (text, expected) in cases {
+            let why = parse(&text, &Schemas::default()).expect_err(expected);
+            assert!(why.contains(expected), "{expected} in {why}");
+        }
+    }
+
+    #[test]
+    fn urls_repeats_decoding_regex_captures_and_credentials_compile() {
+        let text = r#"
+            name = "e"
+            family = "easemob"
+            auth = "easemob"
+            [[steps]]
+            request = { method = "POST", path = "/${apps.easemob.org_name}/x/token", auth = "none", json = { client_id = "${credentials.easemob.client_id}" } }
+            capture = { sig = { path = "$.data[0].url", regex = "Signature=([^&]+)" } }
+            repeat = 3
+            [[steps]]
+            request = { url = "${link}", auth = "none" }
+            decode = "gzip-json-lines"
+            status = 200
+        "#;
+        let scenario = parse(text, &Schemas::default()).unwrap();
+        assert_eq!(scenario.credential_roles, [Role::Easemob]);
+        assert_eq!(scenario.roles(), [Role::Easemob], "named credentials need the role");
+        assert!(scenario.changes_mock_state(), "Easemob calls use up a shared quota");
+        let Action::Request(first) = &scenario.steps[0].action else {
+            panic!("a request")
+        };
+        assert_eq!(first.repeat, 3);
+        assert!(first.captures[0].regex.is_some());
+        let Action::Request(second) = &scenario.steps[1].action else {
+            panic!("a request")
+        };
+        assert!(second.request.is_url && second.request.path == "${link}");
+        assert_eq!(second.decode, Some(Decode::GzipJsonLines));
+        assert_eq!(second.repeat, 1);
+
+        let cases = [
+            (
+                text.replace("url = \"${link}\"", "url = \"/relative\""),
+                "must be a whole URL",
+            ),
+            (
+                text.replace("url = \"${link}\"", "url = \"${link}\", path = \"/x\""),
+                "exactly one of `path` or `url`",
+            ),
+            (text.replace("repeat = 3", "repeat = 0"), "`repeat` is a number"),
+            (text.replace("status = 200", ""), "a request step checks something"),
+            (
+                text.replace("repeat = 3", "repeat = 2\npaginate = { cursor = \"$.c\" }"),
+                "not for a `paginate` step",
+            ),
+            (text.replace("gzip-json-lines", "zip"), "unknown variant"),
+            (
+                text.replace("regex = \"Signature=([^&]+)\"", "regex = \"(\""),
+                "invalid regex",
+            ),
+            (
+                text.replace("credentials.easemob.client_id", "credentials.easemob.password"),
+                "credentials have",
+            ),
+            (
+                text.replace("capture = { sig", "capture = { credentials"),
+                "cannot be a capture name",
             ),
         ];
         for (text, expected) in cases {

@@ -280,7 +280,7 @@ impl Schemas {
 
     pub fn check_fields(&self, fields: &Fields, value: &Value, at: &str) -> Result<(), String> {
         let mut errors = Vec::new();
-        self.fields_errors(fields, value, at, &mut errors);
+        self.fields_errors(fields, value, at, &mut errors, &[fields]);
         summarise(errors)
     }
 
@@ -334,19 +334,30 @@ impl Schemas {
             errors.push(format!("{at}: unknown schema `{name}`"));
             return;
         };
-        self.fields_errors(&schema.fields, value, at, errors);
         let variant = schema
             .variant_by
             .as_ref()
             .and_then(|field| value.get(field))
             .and_then(Value::as_str)
             .and_then(|tag| schema.variants.get(tag));
+        // A strict schema documents its variant's fields too.
+        let documented: Vec<&Fields> = [Some(&schema.fields), variant].into_iter().flatten().collect();
+        self.fields_errors(&schema.fields, value, at, errors, &documented);
         if let Some(variant) = variant {
-            self.fields_errors(variant, value, at, errors);
+            self.fields_errors(variant, value, at, errors, &[variant]);
         }
     }
 
-    fn fields_errors(&self, fields: &Fields, value: &Value, at: &str, errors: &mut Vec<String>) {
+    /// The errors of `value` against `fields`; when they are strict, a key that none of
+    /// `documented` lists is one.
+    fn fields_errors(
+        &self,
+        fields: &Fields,
+        value: &Value,
+        at: &str,
+        errors: &mut Vec<String>,
+        documented: &[&Fields],
+    ) {
         let Some(object) = value.as_object() else {
             errors.push(format!("{at}: expected an object, got {}", describe(value)));
             return;
@@ -359,10 +370,8 @@ impl Schemas {
             }
         }
         if fields.strict {
-            for key in object
-                .keys()
-                .filter(|k| !fields.fields.iter().any(|(name, _)| name == *k))
-            {
+            let listed = |key: &str| documented.iter().any(|f| f.fields.iter().any(|(name, _)| name == key));
+            for key in object.keys().filter(|k| !listed(k)) {
                 errors.push(format!("{at}.{key}: not a documented field"));
             }
         }
@@ -444,6 +453,27 @@ mod tests {
             assert!(error.contains(expected), "{expected} in {error}");
         }
         assert!(error.contains("(and 1 more)"), "{error}");
+    }
+
+    #[test]
+    fn a_strict_schema_documents_its_variants_fields() {
+        let mut schemas = Schemas::default();
+        schemas
+            .add_file(
+                "[body]\nstrict = true\nvariant_by = \"type\"\nfields = { type = \"string\" }\nvariants.txt = { msg = \"string\" }\n",
+            )
+            .unwrap();
+        assert!(schemas
+            .check_named("body", &json!({"type": "txt", "msg": "hi"}), "$")
+            .is_ok());
+        let error = schemas
+            .check_named("body", &json!({"type": "txt", "msg": "hi", "url": "x"}), "$")
+            .unwrap_err();
+        assert_eq!(error, "$.url: not a documented field");
+        assert!(schemas
+            .check_named("body", &json!({"type": "loc", "msg": "hi"}), "$")
+            .unwrap_err()
+            .contains("$.msg: not a documented field"));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   frozen at one fixed instant), so scenarios run concurrently and may move their clock
 //!   freely. The runner talks to it over HTTP only; the library is used just to start it.
 //! - **Mock at `--base-url`**: one shared mock; credentials and sample ids come from its
-//!   `/_mock/apps`; scenarios that move its clock run alone.
+//!   `/_mock/apps`; scenarios that change its state (clock, faults, rate limits, the
+//!   Easemob quota) run alone, and the state is put back after each.
 //! - **Real**: the vendor hosts (overridable per family), credentials and sample ids from
 //!   `CONFORMANCE_*` environment variables, the local clock, read-only and paced requests.
 
@@ -96,7 +97,7 @@ pub struct Apps {
 /// Fields of an app listing that are secrets, kept out of `${apps...}`.
 const SECRET_FIELDS: [&str; 3] = ["master_secret", "client_id", "client_secret"];
 /// Sample-id lists an app listing carries.
-const SAMPLE_FIELDS: [&str; 3] = ["usernames", "group_ids", "chatroom_ids"];
+const SAMPLE_FIELDS: [&str; 5] = ["usernames", "group_ids", "chatroom_ids", "msg_ids", "registration_ids"];
 
 impl Apps {
     /// From a mock's `GET /_mock/apps`: the first VIP app, the first other one, the first
@@ -177,6 +178,36 @@ impl Apps {
     /// `{"vip": {...}, "plain": {...}, "easemob": {...}}`, without secrets.
     pub fn public(&self) -> Value {
         Value::Object(self.public.clone())
+    }
+
+    /// Each role's credentials, for `${credentials.ROLE.FIELD}` (an Easemob `/token`
+    /// body): `app_key` and `master_secret`, or `org_name`, `app_name`, `client_id` and
+    /// `client_secret`. Every one of them is registered with the redactor.
+    pub fn credentials_listing(&self) -> Value {
+        let listing = self
+            .credentials
+            .iter()
+            .map(|(role, credentials)| {
+                let fields = match credentials {
+                    Credentials::Basic { app_key, master_secret } => {
+                        json!({"app_key": app_key, "master_secret": master_secret})
+                    }
+                    Credentials::Easemob {
+                        org_name,
+                        app_name,
+                        client_id,
+                        client_secret,
+                    } => json!({
+                        "org_name": org_name,
+                        "app_name": app_name,
+                        "client_id": client_id,
+                        "client_secret": client_secret,
+                    }),
+                };
+                (role.name().to_owned(), fields)
+            })
+            .collect();
+        Value::Object(listing)
     }
 
     /// Tells the redactor every secret these apps hold.
@@ -436,7 +467,7 @@ impl Target {
     }
 
     /// Opens what one scenario runs against. On a shared mock, a scenario that changes
-    /// its state (`changes_state`) gets the clock put back as it found it on `close`.
+    /// its state (`changes_state`) gets its clock, fault rules and rate limits put back as it found them on `close`.
     pub async fn session(&self, changes_state: bool) -> Result<Session<'_>, String> {
         let (bases, apps, clock, server) = match &self.source {
             Source::InProcess { clock } => {
@@ -464,7 +495,7 @@ impl Target {
         };
         let restore = match (&self.source, &clock) {
             (Source::External { .. }, SessionClock::Mock(base)) if changes_state => {
-                Some(ClockSnapshot::take(&self.http, base).await?)
+                Some(MockSnapshot::take(&self.http, base).await?)
             }
             _ => None,
         };
@@ -480,29 +511,70 @@ impl Target {
     }
 }
 
-/// A shared mock's clock as a scenario found it.
-struct ClockSnapshot {
+/// A shared mock's state as a scenario found it: the clock, the fault rules and the rate
+/// limits. Taking it freezes a running clock, so that the scenario sees the same instant
+/// throughout, as on an in-process mock. Putting it back deletes the rules the scenario
+/// added and adds back those it deleted, sets the limits again (which also forgets the
+/// quota the scenario used up) and puts the clock back: where it was if it was frozen,
+/// running from where it would be now if it was running.
+struct MockSnapshot {
     now: DateTime<FixedOffset>,
     frozen: bool,
     taken: std::time::Instant,
+    /// `None` when the mock does not list them (then they are left alone).
+    faults: Option<Vec<Value>>,
+    rate_limits: Option<Value>,
 }
 
-impl ClockSnapshot {
-    async fn take(http: &Http, base: &str) -> Result<ClockSnapshot, String> {
+impl MockSnapshot {
+    async fn take(http: &Http, base: &str) -> Result<MockSnapshot, String> {
         let exchange = send_plain(http, Family::Control, "GET", &format!("{base}/_mock/clock"), None).await?;
         let now = exchange.json["now"]
             .as_str()
             .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
             .ok_or_else(|| format!("GET /_mock/clock answered {}", exchange.excerpt()))?;
-        Ok(ClockSnapshot {
+        let frozen = exchange.json["frozen"].as_bool().unwrap_or(false);
+        let taken = std::time::Instant::now();
+        if !frozen {
+            let body = json!({"frozen": true});
+            let exchange = send_plain(http, Family::Control, "PUT", &format!("{base}/_mock/clock"), Some(body)).await?;
+            expect_success(&exchange, "PUT /_mock/clock")?;
+        }
+        Ok(MockSnapshot {
             now,
-            frozen: exchange.json["frozen"].as_bool().unwrap_or(false),
-            taken: std::time::Instant::now(),
+            frozen,
+            taken,
+            faults: fault_rules(http, base).await?,
+            rate_limits: read_control(http, base, "/_mock/rate-limits").await?,
         })
     }
 
-    /// Puts the clock back: where it was if frozen, where it would be now if running.
     async fn restore(&self, http: &Http, base: &str) -> Result<(), String> {
+        if let (Some(before), Some(now)) = (&self.faults, fault_rules(http, base).await?) {
+            for rule in now.iter().filter(|rule| !before.iter().any(|b| same_rule(b, rule))) {
+                let url = format!("{base}/_mock/faults/{}", rule["id"]);
+                let exchange = send_plain(http, Family::Control, "DELETE", &url, None).await?;
+                // A rule may have finished meanwhile (times used up, until passed).
+                if exchange.status != 404 {
+                    expect_success(&exchange, "DELETE /_mock/faults/{id}")?;
+                }
+            }
+            // Rules the scenario deleted (or a reset dropped) come back, with new ids.
+            for rule in before.iter().filter(|rule| !now.iter().any(|n| same_rule(n, rule))) {
+                let spec: serde_json::Map<String, Value> = ["match", "effect", "times", "fraction", "until"]
+                    .iter()
+                    .filter_map(|key| rule.get(*key).map(|value| ((*key).to_owned(), value.clone())))
+                    .collect();
+                let url = format!("{base}/_mock/faults");
+                let exchange = send_plain(http, Family::Control, "POST", &url, Some(Value::Object(spec))).await?;
+                expect_success(&exchange, "POST /_mock/faults")?;
+            }
+        }
+        if let Some(limits) = &self.rate_limits {
+            let url = format!("{base}/_mock/rate-limits");
+            let exchange = send_plain(http, Family::Control, "PUT", &url, Some(limits.clone())).await?;
+            expect_success(&exchange, "PUT /_mock/rate-limits")?;
+        }
         let now = if self.frozen {
             self.now
         } else {
@@ -512,6 +584,23 @@ impl ClockSnapshot {
         let exchange = send_plain(http, Family::Control, "PUT", &format!("{base}/_mock/clock"), Some(body)).await?;
         expect_success(&exchange, "PUT /_mock/clock")
     }
+}
+
+/// The fault rules a mock lists, if it lists them.
+async fn fault_rules(http: &Http, base: &str) -> Result<Option<Vec<Value>>, String> {
+    let listing = read_control(http, base, "/_mock/faults").await?;
+    Ok(listing.and_then(|listing| listing["faults"].as_array().cloned()))
+}
+
+/// The body of a control `GET`, or `None` when the mock does not serve it.
+async fn read_control(http: &Http, base: &str, path: &str) -> Result<Option<Value>, String> {
+    let exchange = send_plain(http, Family::Control, "GET", &format!("{base}{path}"), None).await?;
+    Ok((exchange.status == 200).then_some(exchange.json))
+}
+
+/// The same rule: same id, match and effect (its counters move on).
+fn same_rule(a: &Value, b: &Value) -> bool {
+    ["id", "match", "effect"].iter().all(|key| a[key] == b[key])
 }
 
 /// Which scenarios the real target leaves out.
@@ -573,8 +662,8 @@ pub struct Session<'t> {
     /// Easemob tokens already obtained in this session.
     tokens: Mutex<HashMap<Role, String>>,
     server: Option<mock_server::RunningServer>,
-    /// A shared mock's clock, to put back on close.
-    restore: Option<ClockSnapshot>,
+    /// A shared mock's state, to put back on close.
+    restore: Option<MockSnapshot>,
 }
 
 impl Session<'_> {
@@ -708,7 +797,12 @@ impl Session<'_> {
         let exchange = send_plain(self.http(), Family::Easemob, "POST", &url, Some(body)).await?;
         let token = exchange.json["access_token"]
             .as_str()
-            .ok_or_else(|| format!("could not get an Easemob token: {}", exchange.excerpt()))?
+            .ok_or_else(|| {
+                format!(
+                    "no Easemob token for the run (POST /token answered {})",
+                    exchange.excerpt()
+                )
+            })?
             .to_owned();
         self.target.redactor.add_secret(&token);
         self.target.redactor.add_secret(&wrong_secret(&token));
@@ -716,7 +810,7 @@ impl Session<'_> {
         Ok(token)
     }
 
-    /// Stops an in-process mock; puts a shared mock's clock back.
+    /// Stops an in-process mock; puts a shared mock's state back.
     pub async fn close(self) -> Result<(), String> {
         let restored = match (&self.restore, &self.clock) {
             (Some(snapshot), SessionClock::Mock(base)) => snapshot.restore(self.http(), base).await,
@@ -811,7 +905,7 @@ mod tests {
         let scenario = |tags: &str, auth: &str, path: &str, advance: bool| {
             let wait = if advance { "[[steps]]\nadvance = \"121s\"\n" } else { "" };
             let text = format!(
-                "name = \"s\"\nfamily = \"jmessage\"\ntags = [{tags}]\n[[steps]]\nrequest = {{ path = \"{path}\", auth = \"{auth}\" }}\n{wait}"
+                "name = \"s\"\nfamily = \"jmessage\"\ntags = [{tags}]\n[[steps]]\nrequest = {{ path = \"{path}\", auth = \"{auth}\" }}\nstatus = 200\n{wait}"
             );
             crate::scenario::parse(&text, &crate::schema::Schemas::default()).unwrap()
         };

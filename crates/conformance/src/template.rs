@@ -8,9 +8,14 @@
 //!   units are `ms`, `s`, `m`, `h`, `d`; `FORMAT` is a pattern of `yyyy MM dd HH mm ss SSS`
 //!   (`YYYY`, `DD` too), or `epoch`, `epoch_ms`, `rfc3339`. Without `:FORMAT`, a time
 //!   renders as `yyyy-MM-dd HH:mm:ss`. Example: `${now-3600s:yyyy-MM-dd HH:mm:ss}`;
-//! - `name±N...` (no unit): integer arithmetic on an integer variable (`${total-1}`);
+//! - `name±N...` (no unit): integer arithmetic on an integer variable, or a string of
+//!   digits (`${total-1}`; `${apps.vip.msg_ids[0]+0}` is that id as a number);
 //! - a trailing `|tamper` changes one character in the middle of the value (to send an
-//!   altered cursor or token).
+//!   altered cursor or token);
+//! - `$.json.path` (in expected values of assertions only): a value of the response being
+//!   checked — inside `each`/`any_of`, of the element — so that one field can be compared
+//!   with another (`at_most = "${$.target}"`). A path with a wildcard gives the array of
+//!   what it selects.
 //!
 //! A string that is exactly one placeholder keeps the JSON type of the value (so
 //! `equals = "${total}"` compares numbers); anywhere else values are spliced in as text.
@@ -60,49 +65,83 @@ impl Vars {
 
     /// Substitutes every placeholder of `template`; a lone placeholder keeps its JSON type.
     pub fn resolve(&self, template: &str) -> Result<Value, String> {
-        if let Some(caps) = PLACEHOLDER.captures(template) {
-            if caps.get(0).map(|m| m.as_str().len()) == Some(template.len()) {
-                return self.evaluate(&caps[1]);
-            }
-        }
-        self.interpolate(template).map(Value::String)
+        self.resolve_in(template, None)
     }
 
     /// Substitutes every placeholder of `template`, splicing values in as text.
     pub fn interpolate(&self, template: &str) -> Result<String, String> {
-        let mut out = String::with_capacity(template.len());
-        let mut last = 0;
-        for caps in PLACEHOLDER.captures_iter(template) {
-            let whole = caps.get(0).expect("group 0 always matches");
-            out.push_str(&template[last..whole.start()]);
-            out.push_str(&as_text(&self.evaluate(&caps[1])?));
-            last = whole.end();
-        }
-        out.push_str(&template[last..]);
-        Ok(out)
+        self.interpolate_in(template, None)
     }
 
     /// Resolves every string inside a JSON value (request bodies, expected values).
     pub fn resolve_value(&self, value: &Value) -> Result<Value, String> {
+        self.resolve_value_in(value, None)
+    }
+
+    /// As [`Vars::resolve_value`], with `${$...}` naming values of `this` (the response
+    /// or element an assertion is checking).
+    pub fn resolve_value_in(&self, value: &Value, this: Option<&Value>) -> Result<Value, String> {
         Ok(match value {
-            Value::String(text) => self.resolve(text)?,
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve_value(v)).collect::<Result<_, _>>()?),
+            Value::String(text) => self.resolve_in(text, this)?,
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.resolve_value_in(v, this))
+                    .collect::<Result<_, _>>()?,
+            ),
             Value::Object(map) => Value::Object(
                 map.iter()
-                    .map(|(k, v)| Ok((k.clone(), self.resolve_value(v)?)))
+                    .map(|(k, v)| Ok((k.clone(), self.resolve_value_in(v, this)?)))
                     .collect::<Result<_, String>>()?,
             ),
             other => other.clone(),
         })
     }
 
-    fn evaluate(&self, expression: &str) -> Result<Value, String> {
+    fn resolve_in(&self, template: &str, this: Option<&Value>) -> Result<Value, String> {
+        if let Some(caps) = PLACEHOLDER.captures(template) {
+            if caps.get(0).map(|m| m.as_str().len()) == Some(template.len()) {
+                return self.evaluate(&caps[1], this);
+            }
+        }
+        self.interpolate_in(template, this).map(Value::String)
+    }
+
+    fn interpolate_in(&self, template: &str, this: Option<&Value>) -> Result<String, String> {
+        self.interpolate_escaped(template, this, &|text| text.to_owned())
+    }
+
+    /// Substitutes every placeholder of `template`, each value passed through `escape`
+    /// (to splice values into a regex literally).
+    pub fn interpolate_escaped(
+        &self,
+        template: &str,
+        this: Option<&Value>,
+        escape: &dyn Fn(&str) -> String,
+    ) -> Result<String, String> {
+        let mut out = String::with_capacity(template.len());
+        let mut last = 0;
+        for caps in PLACEHOLDER.captures_iter(template) {
+            let whole = caps.get(0).expect("group 0 always matches");
+            out.push_str(&template[last..whole.start()]);
+            out.push_str(&escape(&as_text(&self.evaluate(&caps[1], this)?)));
+            last = whole.end();
+        }
+        out.push_str(&template[last..]);
+        Ok(out)
+    }
+
+    fn evaluate(&self, expression: &str, this: Option<&Value>) -> Result<Value, String> {
         let expression = expression.trim();
         let (expression, tamper) = match expression.strip_suffix("|tamper") {
             Some(inner) => (inner.trim_end(), true),
             None => (expression, false),
         };
-        let value = self.evaluate_plain(expression)?;
+        let value = if expression.starts_with('$') {
+            self_reference(expression, this)?
+        } else {
+            self.evaluate_plain(expression)?
+        };
         Ok(if tamper {
             Value::String(tampered(&as_text(&value)))
         } else {
@@ -143,9 +182,10 @@ impl Vars {
                 "`{base}{offsets}` mixes numbers and times (times take a unit: s, m, h, d, ms)"
             ));
         }
-        let start = self
-            .lookup(base)?
+        let value = self.lookup(base)?;
+        let start = value
             .as_i64()
+            .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
             .ok_or_else(|| format!("variable `{base}` is not an integer"))?;
         let sum = terms.iter().try_fold(start, |sum, caps| {
             let amount: i64 = caps[2].parse().map_err(|_| format!("`{}` is too large", &caps[2]))?;
@@ -178,6 +218,22 @@ impl Vars {
             _ => None,
         };
         parsed.ok_or_else(|| format!("variable `{name}` = {value} is not a time (epoch seconds or a date-time)"))
+    }
+}
+
+/// `${$.path}`: what `path` selects in the value being checked.
+fn self_reference(expression: &str, this: Option<&Value>) -> Result<Value, String> {
+    let this = this.ok_or_else(|| {
+        format!(
+            "`${{{expression}}}` names a value of the response being checked: use it in an assertion's expected value"
+        )
+    })?;
+    let path = JsonPath::parse(expression)?;
+    let found = path.select(this);
+    match (path.is_definite(), found.first()) {
+        (_, None) => Err(format!("`{expression}` selects nothing in the value being checked")),
+        (true, Some(value)) => Ok((*value).clone()),
+        (false, Some(_)) => Ok(Value::Array(found.into_iter().cloned().collect())),
     }
 }
 
@@ -338,6 +394,25 @@ mod tests {
         assert!(vars.resolve("${total-1s+1}").unwrap_err().contains("mixes"));
         assert!(vars.resolve("${now-1}").unwrap_err().contains("mixes"));
         assert!(vars.resolve("${cursor+1}").unwrap_err().contains("not an integer"));
+        let mut vars = vars;
+        vars.set("id", json!("1096580832"));
+        assert_eq!(vars.resolve("${id+0}").unwrap(), json!(1_096_580_832));
+    }
+
+    #[test]
+    fn self_references_read_the_value_being_checked() {
+        let vars = vars();
+        let this = json!({"target": 7, "items": [{"n": 1}, {"n": 2}], "id": "abc"});
+        let resolve = |text: &str| vars.resolve_value_in(&json!(text), Some(&this));
+        assert_eq!(resolve("${$.target}").unwrap(), json!(7));
+        assert_eq!(resolve("${$.items[*].n}").unwrap(), json!([1, 2]));
+        assert_eq!(resolve("n=${$.items[1].n}/${total}").unwrap(), json!("n=2/42"));
+        assert_ne!(resolve("${$.id|tamper}").unwrap(), json!("abc"));
+        assert!(resolve("${$.missing}").unwrap_err().contains("selects nothing"));
+        assert!(vars
+            .resolve("${$.target}")
+            .unwrap_err()
+            .contains("assertion's expected value"));
     }
 
     #[test]
