@@ -11,9 +11,9 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use base64::{engine::general_purpose::STANDARD, Engine};
 
 use crate::{
+    auth::basic_credentials,
     families::{self, Family},
     faults::{delay_ms, Effect, FamilyName, RequestFacts},
     journal::Entry,
@@ -39,7 +39,8 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
     };
     let started = Instant::now();
     let now = state.clock.now();
-    let app = app_key(family, &request);
+    let credentials = basic_credentials(request.headers());
+    let app = app_key(family, &request, credentials.as_ref());
     let facts = RequestFacts {
         family: Some(family_name),
         method: request.method().as_str(),
@@ -47,7 +48,10 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
         app_key: app.as_deref(),
     };
     let fault = state.faults.decide(facts, now);
-    let journal = state.journal.is_enabled().then(|| RequestRecord::of(&request, family));
+    let journal = state
+        .journal
+        .is_enabled()
+        .then(|| RequestRecord::of(&request, family, credentials));
     let connection = request
         .extensions()
         .get::<ConnectInfo<ConnectionHandle>>()
@@ -94,9 +98,9 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
 
 /// The app a request names: the appKey of its Basic auth (known or not), or `org#app`
 /// from an Easemob path.
-fn app_key(family: Family, request: &Request) -> Option<String> {
+fn app_key(family: Family, request: &Request, credentials: Option<&(String, String)>) -> Option<String> {
     match family {
-        Family::JPush | Family::JMessage => basic_credentials(request.headers()).map(|(key, _)| key),
+        Family::JPush | Family::JMessage => credentials.map(|(key, _)| key.clone()),
         Family::Easemob => {
             let mut segments = request.uri().path().trim_start_matches('/').split('/');
             match (segments.next(), segments.next()) {
@@ -106,14 +110,6 @@ fn app_key(family: Family, request: &Request) -> Option<String> {
         }
         Family::Control => None,
     }
-}
-
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (key, secret) = decoded.split_once(':')?;
-    Some((key.to_owned(), secret.to_owned()))
 }
 
 /// Sends half the body after headers that promise all of it, then fails the stream, so
@@ -148,7 +144,7 @@ struct RequestRecord {
 }
 
 impl RequestRecord {
-    fn of(request: &Request, family: Family) -> RequestRecord {
+    fn of(request: &Request, family: Family, credentials: Option<(String, String)>) -> RequestRecord {
         RequestRecord {
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
@@ -156,7 +152,7 @@ impl RequestRecord {
             family,
             route: request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()),
             raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
-            credentials: basic_credentials(request.headers()),
+            credentials,
         }
     }
 

@@ -16,7 +16,10 @@ use self::{
     population::Population,
     push::{Devices, PushStream},
 };
-use crate::settings::{DatasetSize, Settings};
+use crate::{
+    auth::basic_header,
+    settings::{DatasetSize, Settings},
+};
 
 /// Easemob apps take key-space slots from here, apart from the Jiguang apps.
 const EASEMOB_SLOT_BASE: u64 = 1000;
@@ -28,6 +31,8 @@ pub struct Dataset {
     pub jiguang: Vec<AppData<JiguangApp>>,
     /// The JPush devices of each Jiguang app, in the order of `jiguang`.
     pub devices: Vec<Devices>,
+    /// Each Jiguang app's canonical `Basic` Authorization value, in the order of `jiguang`.
+    basic_headers: Vec<String>,
     pub easemob: Vec<AppData<EasemobApp>>,
 }
 
@@ -53,7 +58,7 @@ impl Dataset {
         let devices = (0..jiguang_count as u64)
             .map(|slot| Devices::generate(seed, slot, size.devices, anchor))
             .collect();
-        let jiguang = fixture
+        let jiguang: Vec<AppData<JiguangApp>> = fixture
             .jiguang
             .into_iter()
             .enumerate()
@@ -82,6 +87,10 @@ impl Dataset {
             seed,
             size,
             timezone: settings.timezone,
+            basic_headers: jiguang
+                .iter()
+                .map(|a| basic_header(&a.credentials.app_key, &a.credentials.master_secret))
+                .collect(),
             jiguang,
             devices,
             easemob,
@@ -122,6 +131,11 @@ impl Dataset {
             population: &app.population,
             partner: None,
         }
+    }
+
+    /// The Jiguang app whose canonical `Basic` header value this is exactly, by index.
+    pub fn jiguang_by_authorization(&self, value: &[u8]) -> Option<usize> {
+        self.basic_headers.iter().position(|h| h.as_bytes() == value)
     }
 
     /// The Jiguang app whose appKey and masterSecret are these, by index.

@@ -2,6 +2,7 @@
 //! `{"error":{"code":N,"message":"..."}}` with `Content-Type: application/json`.
 
 use axum::{
+    body::Bytes,
     http::{header::CONTENT_TYPE, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -56,9 +57,9 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     json_bytes(status, bytes)
 }
 
-/// A response of already serialised JSON.
-pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
-    let mut response = (status, bytes).into_response();
+/// A response of already serialised JSON (memoised bodies are shared, not copied).
+pub fn json_bytes(status: StatusCode, bytes: impl Into<Bytes>) -> Response {
+    let mut response = (status, bytes.into()).into_response();
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));

@@ -228,7 +228,7 @@ fn memoised(
         .jmessage
         .statistics
         .get_or_compute(key, || Bytes::from(build(range.periods().collect())));
-    json_bytes(StatusCode::OK, body.to_vec())
+    json_bytes(StatusCode::OK, body)
 }
 
 /// VIP check, then the period parameters.

@@ -185,11 +185,11 @@ fn per_msg_id<T: serde::Serialize>(
     let slot = state.dataset.jiguang[app].slot;
     let key = (slot, kind, query.get("msg_ids").unwrap_or_default().to_owned());
     if let Some(answer) = state.jpush.answers.get(&key).filter(|a| a.holds_at(now_ms)) {
-        return Ok(json_bytes(StatusCode::OK, answer.body.to_vec()));
+        return Ok(json_bytes(StatusCode::OK, answer.body));
     }
     let ids = params::msg_ids(&query)?;
     let answer = build_answer(state, app, &ids, kind, now_ms, render);
-    let body = answer.body.to_vec();
+    let body = answer.body.clone();
     state.jpush.answers.insert(key, answer);
     Ok(json_bytes(StatusCode::OK, body))
 }
