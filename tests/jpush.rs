@@ -623,3 +623,40 @@ async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_inst
     mock.server.state.clock.set(at(push.t_ms + 30 * 86_400_000 + 1), true);
     assert!(!has_stats(&mock.get(Role::Vip, &path).await), "kept one month");
 }
+
+#[tokio::test]
+async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
+    let mock = Mock::start().await;
+    let stream = mock.server.state.dataset.jiguang_push(0);
+    // A push sent before 23:00 Beijing time, so that its day ends an hour or more later.
+    let push = *pushes(&mock, 0)
+        .iter()
+        .find(|p| {
+            let local = chrono::DateTime::from_timestamp_millis(p.t_ms)
+                .unwrap()
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+            chrono::Timelike::hour(&local) < 23 && (0..1000).any(|d| stream.outcome(p, d).is_some_and(|o| o.delivered))
+        })
+        .unwrap();
+    let device = (0..1000)
+        .find(|d| stream.outcome(&push, *d).is_some_and(|o| o.delivered))
+        .unwrap();
+    let id = stream.devices.list[device as usize].registration_id.clone();
+    let body = json!({"msg_id": push.msg_id, "registration_ids": [id]}).to_string();
+    let status = |reply: &e2e::Reply| reply.json[id.as_str()]["status"].as_u64().unwrap();
+    mock.server.state.clock.set(
+        chrono::DateTime::from_timestamp_millis(push.t_ms + 10 * 60_000).unwrap(),
+        true,
+    );
+    assert_eq!(
+        status(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await),
+        0,
+        "delivered today"
+    );
+    mock.advance(86_400).await;
+    assert_eq!(
+        status(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await),
+        1,
+        "the next day asks about that day"
+    );
+}

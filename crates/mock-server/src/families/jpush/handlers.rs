@@ -65,17 +65,52 @@ pub async fn status_message(
     JpApp(app): JpApp,
     body: Bytes,
 ) -> Result<Response, JpError> {
+    let now_ms = state.clock.now().timestamp_millis();
+    // The answer is memoised by the body as sent (bodies that are not UTF-8 are refused
+    // below anyway, and simply not memoised).
+    let key = std::str::from_utf8(&body)
+        .ok()
+        .map(|text| (state.dataset.jiguang[app].slot, ItemKind::Status, text.to_owned()));
+    if let Some(answer) = key
+        .as_ref()
+        .and_then(|k| state.jpush.answers.get(k))
+        .filter(|a| a.holds_at(now_ms))
+    {
+        return Ok(json_bytes(StatusCode::OK, answer.body));
+    }
     let request = params::status_request(&body)?;
-    let now = state.clock.now();
+    let answer = status_answer(&state, app, &request, now_ms);
+    let response = json_bytes(StatusCode::OK, answer.body.clone());
+    if let Some(key) = key {
+        state.jpush.answers.insert(key, answer);
+    }
+    Ok(response)
+}
+
+/// The statuses of `request`'s ids at `now_ms`, and the span of the clock they hold for:
+/// they change only when the push is sent, when its statistics appear, when its month runs
+/// out, and — when no `date` is given — at local midnight.
+fn status_answer(state: &AppState, app: usize, request: &params::StatusRequest, now_ms: i64) -> Answer {
+    let now = chrono::DateTime::from_timestamp_millis(now_ms).expect("the clock is in range");
+    let zone = state.dataset.timezone;
     let stream = state.dataset.jiguang_push(app);
+    let mut answer = Answer::always();
     // The doc: `date` defaults to the current day; a push is delivered on the day it is sent.
-    let day = request
-        .date
-        .unwrap_or_else(|| now.with_timezone(&state.dataset.timezone).date_naive());
-    let push = stream
-        .find(request.msg_id)
-        .filter(|p| p.t_ms <= now.timestamp_millis() && PushStream::within_retention(p, now));
-    let delivered_today = push.is_some_and(|p| local_day(&state, &p) == day && PushStream::has_stats(&p, now));
+    let today = now.with_timezone(&zone).date_naive();
+    let day = request.date.unwrap_or_else(|| {
+        let midnight =
+            |date: chrono::NaiveDate| date.and_time(chrono::NaiveTime::MIN).and_local_timezone(zone).single();
+        let bounds = [midnight(today), midnight(today + chrono::TimeDelta::days(1))];
+        answer.narrow(&bounds.map(|b| b.map_or(now_ms, |b| b.timestamp_millis())), now_ms);
+        today
+    });
+    let sent = stream.find(request.msg_id);
+    if let Some(push) = &sent {
+        let [stats_from, stats_until] = PushStream::stats_changes(push);
+        answer.narrow(&[push.t_ms, stats_from, stats_until], now_ms);
+    }
+    let push = sent.filter(|p| p.t_ms <= now_ms && PushStream::within_retention(p, now));
+    let delivered_today = push.is_some_and(|p| local_day(state, &p) == day && PushStream::has_stats(&p, now));
     let status_of = |id: &str| match (stream.devices.index_of(id), push) {
         (None, _) => 2,
         (Some(_), None) => 3,
@@ -94,7 +129,8 @@ pub async fn status_message(
         .filter(|id| seen.insert(*id))
         .map(|id| (id, Status { status: status_of(id) }))
         .collect();
-    Ok(json_response(StatusCode::OK, &Statuses(statuses)))
+    answer.body = Bytes::from(serde_json::to_vec(&Statuses(statuses)).expect("statuses serialise"));
+    answer
 }
 
 /// `{"<registration id>": {"status": N}, ...}` in request order.
@@ -165,6 +201,8 @@ pub enum ItemKind {
     ReceivedDetail,
     Messages,
     MessagesDetail,
+    /// `status/message`, whose answers are memoised alike (keyed by the body).
+    Status,
 }
 
 /// One item per requested id, in request order; ids without statistics get `{msg_id}`.
@@ -203,11 +241,7 @@ fn build_answer<T: serde::Serialize>(
     render: impl Fn(&MsgId, &PushStats) -> T,
 ) -> Answer {
     let stream = state.dataset.jiguang_push(app);
-    let mut answer = Answer {
-        body: Bytes::new(),
-        from_ms: i64::MIN,
-        until_ms: i64::MAX,
-    };
+    let mut answer = Answer::always();
     let mut body = Vec::with_capacity(ids.len() * 160 + 2);
     body.push(b'[');
     for (i, id) in ids.iter().enumerate() {
@@ -224,7 +258,7 @@ fn build_answer<T: serde::Serialize>(
             Some((push, Bytes::from(json)))
         });
         if let Some((push, _)) = &item {
-            answer.narrow(PushStream::stats_changes(push), now_ms);
+            answer.narrow(&PushStream::stats_changes(push), now_ms);
         }
         let now = chrono::DateTime::from_timestamp_millis(now_ms).expect("the clock is in range");
         match item {
@@ -255,13 +289,22 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// An empty answer that holds at every instant, until narrowed.
+    fn always() -> Answer {
+        Answer {
+            body: Bytes::new(),
+            from_ms: i64::MIN,
+            until_ms: i64::MAX,
+        }
+    }
+
     fn holds_at(&self, now_ms: i64) -> bool {
         (self.from_ms..self.until_ms).contains(&now_ms)
     }
 
     /// Narrows the span to the instants, among `changes`, nearest `now_ms` on each side.
-    fn narrow(&mut self, changes: [i64; 2], now_ms: i64) {
-        for change in changes {
+    fn narrow(&mut self, changes: &[i64], now_ms: i64) {
+        for &change in changes {
             if change <= now_ms {
                 self.from_ms = self.from_ms.max(change);
             } else {
@@ -270,7 +313,8 @@ impl Answer {
         }
     }
 
+    /// Bytes it takes in the memo, counting its key (a query or body of about its size).
     pub fn weight(&self) -> usize {
-        self.body.len()
+        self.body.len() * 2
     }
 }
