@@ -96,14 +96,20 @@ pub struct Timing {
 
 /// Times `requests` sequential GETs of `path` (with or without auth).
 pub fn time_requests(conn: &mut Connection, path: &str, requests: usize, authorized: bool) -> Timing {
+    time_paths(conn, |_| path.to_owned(), requests, authorized)
+}
+
+/// Times `requests` sequential GETs, the i-th of `path(i)`.
+pub fn time_paths(conn: &mut Connection, path: impl Fn(usize) -> String, requests: usize, authorized: bool) -> Timing {
     let mut samples = Vec::with_capacity(requests);
     let mut body_bytes = 0;
-    for _ in 0..requests.max(1) {
+    for i in 0..requests.max(1) {
+        let path = path(i);
         let started = Instant::now();
         let (status, body) = if authorized {
-            conn.get(path)
+            conn.get(&path)
         } else {
-            conn.get_unauthorized(path)
+            conn.get_unauthorized(&path)
         };
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
         assert!(status == 200 || !authorized, "{path} answered {status}");

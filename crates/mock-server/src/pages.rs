@@ -13,8 +13,8 @@ use crate::{
     memo::{Memo, DEFAULT_CAPACITY},
 };
 
-/// Bytes of rendered pages kept: about 30 pages of 1000 messages.
-const PAGE_BYTES: usize = 16 << 20;
+/// Bytes of rendered pages kept: about 16 pages of 1000 messages.
+const PAGE_BYTES: usize = 8 << 20;
 
 /// Where a page starts: at a cursor's position, or after skipping V1's `start` matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,8 +63,14 @@ impl PageMemo {
             .get_or_compute((stream.slot, scope, window), || stream.count(window, scope))
     }
 
-    /// The page `key` names, its records rendered as JSON by `render` on a miss.
-    pub fn page(&self, stream: &ChatStream, key: PageKey, render: impl FnOnce(&[ChatHead]) -> String) -> RenderedPage {
+    /// The page `key` names, its records rendered as JSON by `render` on a miss
+    /// (`serde_json::value::to_raw_value`, which does not parse again what it wrote).
+    pub fn page(
+        &self,
+        stream: &ChatStream,
+        key: PageKey,
+        render: impl FnOnce(&[ChatHead]) -> Box<RawValue>,
+    ) -> RenderedPage {
         self.pages.get_or_compute(key, || {
             let at = match key.start {
                 PageStart::At(position) => position,
@@ -74,9 +80,8 @@ impl PageMemo {
                 .scan(key.window, key.scope, at)
                 .take(key.count as usize)
                 .collect();
-            let records = RawValue::from_string(render(&heads)).expect("rendered records are JSON");
             RenderedPage {
-                records: Arc::from(records),
+                records: Arc::from(render(&heads)),
                 len: heads.len(),
                 next_at: heads.last().map(ChatHead::next_position),
             }

@@ -235,7 +235,7 @@ fn ql_body(
     let page = pages.page(&stream, key, |heads| {
         let renderer = renderer(state, app);
         let entities: Vec<_> = heads.iter().map(|head| renderer.entity(head)).collect();
-        serde_json::to_string(&entities).expect("entities serialise")
+        serde_json::value::to_raw_value(&entities).expect("entities serialise")
     });
     let next = paging::next_cursor(&page_query, page.len, page.next_at, now);
     let data = &state.dataset.easemob[app];

@@ -3,6 +3,8 @@
 
 use axum::{extract::State, http::StatusCode, response::Response};
 
+use serde_json::value::{to_raw_value, RawValue};
+
 use super::{
     extract::{JmApp, JmPath, JmQuery},
     model::{self, Boundary},
@@ -165,8 +167,8 @@ fn v1_history(
 }
 
 /// The JSON array of the records of `heads`.
-fn render(state: &AppState, app: usize, heads: &[ChatHead]) -> String {
-    serde_json::to_string(&renderer(state, app).messages(heads)).expect("messages serialise")
+fn render(state: &AppState, app: usize, heads: &[ChatHead]) -> Box<RawValue> {
+    to_raw_value(&renderer(state, app).messages(heads)).expect("messages serialise")
 }
 
 fn renderer(state: &AppState, app: usize) -> Renderer<'_> {
