@@ -15,7 +15,8 @@
 //!   their rendered JSON, memoised.
 //! - [`dataset`]: apps, populations and the on-demand record generators.
 //! - [`clock`]: the one mock clock every time rule reads.
-//! - [`memo`]: bounded memo of deterministic values (statistics).
+//! - [`memo`]: bounded memo of deterministic values (statistics, pages, answers).
+//! - [`memory`]: keeps resident memory tracking live memory under glibc.
 //! - [`signing`]: stateless signed tokens (cursors, Easemob bearer tokens and download links).
 //! - [`control`]: the `/_mock` control API (clock, apps, faults, journal, rate limits, reset).
 //! - [`state`]: what every handler shares.
@@ -33,6 +34,7 @@ pub mod faults;
 pub mod journal;
 pub mod listener;
 pub mod memo;
+pub mod memory;
 pub mod pages;
 pub mod paging;
 pub mod query;

@@ -25,7 +25,7 @@ const CACHE_BYTES: usize = 32 << 20;
 /// Builds the gzip file of every message in `window` (one hour).
 pub fn build(renderer: &Renderer, stream: &ChatStream, window: Window) -> Bytes {
     let bytes = compress(renderer, stream, window);
-    release_freed_memory();
+    crate::memory::release_freed();
     bytes
 }
 
@@ -44,19 +44,6 @@ fn compress(renderer: &Renderer, stream: &ChatStream, window: Window) -> Bytes {
     // The buffer grew by doubling; the cache should hold the file, not the spare half.
     bytes.shrink_to_fit();
     bytes.into()
-}
-
-/// Hands back to the OS the memory a build has just freed. A cold build churns several MB
-/// of transient buffers (the hour's heads, the growing file); glibc keeps freed memory in
-/// the building thread's arena, so without this resident memory drifts up as hours of
-/// different sizes are built (measured: 26-33 MB after 480 hours instead of 18-20 MB) —
-/// allocator retention, not data. A no-op elsewhere.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages to the OS; no live allocation is touched.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// Which file: an app's slot and the first instant (ms) of the hour.
