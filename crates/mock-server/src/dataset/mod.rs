@@ -100,14 +100,7 @@ impl Dataset {
     /// The chat stream of Jiguang app `index`.
     pub fn jiguang_chat(&self, index: usize) -> ChatStream<'_> {
         let app = &self.jiguang[index];
-        ChatStream {
-            seed: self.seed,
-            slot: app.slot,
-            messages_per_day: self.size.messages_per_day,
-            timezone: self.timezone,
-            population: &app.population,
-            partner: app.partner.map(|p| &self.jiguang[p].population),
-        }
+        self.chat_stream(app, app.partner.map(|p| &self.jiguang[p].population))
     }
 
     /// The pushes and devices of Jiguang app `index`.
@@ -122,14 +115,17 @@ impl Dataset {
 
     /// The chat stream of Easemob app `index` (no partner: Easemob messages stay in the app).
     pub fn easemob_chat(&self, index: usize) -> ChatStream<'_> {
-        let app = &self.easemob[index];
+        self.chat_stream(&self.easemob[index], None)
+    }
+
+    fn chat_stream<'a, C>(&'a self, app: &'a AppData<C>, partner: Option<&'a Population>) -> ChatStream<'a> {
         ChatStream {
             seed: self.seed,
             slot: app.slot,
             messages_per_day: self.size.messages_per_day,
             timezone: self.timezone,
             population: &app.population,
-            partner: None,
+            partner,
         }
     }
 
