@@ -1,5 +1,6 @@
 //! The baseline server: a minimal axum server in the same build as the mock, serving a
-//! hello-world JSON and pre-serialised JSON bodies of any size. What the mock does
+//! hello-world JSON and pre-serialised JSON bodies of any size (by GET, or by POST after
+//! reading the request's body). What the mock does
 //! beyond it (parsing, generating, serialising) is what the ratios measure.
 //!
 //! Run as `bench baseline-server`: it prints `listening on http://ADDR` like the mock.
@@ -33,7 +34,8 @@ pub fn serve() {
         );
         let app = Router::new()
             .route("/hello", get(|| async { json(br#"{"status":"ok"}"#.to_vec()) }))
-            .route("/blob/{size}", get(blob));
+            // POST reads the request body first: the twin of a route that receives one.
+            .route("/blob/{size}", get(blob).post(blob_after_body));
         axum::serve(listener, app).await.expect("serve");
     });
 }
@@ -53,6 +55,10 @@ async fn blob(Path(size): Path<usize>) -> Response {
         Bytes::from(bytes)
     });
     json(body.clone())
+}
+
+async fn blob_after_body(size: Path<usize>, _request: Bytes) -> Response {
+    blob(size).await
 }
 
 fn json(body: impl Into<Bytes>) -> Response {

@@ -73,7 +73,15 @@ pub fn measure(
         hello.push(run(&baseline.addr, &Request::get("/hello")).requests_per_second);
         mock_hello.push(run(&mock.addr, &Request::get("/_mock/health")).requests_per_second);
         for (i, (route, bytes)) in routes.iter().enumerate() {
-            twins[i].push(run(&baseline.addr, &Request::get(format!("/blob/{bytes}"))).requests_per_second);
+            // The twin receives what the route receives (method, query and body; it
+            // ignores them) and answers a pre-serialised body of the same size.
+            let query = route.request.path.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
+            let twin = Request {
+                path: format!("/blob/{bytes}{query}"),
+                headers: Vec::new(),
+                ..route.request.clone()
+            };
+            twins[i].push(run(&baseline.addr, &twin).requests_per_second);
             let load = run(&mock.addr, &route.request);
             // Only the error route may answer with errors: anything else measures the wrong thing.
             assert!(
