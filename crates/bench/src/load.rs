@@ -75,7 +75,11 @@ pub fn measure(
         for (i, (route, bytes)) in routes.iter().enumerate() {
             // The twin receives what the route receives (method, query and body; it
             // ignores them) and answers a pre-serialised body of the same size.
-            let query = route.request.path.split_once('?').map_or(String::new(), |(_, q)| format!("?{q}"));
+            let query = route
+                .request
+                .path
+                .split_once('?')
+                .map_or(String::new(), |(_, q)| format!("?{q}"));
             let twin = Request {
                 path: format!("/blob/{bytes}{query}"),
                 headers: Vec::new(),
