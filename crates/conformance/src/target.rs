@@ -261,7 +261,7 @@ fn with_samples(mut listing: Value, env: &Env, role: Role) -> Value {
 
 /// A secret of the same form that is certainly not `secret` (every character moved on
 /// by one), for "wrong credentials" steps.
-fn wrong_secret(secret: &str) -> String {
+pub fn wrong_secret(secret: &str) -> String {
     secret
         .chars()
         .map(|c| match c {
