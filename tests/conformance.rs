@@ -10,7 +10,7 @@ use std::{
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use conformance::{main_with, Buffer, Env};
+use conformance::{main_captured, Env};
 use e2e::{Mock, NOW};
 use quick_xml::{events::Event, Reader};
 use serde_json::Value;
@@ -28,14 +28,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Runs the `conformance` command line; returns its exit code and everything it printed.
-async fn conformance(args: &[&str], env: &Env) -> (i32, String) {
-    let buffer = Buffer::default();
-    let argv = std::iter::once("conformance").chain(args.iter().copied());
-    let code = main_with(argv, env, Box::new(buffer.clone())).await;
-    (code, buffer.text())
 }
 
 /// A scenario directory holding the repository's schemas and the named scenarios, each
@@ -67,7 +59,7 @@ async fn every_scenario_passes_against_the_mock() {
     let json = dir.join("report.json");
     let scenarios = repo("scenarios");
     let started = Instant::now();
-    let (code, out) = conformance(
+    let (code, out) = main_captured(
         &[
             "run",
             "--scenarios",
@@ -119,7 +111,7 @@ async fn every_scenario_passes_against_a_shared_mock_with_a_running_clock_and_le
     let before = chrono::Utc::now();
     let base = shared.server.base_url();
     let scenarios = repo("scenarios");
-    let (code, out) = conformance(
+    let (code, out) = main_captured(
         &["run", "--scenarios", scenarios.to_str().unwrap(), "--base-url", &base],
         &Env::default(),
     )
@@ -164,7 +156,7 @@ async fn a_fault_scenario_on_a_shared_mock_has_its_rules_deleted_afterwards() {
         &["control-faults-crud", "jmessage-faults-injected"],
         |_, text| text,
     );
-    let (code, out) = conformance(
+    let (code, out) = main_captured(
         &["run", "--scenarios", dir.to_str().unwrap(), "--base-url", &base],
         &Env::default(),
     )
@@ -190,7 +182,7 @@ async fn a_wrong_expectation_fails_readably_with_a_nonzero_exit() {
             }
         },
     );
-    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    let (code, out) = main_captured(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("PASS  jmessage-unknown-user"), "{out}");
     for expected in [
@@ -215,7 +207,7 @@ async fn credentials_named_in_a_body_are_redacted_from_failures() {
             "status = 499\nerror_code = \"invalid_grant\"",
         )
     });
-    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    let (code, out) = main_captured(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("status is 400, expected 499"), "{out}");
     assert!(
@@ -239,7 +231,7 @@ async fn the_readme_example_passes_against_the_mock() {
         .to_owned();
     let dir = scenario_dir("readme", &[], |_, text| text);
     std::fs::write(dir.join("jmessage-v2-example.toml"), example).unwrap();
-    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    let (code, out) = main_captured(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("PASS  jmessage-v2-example"), "{out}");
 }
@@ -249,7 +241,7 @@ async fn invalid_scenario_files_are_refused_before_anything_runs() {
     let dir = scenario_dir("invalid", &["jmessage-unknown-group"], |_, text| {
         text.replace("error_code = 899006", "error_kode = 899006")
     });
-    let (code, out) = conformance(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
+    let (code, out) = main_captured(&["run", "--scenarios", dir.to_str().unwrap()], &Env::default()).await;
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("jmessage-unknown-group.toml") && out.contains("unknown field `error_kode`"),
@@ -350,7 +342,7 @@ async fn a_real_run_against_a_stand_in_shows_no_secret_anywhere() {
     leaks.extend(leak_forms(&plain.0, &plain.1));
     let out_dir = dir.join("demo");
     let args = real_args(&scenarios, &out_dir, "run");
-    let (code, out) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let (code, out) = main_captured(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("PASS  jmessage-v2-messages-first-page"), "{out}");
     assert!(
@@ -363,7 +355,7 @@ async fn a_real_run_against_a_stand_in_shows_no_secret_anywhere() {
     );
     outputs.push_str(&out);
     let record_args = real_args(&scenarios, &out_dir, "record");
-    let (code, out) = conformance(&record_args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let (code, out) = main_captured(&record_args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
     assert_eq!(code, 0, "{out}");
     outputs.push_str(&out);
     outputs.push_str(&all_files(&out_dir));
@@ -374,7 +366,7 @@ async fn a_real_run_against_a_stand_in_shows_no_secret_anywhere() {
     leaks.extend(leak_forms(made_up.0, made_up.1));
     let out_dir = dir.join("made-up");
     let args = real_args(&scenarios, &out_dir, "run");
-    let (code, out) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let (code, out) = main_captured(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("status is 401, expected 200"), "{out}");
     assert!(
@@ -452,7 +444,7 @@ async fn the_junit_report_is_valid_junit_xml() {
     );
     let out = scratch("junit");
     let args = real_args(&scenarios, &out, "run");
-    let (code, printed) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let (code, printed) = main_captured(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
     assert_eq!(code, 1, "{printed}");
 
     let xml = std::fs::read_to_string(out.join("junit.xml")).unwrap();
@@ -598,7 +590,7 @@ async fn recordings_of_a_stand_in_compare_clean_and_every_difference_is_named() 
     let scenarios = scenario_dir("compare-scenarios", &picked, |_, text| text);
     let out = scratch("compare");
     let record = real_args(&scenarios, &out, "record");
-    let (code, printed) = conformance(&record.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let (code, printed) = main_captured(&record.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
     assert_eq!(code, 0, "{printed}");
     let recorded = out.join("recorded");
     assert!(
@@ -628,7 +620,7 @@ async fn recordings_of_a_stand_in_compare_clean_and_every_difference_is_named() 
             "--recordings".into(),
             recordings.to_str().unwrap().into(),
         ];
-        async move { conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &Env::default()).await }
+        async move { main_captured(&args.iter().map(String::as_str).collect::<Vec<_>>(), &Env::default()).await }
     };
     let (code, printed) = compare(recorded.clone()).await;
     assert_eq!(code, 0, "{printed}");
@@ -674,7 +666,7 @@ async fn a_real_answer_that_fails_its_checks_is_still_recorded() {
     });
     let out = scratch("record-failing");
     let args = real_args(&scenarios, &out, "record");
-    let (code, printed) = conformance(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
+    let (code, printed) = main_captured(&args.iter().map(String::as_str).collect::<Vec<_>>(), &env).await;
     assert_eq!(code, 1, "{printed}");
     assert!(
         printed.contains("`$.error.code` equals 899099: got integer 899006"),

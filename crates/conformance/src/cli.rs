@@ -148,6 +148,15 @@ enum Purpose {
     Compare,
 }
 
+/// The command line run with `args` after the program name, its output captured: the
+/// exit code and everything it printed (for tests and tools that drive it in-process).
+pub async fn main_captured(args: &[&str], env: &Env) -> (i32, String) {
+    let buffer = crate::Buffer::default();
+    let argv = std::iter::once("conformance").chain(args.iter().copied());
+    let code = main_with(argv, env, Box::new(buffer.clone())).await;
+    (code, buffer.text())
+}
+
 /// The whole program: parses `args`, runs, prints to `out`; returns the exit code.
 pub async fn main_with<I, T>(args: I, env: &Env, out: Box<dyn Write + Send>) -> i32
 where

@@ -33,6 +33,6 @@ pub mod schema;
 pub mod target;
 pub mod template;
 
-pub use cli::main_with;
+pub use cli::{main_captured, main_with};
 pub use report::console::Buffer;
 pub use target::Env;

@@ -9,7 +9,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use conformance::{main_with, Buffer, Env};
+use conformance::{main_captured, Env};
 use serde_json::{json, Value};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -39,13 +39,6 @@ fn scenario_dir(name: &str, copied: &[&str], written: &[(&str, String)]) -> Path
         std::fs::write(dir.join(format!("{scenario}.toml")), text).unwrap();
     }
     dir
-}
-
-async fn conformance(args: &[&str], env: &Env) -> (i32, String) {
-    let buffer = Buffer::default();
-    let argv = std::iter::once("conformance").chain(args.iter().copied());
-    let code = main_with(argv, env, Box::new(buffer.clone())).await;
-    (code, buffer.text())
 }
 
 fn binary(args: &[&str]) -> (Option<i32>, String) {
@@ -108,7 +101,7 @@ async fn a_shared_mock_gets_its_clock_back_after_scenarios_that_move_it() {
         ],
         &[],
     );
-    let (code, out) = conformance(
+    let (code, out) = main_captured(
         &["run", "--base-url", &base, "--scenarios", dir.to_str().unwrap()],
         &Env::default(),
     )
@@ -223,7 +216,7 @@ async fn a_fault_step_posts_its_table_to_the_control_api() {
         fault = { route = "/v2/messages", status = 503, times = 2, until = "${now+1m:rfc3339}" }
     "#;
     let dir = scenario_dir("fault", &[], &[("fault-step", scenario.to_owned())]);
-    let (code, out) = conformance(
+    let (code, out) = main_captured(
         &["run", "--base-url", &base, "--scenarios", dir.to_str().unwrap()],
         &Env::default(),
     )
@@ -305,14 +298,14 @@ async fn real_waits_report_progress_and_move_the_scenario_clock() {
         "--scenarios",
         dir.to_str().unwrap(),
     ];
-    let (code, out) = conformance(&args, &env).await;
+    let (code, out) = main_captured(&args, &env).await;
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("..  waits: advance 1s: waited 1 of 1 s on the real clock"),
         "{out}"
     );
 
-    let (code, out) = conformance(&[&args[..], &["--skip-slow"]].concat(), &env).await;
+    let (code, out) = main_captured(&[&args[..], &["--skip-slow"]].concat(), &env).await;
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("SKIP  waits  (jmessage): waits 1 s on the real clock (--skip-slow)"),
@@ -340,7 +333,7 @@ async fn easemob_steps_send_the_bearer_token_the_runner_obtained_and_never_show_
         assert = [{ path = "$.data", exists = true }]
     "#;
     let dir = scenario_dir("easemob", &[], &[("easemob-auth", scenario.to_owned())]);
-    let (code, out) = conformance(
+    let (code, out) = main_captured(
         &["run", "--base-url", &base, "--scenarios", dir.to_str().unwrap()],
         &Env::default(),
     )
