@@ -67,18 +67,12 @@ async fn clock_can_be_read_set_frozen_and_advanced() {
     assert_eq!(clock["now"], "2026-11-20T12:01:30+08:00");
 
     let set = mock
-        .send(
-            mock.client
-                .put(mock.url("/_mock/clock"))
-                .body(r#"{"now":"2026-01-02T03:04:05Z","frozen":true}"#),
-        )
+        .control("PUT", "/_mock/clock", r#"{"now":"2026-01-02T03:04:05Z","frozen":true}"#)
         .await;
     assert_eq!(set.status, 200, "{}", set.text);
     assert_eq!(set.json["now"], "2026-01-02T11:04:05+08:00");
 
-    let release = mock
-        .send(mock.client.put(mock.url("/_mock/clock")).body(r#"{"frozen":false}"#))
-        .await;
+    let release = mock.control("PUT", "/_mock/clock", r#"{"frozen":false}"#).await;
     assert_eq!(release.json["frozen"], false);
     let now = chrono::DateTime::parse_from_rfc3339(release.json["now"].as_str().unwrap()).unwrap();
     let expected = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap();
@@ -99,7 +93,7 @@ async fn bad_control_requests_are_json_400s() {
         let reply = mock.send(request).await;
         e2e::assert_jiguang_error(&reply, 400, 400);
     }
-    let reply = mock.send(mock.client.delete(mock.url("/_mock/clock"))).await;
+    let reply = mock.control("DELETE", "/_mock/clock", "").await;
     e2e::assert_jiguang_error(&reply, 405, 405);
 }
 

@@ -299,7 +299,7 @@ async fn reset_voids_the_tokens_issued_before_it() {
     let (app, token) = first_app(&mock).await;
     let path = app.path("/chatmessages?ql=select+*+where+timestamp%3E0&limit=1");
     assert_eq!(mock.bearer_get(Some(&token), &path).await.status, 200);
-    let reset = mock.send(mock.client.post(mock.url("/_mock/reset"))).await;
+    let reset = mock.control("POST", "/_mock/reset", "").await;
     assert_eq!(reset.status, 200);
     let reply = mock.bearer_get(Some(&token), &path).await;
     assert_easemob_error(&reply, 401, "unauthorized");
@@ -677,10 +677,10 @@ async fn the_history_limit_changes_at_run_time_and_reset_restores_it() {
     let (app, token) = first_app(&mock).await;
     let ql = app.path("/chatmessages?limit=1");
     let set = mock
-        .send(
-            mock.client
-                .put(mock.url("/_mock/rate-limits"))
-                .body(r#"{"easemob":{"limit":2,"window_seconds":30}}"#),
+        .control(
+            "PUT",
+            "/_mock/rate-limits",
+            r#"{"easemob":{"limit":2,"window_seconds":30}}"#,
         )
         .await;
     assert_eq!(set.status, 200, "{}", set.text);
@@ -702,7 +702,7 @@ async fn the_history_limit_changes_at_run_time_and_reset_restores_it() {
     mock.advance(30).await;
     assert_eq!(mock.bearer_get(Some(&token), &ql).await.status, 200, "a 30 s window");
 
-    let reset = mock.send(mock.client.post(mock.url("/_mock/reset"))).await;
+    let reset = mock.control("POST", "/_mock/reset", "").await;
     assert_eq!(reset.status, 200);
     let limits = mock.get_with(None, "/_mock/rate-limits").await.json;
     assert_eq!(
@@ -942,9 +942,7 @@ async fn injected_faults_answer_in_the_easemob_shape() {
         (429, "reach_limit"),
     ] {
         let rule = serde_json::json!({"match": {"family": "easemob"}, "effect": {"status": status}, "times": 1});
-        let added = mock
-            .send(mock.client.post(mock.url("/_mock/faults")).body(rule.to_string()))
-            .await;
+        let added = mock.control("POST", "/_mock/faults", rule.to_string()).await;
         assert_eq!(added.status, 201, "{}", added.text);
         let reply = mock.bearer_get(Some(&token), &path).await;
         assert_easemob_error(&reply, status, error);

@@ -11,9 +11,7 @@ use e2e::{assert_jiguang_error, enc, local, Mock, Reply, Role};
 use serde_json::{json, Value};
 
 async fn add_fault(mock: &Mock, rule: Value) -> u64 {
-    let reply = mock
-        .send(mock.client.post(mock.url("/_mock/faults")).body(rule.to_string()))
-        .await;
+    let reply = mock.control("POST", "/_mock/faults", rule.to_string()).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     reply.json["id"].as_u64().unwrap()
 }
@@ -297,15 +295,11 @@ async fn faults_are_listed_deleted_and_checked() {
     );
     assert_eq!(rules[0]["times"], 3);
     assert_eq!(rules[1]["match"]["family"], "easemob");
-    let deleted = mock
-        .send(mock.client.delete(mock.url(&format!("/_mock/faults/{first}"))))
-        .await;
+    let deleted = mock.control("DELETE", &format!("/_mock/faults/{first}"), "").await;
     assert_eq!(deleted.status, 200);
-    let again = mock
-        .send(mock.client.delete(mock.url(&format!("/_mock/faults/{first}"))))
-        .await;
+    let again = mock.control("DELETE", &format!("/_mock/faults/{first}"), "").await;
     assert_jiguang_error(&again, 404, 404);
-    let all = mock.send(mock.client.delete(mock.url("/_mock/faults"))).await;
+    let all = mock.control("DELETE", "/_mock/faults", "").await;
     assert_eq!(all.json["deleted"], 1);
     for bad in [
         json!({"effect": {"status": 404}}),
@@ -313,9 +307,7 @@ async fn faults_are_listed_deleted_and_checked() {
         json!({"match": {"family": "mqtt"}, "effect": {"drop": true}}),
         json!({"effect": {"delay_ms": [9, 1]}}),
     ] {
-        let reply = mock
-            .send(mock.client.post(mock.url("/_mock/faults")).body(bad.to_string()))
-            .await;
+        let reply = mock.control("POST", "/_mock/faults", bad.to_string()).await;
         assert_jiguang_error(&reply, 400, 400);
     }
     // The control API itself is never faulted.
@@ -344,11 +336,7 @@ async fn startup_faults_apply_and_reset_restores_the_startup_state() {
     )
     .await;
     let set = mock
-        .send(
-            mock.client
-                .put(mock.url("/_mock/rate-limits"))
-                .body(r#"{"jpush":{"limit":100}}"#),
-        )
+        .control("PUT", "/_mock/rate-limits", r#"{"jpush":{"limit":100}}"#)
         .await;
     assert_eq!(set.json["jpush"]["limit"], 100);
     mock.advance(3600).await;
@@ -357,7 +345,7 @@ async fn startup_faults_apply_and_reset_restores_the_startup_state() {
     }
     assert!(!journal(&mock, "").await.is_empty());
 
-    let reset = mock.send(mock.client.post(mock.url("/_mock/reset"))).await;
+    let reset = mock.control("POST", "/_mock/reset", "").await;
     assert_eq!(reset.status, 200);
     assert_eq!(mock.get_with(None, "/_mock/clock").await.json["now"], e2e::NOW);
     assert!(journal(&mock, "").await.is_empty());
@@ -391,10 +379,10 @@ async fn futures_statuses(mock: &Mock, n: usize) -> Vec<u16> {
 async fn rate_limits_change_at_run_time_on_the_mock_clock() {
     let mock = Mock::start().await;
     let set = mock
-        .send(
-            mock.client
-                .put(mock.url("/_mock/rate-limits"))
-                .body(r#"{"jpush":{"limit":2,"window_seconds":10}}"#),
+        .control(
+            "PUT",
+            "/_mock/rate-limits",
+            r#"{"jpush":{"limit":2,"window_seconds":10}}"#,
         )
         .await;
     assert_eq!(set.json["jpush"], json!({"limit": 2, "window_seconds": 10}));
@@ -407,11 +395,7 @@ async fn rate_limits_change_at_run_time_on_the_mock_clock() {
     mock.advance(10).await;
     assert_eq!(futures_statuses(&mock, 1).await, [200]);
     let bad = mock
-        .send(
-            mock.client
-                .put(mock.url("/_mock/rate-limits"))
-                .body(r#"{"jpush":{"quota":2}}"#),
-        )
+        .control("PUT", "/_mock/rate-limits", r#"{"jpush":{"quota":2}}"#)
         .await;
     assert_jiguang_error(&bad, 400, 400);
 }
@@ -455,7 +439,7 @@ async fn the_journal_records_requests_and_stays_bounded() {
         worker.await.unwrap();
     }
     assert_eq!(journal(&mock, "").await.len(), 1000, "bounded at the default size");
-    let cleared = mock.send(mock.client.delete(mock.url("/_mock/journal"))).await;
+    let cleared = mock.control("DELETE", "/_mock/journal", "").await;
     assert_eq!(cleared.status, 200);
     assert!(journal(&mock, "").await.is_empty());
 }
@@ -585,7 +569,7 @@ impl Misuse {
 async fn each_warning_appears_for_the_traffic_that_causes_it() {
     let mock = Mock::start_with(|s| s.jpush_rate_limit = 1).await;
     for misuse in Misuse::ALL {
-        mock.send(mock.client.post(mock.url("/_mock/reset"))).await;
+        mock.control("POST", "/_mock/reset", "").await;
         misuse.commit(&mock).await;
         let warnings = warnings_of(&mock).await;
         assert!(

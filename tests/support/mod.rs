@@ -89,13 +89,16 @@ impl Mock {
         reply(request.send().await.expect("request is answered")).await
     }
 
+    /// A control-API call (`/_mock/...`) with this method and body.
+    pub async fn control(&self, method: &str, path: &str, body: impl Into<String>) -> Reply {
+        let method = method.parse().expect("an HTTP method");
+        self.send(self.client.request(method, self.url(path)).body(body.into()))
+            .await
+    }
+
     pub async fn advance(&self, seconds: i64) {
         let reply = self
-            .send(
-                self.client
-                    .post(self.url("/_mock/clock/advance"))
-                    .body(format!("{{\"seconds\":{seconds}}}")),
-            )
+            .control("POST", "/_mock/clock/advance", format!("{{\"seconds\":{seconds}}}"))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
