@@ -210,6 +210,29 @@ impl Http {
             json,
         })
     }
+
+    /// A request the harness makes itself, outside any scenario step (the mock's control
+    /// API, an Easemob token): a JSON body, if any, with its content type.
+    pub async fn send_json(
+        &self,
+        family: Family,
+        method: &str,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<Exchange, String> {
+        let headers = match body {
+            Some(_) => vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            None => Vec::new(),
+        };
+        self.send(PreparedRequest {
+            family,
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers,
+            body: body.map(|b| b.to_string()),
+        })
+        .await
+    }
 }
 
 #[cfg(test)]
