@@ -18,8 +18,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::{
     record::{self, Compared},
     redact::Redactor,
-    report::{self, console::Console, Totals},
-    runner::{self, Finisher, RunOptions, ScenarioResult},
+    report::{
+        self,
+        console::{Buffer, Console},
+        Totals,
+    },
+    result::ScenarioResult,
+    runner::{self, Finisher, RunOptions},
     scenario::{self, Scenario},
     schema::Schemas,
     target::{Env, MockOptions, RealOptions, SkipOptions, Target},
@@ -151,7 +156,7 @@ enum Purpose {
 /// The command line run with `args` after the program name, its output captured: the
 /// exit code and everything it printed (for tests and tools that drive it in-process).
 pub async fn main_captured(args: &[&str], env: &Env) -> (i32, String) {
-    let buffer = crate::Buffer::default();
+    let buffer = Buffer::default();
     let argv = std::iter::once("conformance").chain(args.iter().copied());
     let code = main_with(argv, env, Box::new(buffer.clone())).await;
     (code, buffer.text())

@@ -12,6 +12,8 @@
 //! - [`target`]: mock (in-process or running) or real hosts: base URLs, credentials, clock.
 //! - [`http`]: one exchange; on real hosts, read-only and paced.
 //! - [`runner`]: runs scenarios (concurrently where independent) into results.
+//! - [`result`]: what a run produces (results, failures, step records), below
+//!   everything that makes or reads it.
 //! - [`record`]: recordings of real responses (normalised), and `compare`.
 //! - [`report`]: console, JUnit XML and JSON output.
 //! - [`redact`]: the one redaction function every output goes through.
@@ -27,6 +29,7 @@ pub mod jsonpath;
 pub mod record;
 pub mod redact;
 pub mod report;
+pub mod result;
 pub mod runner;
 pub mod scenario;
 pub mod schema;

@@ -10,7 +10,7 @@
 //! are never compared, so recordings stay valid as the real data moves on.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
+    collections::{BTreeSet, HashMap},
     path::{Path, PathBuf},
     sync::LazyLock,
 };
@@ -20,68 +20,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::{
-    http::Exchange,
     redact::Redactor,
-    runner::{Failure, Outcome, ScenarioResult},
-    scenario::{Family, RequestSpec},
-    schema::type_name,
+    result::{Failure, Outcome, ScenarioResult, Shape, StepRecord},
+    scenario::Family,
 };
-
-/// JSON path → the type names seen there (`null` included: null-ness is a type here).
-pub type Shape = BTreeMap<String, BTreeSet<String>>;
 
 /// Arrays in examples keep this many elements (the shape covers all of them).
 const EXAMPLE_ITEMS: usize = 3;
-
-/// What one request step produced, kept while running.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StepRecord {
-    pub step: String,
-    /// `GET /v2/users/${user}/messages`: the scenario's template, never resolved values.
-    pub request: String,
-    pub status: u16,
-    pub pages: usize,
-    pub shape: Shape,
-    pub example: Value,
-}
-
-impl StepRecord {
-    pub fn of(step: &str, request: &RequestSpec, pages: &[Exchange]) -> StepRecord {
-        let mut shape = Shape::new();
-        for page in pages {
-            shape_of(&page.json, "$", &mut shape);
-        }
-        StepRecord {
-            step: step.to_owned(),
-            request: format!("{} {}", request.method, request.path),
-            status: pages.first().map_or(0, |page| page.status),
-            pages: pages.len(),
-            shape,
-            example: pages.first().map_or(Value::Null, |page| page.json.clone()),
-        }
-    }
-}
-
-/// Adds the shape of `value` (found at `path`) to `shape`.
-pub fn shape_of(value: &Value, path: &str, shape: &mut Shape) {
-    shape
-        .entry(path.to_owned())
-        .or_default()
-        .insert(type_name(value).to_owned());
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                shape_of(child, &format!("{path}.{key}"), shape);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                shape_of(item, &format!("{path}[*]"), shape);
-            }
-        }
-        _ => {}
-    }
-}
 
 /// One scenario's recording file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -408,6 +353,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::result::shape_of;
 
     fn shape(value: Value) -> Shape {
         let mut shape = Shape::new();

@@ -7,10 +7,7 @@
 //! (clock, faults) run one at a time after the others. On real hosts everything runs in
 //! sequence, paced by the HTTP client.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Instant};
 
 use serde_json::Value;
 use tokio::{sync::Semaphore, task::JoinSet};
@@ -18,8 +15,8 @@ use tokio::{sync::Semaphore, task::JoinSet};
 use crate::{
     assertions::{header_value, Doc},
     http::{Exchange, PreparedRequest},
-    record::StepRecord,
-    scenario::{Action, Body, CaptureSource, Family, Paginate, RequestSpec, RequestStep, Scenario, Step},
+    result::{Failure, Observer, Outcome, ScenarioResult, StepRecord},
+    scenario::{Action, Body, CaptureSource, Paginate, RequestSpec, RequestStep, Scenario, Step},
     schema::Schemas,
     target::{Session, SkipOptions, Target},
     template::{as_text, Vars},
@@ -38,84 +35,6 @@ pub struct RunOptions {
 }
 
 pub type Finisher = Arc<dyn Fn(&mut ScenarioResult) + Send + Sync>;
-
-#[derive(Debug, Clone)]
-pub struct ScenarioResult {
-    pub name: String,
-    pub family: Family,
-    pub tags: Vec<String>,
-    pub outcome: Outcome,
-    pub duration: Duration,
-    /// Requests sent (pages included).
-    pub requests: usize,
-    /// Filled when collecting: one record per request step that got an answer.
-    pub records: Vec<StepRecord>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Passed,
-    Failed(Failure),
-    Skipped(String),
-}
-
-/// The first thing that went wrong in a scenario.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    /// `step 3 "cursor refused after 121 s"`.
-    pub step: String,
-    /// The failed assertion and what was found instead.
-    pub message: String,
-    /// The request as sent (unredacted here; every report redacts it).
-    pub request: Option<String>,
-    /// `STATUS body excerpt`.
-    pub response: Option<String>,
-}
-
-impl Failure {
-    /// A failure outside any step (opening the session, scenario variables, closing).
-    fn outside(step: &str, message: String) -> Failure {
-        Failure {
-            step: step.into(),
-            message,
-            request: None,
-            response: None,
-        }
-    }
-}
-
-impl ScenarioResult {
-    fn new(scenario: &Scenario, outcome: Outcome) -> ScenarioResult {
-        ScenarioResult {
-            name: scenario.name.clone(),
-            family: scenario.family,
-            tags: scenario.tags.clone(),
-            outcome,
-            duration: Duration::ZERO,
-            requests: 0,
-            records: Vec::new(),
-        }
-    }
-
-    pub fn passed(&self) -> bool {
-        self.outcome == Outcome::Passed
-    }
-
-    pub fn failure(&self) -> Option<&Failure> {
-        match &self.outcome {
-            Outcome::Failed(failure) => Some(failure),
-            _ => None,
-        }
-    }
-}
-
-/// Who hears about progress while a run goes on (the console).
-pub trait Observer: Send + Sync {
-    /// Something worth telling during a long step (a real wait).
-    fn progress(&self, scenario: &str, message: &str);
-    /// A scenario has finished, passed, failed or been skipped.
-    fn finished(&self, result: &ScenarioResult);
-}
 
 /// Runs every scenario; results come back in the order given.
 pub async fn run_all(

@@ -10,7 +10,7 @@ use std::{
 use super::Totals;
 use crate::{
     redact::Redactor,
-    runner::{Observer, Outcome, ScenarioResult},
+    result::{Observer, Outcome, ScenarioResult},
 };
 
 pub struct Console {
@@ -120,7 +120,7 @@ impl Write for Buffer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{runner::Failure, scenario::Family};
+    use crate::{result::Failure, scenario::Family};
 
     #[test]
     fn a_failure_shows_step_assertion_request_and_response_redacted() {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Totals;
 use crate::{
     redact::Redactor,
-    runner::{Outcome, ScenarioResult},
+    result::{Outcome, ScenarioResult},
 };
 
 #[derive(Serialize)]
@@ -92,7 +92,7 @@ pub fn render(results: &[ScenarioResult], target: &str, elapsed: Duration, redac
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{runner::Failure, scenario::Family};
+    use crate::{result::Failure, scenario::Family};
 
     #[test]
     fn totals_outcomes_and_redacted_failures() {

@@ -15,7 +15,7 @@ use quick_xml::{
 use super::Totals;
 use crate::{
     redact::Redactor,
-    runner::{Outcome, ScenarioResult},
+    result::{Outcome, ScenarioResult},
 };
 
 pub fn render(results: &[ScenarioResult], target: &str, elapsed: Duration, redactor: &Redactor) -> String {
@@ -127,7 +127,7 @@ impl Xml<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{runner::Failure, scenario::Family};
+    use crate::{result::Failure, scenario::Family};
 
     fn result(name: &str, outcome: Outcome) -> ScenarioResult {
         ScenarioResult {

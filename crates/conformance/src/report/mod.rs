@@ -8,7 +8,10 @@ pub mod junit;
 
 use std::path::Path;
 
-use crate::{redact::Redactor, runner::ScenarioResult};
+use crate::{
+    redact::Redactor,
+    result::{Outcome, ScenarioResult},
+};
 
 /// Totals of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,9 +26,9 @@ impl Totals {
         let mut totals = Totals::default();
         for result in results {
             match result.outcome {
-                crate::runner::Outcome::Passed => totals.passed += 1,
-                crate::runner::Outcome::Failed(_) => totals.failed += 1,
-                crate::runner::Outcome::Skipped(_) => totals.skipped += 1,
+                Outcome::Passed => totals.passed += 1,
+                Outcome::Failed(_) => totals.failed += 1,
+                Outcome::Skipped(_) => totals.skipped += 1,
             }
         }
         totals

@@ -1,0 +1,151 @@
+//! What a run produces, shared by the runner that makes it and everything that reads it
+//! (reports, recordings, comparisons): a scenario's [`ScenarioResult`], its [`Outcome`]
+//! and [`Failure`], the [`StepRecord`] of each request step, and the [`Observer`] that
+//! hears of results as they come. It sits below `runner`, `record` and `report`, and
+//! imports none of them.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    http::Exchange,
+    scenario::{Family, RequestSpec, Scenario},
+    schema::type_name,
+};
+
+/// One scenario as it ran (or was skipped).
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub family: Family,
+    pub tags: Vec<String>,
+    pub outcome: Outcome,
+    pub duration: Duration,
+    /// Requests sent (pages included).
+    pub requests: usize,
+    /// Filled when collecting: one record per request step that got an answer.
+    pub records: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Passed,
+    Failed(Failure),
+    Skipped(String),
+}
+
+/// The first thing that went wrong in a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// `step 3 "cursor refused after 121 s"`.
+    pub step: String,
+    /// The failed assertion and what was found instead.
+    pub message: String,
+    /// The request as sent (unredacted here; every report redacts it).
+    pub request: Option<String>,
+    /// `STATUS body excerpt`.
+    pub response: Option<String>,
+}
+
+impl Failure {
+    /// A failure outside any step (opening the session, scenario variables, closing).
+    pub fn outside(step: &str, message: String) -> Failure {
+        Failure {
+            step: step.into(),
+            message,
+            request: None,
+            response: None,
+        }
+    }
+}
+
+impl ScenarioResult {
+    pub fn new(scenario: &Scenario, outcome: Outcome) -> ScenarioResult {
+        ScenarioResult {
+            name: scenario.name.clone(),
+            family: scenario.family,
+            tags: scenario.tags.clone(),
+            outcome,
+            duration: Duration::ZERO,
+            requests: 0,
+            records: Vec::new(),
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Passed
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        match &self.outcome {
+            Outcome::Failed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+}
+
+/// Who hears about progress while a run goes on (the console).
+pub trait Observer: Send + Sync {
+    /// Something worth telling during a long step (a real wait).
+    fn progress(&self, scenario: &str, message: &str);
+    /// A scenario has finished, passed, failed or been skipped.
+    fn finished(&self, result: &ScenarioResult);
+}
+
+/// JSON path → the type names seen there (`null` included: null-ness is a type here).
+pub type Shape = BTreeMap<String, BTreeSet<String>>;
+
+/// What one request step produced, kept while running.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub step: String,
+    /// `GET /v2/users/${user}/messages`: the scenario's template, never resolved values.
+    pub request: String,
+    pub status: u16,
+    pub pages: usize,
+    pub shape: Shape,
+    pub example: Value,
+}
+
+impl StepRecord {
+    pub fn of(step: &str, request: &RequestSpec, pages: &[Exchange]) -> StepRecord {
+        let mut shape = Shape::new();
+        for page in pages {
+            shape_of(&page.json, "$", &mut shape);
+        }
+        StepRecord {
+            step: step.to_owned(),
+            request: format!("{} {}", request.method, request.path),
+            status: pages.first().map_or(0, |page| page.status),
+            pages: pages.len(),
+            shape,
+            example: pages.first().map_or(Value::Null, |page| page.json.clone()),
+        }
+    }
+}
+
+/// Adds the shape of `value` (found at `path`) to `shape`.
+pub fn shape_of(value: &Value, path: &str, shape: &mut Shape) {
+    shape
+        .entry(path.to_owned())
+        .or_default()
+        .insert(type_name(value).to_owned());
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                shape_of(child, &format!("{path}.{key}"), shape);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                shape_of(item, &format!("{path}[*]"), shape);
+            }
+        }
+        _ => {}
+    }
+}
