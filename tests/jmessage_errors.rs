@@ -181,7 +181,7 @@ async fn unknown_user_group_chatroom_are_404_with_their_codes() {
         assert_jiguang_error(&reply, 404, code);
     }
     // Data of one app is invisible with another app's credentials.
-    let dataset = &mock.server.state.dataset;
+    let dataset = &mock.server.state.core.dataset;
     let (vip, plain) = (&dataset.jiguang[0].population, &dataset.jiguang[1].population);
     let only_vip = vip
         .users

@@ -233,7 +233,7 @@ async fn check_against_history(seed: u64) {
         );
         assert!(groups[i]["active_group"].as_u64() <= groups[i]["total_group"].as_u64());
     }
-    let population = &mock.server.state.dataset.jiguang[0].population;
+    let population = &mock.server.state.core.dataset.jiguang[0].population;
     assert_eq!(
         previous_total,
         Some(population.users_at(now().timestamp_millis()) as u64)

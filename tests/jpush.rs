@@ -6,12 +6,15 @@ use std::collections::HashMap;
 
 use chrono::TimeDelta;
 use e2e::{assert_fields, assert_jiguang_error, now, Mock, Role};
-use mock_server::dataset::push::{Push, PushStream};
+use mock_server::{
+    dataset::push::Push,
+    families::jpush::{model::recent, rules::has_stats},
+};
 use serde_json::{json, Value};
 
 /// Pushes of app `index` whose statistics exist at the mock's clock, newest first.
 fn pushes(mock: &Mock, index: usize) -> Vec<Push> {
-    mock.server.state.dataset.jiguang_push(index).recent(now(), usize::MAX)
+    recent(&mock.server.state.core.dataset.jiguang_push(index), now(), usize::MAX)
 }
 
 fn ids(pushes: &[Push]) -> String {
@@ -204,13 +207,13 @@ async fn rate_limit_headers_count_down_429_at_quota_plus_one_and_clear_after_the
 #[tokio::test]
 async fn unknown_foreign_and_too_recent_ids_answer_with_msg_id_only() {
     let mock = Mock::start().await;
-    let stream = mock.server.state.dataset.jiguang_push(0);
-    let recent = stream.recent(now() + TimeDelta::hours(2), usize::MAX);
+    let stream = mock.server.state.core.dataset.jiguang_push(0);
+    let recent = recent(&stream, now() + TimeDelta::hours(2), usize::MAX);
     let too_recent = recent
         .iter()
         .find(|p| p.t_ms > now().timestamp_millis() - 60_000)
         .expect("a push in the next hours");
-    mock.server.state.clock.set(
+    mock.server.state.core.clock.set(
         chrono::DateTime::from_timestamp_millis(too_recent.t_ms + 60_000).unwrap(),
         true,
     );
@@ -413,7 +416,7 @@ async fn responses_have_the_documented_fields_and_types() {
 async fn status_codes_distinguish_foreign_devices_non_targets_and_deliveries() {
     let mock = Mock::start().await;
     let push = pushes(&mock, 0)[3];
-    let stream = mock.server.state.dataset.jiguang_push(0);
+    let stream = mock.server.state.core.dataset.jiguang_push(0);
     let devices = &stream.devices.list;
     let non_target = (0..devices.len())
         .find(|d| stream.outcome(&push, *d as u32).is_none())
@@ -424,7 +427,7 @@ async fn status_codes_distinguish_foreign_devices_non_targets_and_deliveries() {
     let missed = (0..devices.len())
         .find(|d| stream.outcome(&push, *d as u32).is_some_and(|o| !o.delivered))
         .unwrap();
-    let other_app = &mock.server.state.dataset.devices[1].list[0].registration_id;
+    let other_app = &mock.server.state.core.dataset.devices[1].list[0].registration_id;
     let ids = [
         &devices[delivered].registration_id,
         &devices[missed].registration_id,
@@ -471,7 +474,7 @@ async fn check_consistency(seed: u64) {
     let all = pushes(&mock, 0);
     assert!(all.len() > 80, "about 30 days of pushes: {}", all.len());
     assert!(all.iter().all(|p| now().timestamp_millis() - p.t_ms <= 30 * 86_400_000));
-    let registration_ids: Vec<String> = mock.server.state.dataset.devices[0]
+    let registration_ids: Vec<String> = mock.server.state.core.dataset.devices[0]
         .list
         .iter()
         .map(|d| d.registration_id.clone())
@@ -580,10 +583,7 @@ async fn beijing_alias_serves_the_same_bodies() {
         let alias = mock.get(Role::Vip, &format!("/v3/report/{path}?{query}")).await;
         assert_eq!(main.text, alias.text, "{path}");
     }
-    assert!(!PushStream::has_stats(
-        &pushes(&mock, 0)[0],
-        now() - TimeDelta::days(31)
-    ));
+    assert!(!has_stats(&pushes(&mock, 0)[0], now() - TimeDelta::days(31)));
 }
 
 #[tokio::test]
@@ -602,32 +602,35 @@ async fn ids_with_leading_zeros_are_echoed_as_sent_with_the_same_counts() {
 #[tokio::test]
 async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_instants() {
     let mock = Mock::start().await;
-    let stream = mock.server.state.dataset.jiguang_push(0);
-    let push = stream
-        .recent(now() + TimeDelta::hours(3), usize::MAX)
+    let stream = mock.server.state.core.dataset.jiguang_push(0);
+    let push = recent(&stream, now() + TimeDelta::hours(3), usize::MAX)
         .into_iter()
         .find(|p| p.t_ms > now().timestamp_millis())
         .unwrap();
     let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
     let path = format!("/v3/received?msg_ids={}", push.msg_id);
     let has_stats = |reply: &e2e::Reply| reply.json[0].get("android_received").is_some();
-    mock.server.state.clock.set(at(push.t_ms + 60_000), true);
+    mock.server.state.core.clock.set(at(push.t_ms + 60_000), true);
     assert!(!has_stats(&mock.get(Role::Vip, &path).await), "too recent");
     mock.advance(4 * 60).await;
     assert!(has_stats(&mock.get(Role::Vip, &path).await), "5 minutes after");
-    mock.server.state.clock.set(at(push.t_ms + 30 * 86_400_000), true);
+    mock.server.state.core.clock.set(at(push.t_ms + 30 * 86_400_000), true);
     assert!(
         has_stats(&mock.get(Role::Vip, &path).await),
         "a month after, to the millisecond"
     );
-    mock.server.state.clock.set(at(push.t_ms + 30 * 86_400_000 + 1), true);
+    mock.server
+        .state
+        .core
+        .clock
+        .set(at(push.t_ms + 30 * 86_400_000 + 1), true);
     assert!(!has_stats(&mock.get(Role::Vip, &path).await), "kept one month");
 }
 
 #[tokio::test]
 async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
     let mock = Mock::start().await;
-    let stream = mock.server.state.dataset.jiguang_push(0);
+    let stream = mock.server.state.core.dataset.jiguang_push(0);
     // A push sent before 23:00 Beijing time, so that its day ends an hour or more later.
     let push = *pushes(&mock, 0)
         .iter()
@@ -644,7 +647,7 @@ async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
     let id = stream.devices.list[device as usize].registration_id.clone();
     let body = json!({"msg_id": push.msg_id, "registration_ids": [id]}).to_string();
     let status = |reply: &e2e::Reply| reply.json[id.as_str()]["status"].as_u64().unwrap();
-    mock.server.state.clock.set(
+    mock.server.state.core.clock.set(
         chrono::DateTime::from_timestamp_millis(push.t_ms + 10 * 60_000).unwrap(),
         true,
     );

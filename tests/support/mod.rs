@@ -58,6 +58,7 @@ impl Mock {
         let app = self
             .server
             .state
+            .core
             .dataset
             .jiguang
             .iter()

@@ -1,50 +1,33 @@
 //! A mock of the JPush / JMessage / Easemob report APIs, served from seeded synthetic
 //! data, for developing and testing clients without credentials.
 //!
-//! Map of the crate (a request flows router → auth → params → data → body):
-//! - [`settings`]: command line, environment and config file.
-//! - [`server`]: the router of every family and the background server tests start.
-//! - [`listener`]: accepts request lines that carry raw spaces (sloppy SDKs send them).
-//! - [`traffic`]: the outermost layer of vendor requests: injected faults, the journal.
-//! - [`faults`]: fault rules (match, effect, scope); [`journal`]: the request journal.
-//! - [`families`]: one module per vendor API family (routes, handlers, model, errors).
-//! - [`auth`]: HTTP Basic auth of the Jiguang families.
-//! - [`query`]: lenient query-string parsing.
-//! - [`ratelimit`]: per-app fixed-window rate limits on the mock clock.
-//! - [`paging`]: cursor pages over a chat stream (JMessage V2, Easemob ql); [`pages`]:
-//!   their rendered JSON, memoised.
+//! Map of the crate — layers, each importing only the ones below it (a test in
+//! `tests/layers.rs` keeps it so; see `docs/ARCHITECTURE.md`):
+//! - [`settings`]: command line, environment and config file → [`Settings`].
+//! - [`app`]: the router and the background server, the shared state and the per-family
+//!   contexts, the outer request layer (faults, journal), the listener, the `/_mock`
+//!   control API.
+//! - [`control`]: fault rules and the request journal — what the control API changes.
+//! - [`families`]: one folder per vendor API family (`jpush`, `jmessage`, `easemob`), the
+//!   same rooms in each (`rules`, `params`, `model`, `cache`, `handlers`, `wire`,
+//!   `errors`, `extract`), and `shared` for what several use.
 //! - [`dataset`]: apps, populations and the on-demand record generators.
-//! - [`clock`]: the one mock clock every time rule reads.
-//! - [`memo`]: bounded memo of deterministic values (statistics, pages, answers).
-//! - [`memory`]: keeps resident memory tracking live memory under glibc.
-//! - [`signing`]: stateless signed tokens (cursors, Easemob bearer tokens and download links).
-//! - [`control`]: the `/_mock` control API (clock, apps, faults, journal, rate limits, reset).
-//! - [`state`]: what every handler shares.
+//! - [`kernel`]: clock, signing, bounded memo, rate limiter, query parsing, seeded
+//!   random streams, Basic credentials, allocator housekeeping.
 //!
 //! Architecture invariant: no record is stored. Every message is a pure function of
 //! (seed, app, hour, index), so memory does not grow with the dataset and two processes
 //! with the same seed and clock answer byte for byte alike.
 
-pub mod auth;
-pub mod clock;
+pub mod app;
 pub mod control;
 pub mod dataset;
 pub mod families;
-pub mod faults;
-pub mod journal;
-pub mod listener;
-pub mod memo;
-pub mod memory;
-pub mod pages;
-pub mod paging;
-pub mod query;
-pub mod ratelimit;
-pub mod server;
+pub mod kernel;
 pub mod settings;
-pub mod signing;
-pub mod state;
-pub mod traffic;
 
-pub use server::{router, start, RunningServer};
+pub use app::{
+    server::{router, start, RunningServer},
+    state::AppState,
+};
 pub use settings::Settings;
-pub use state::AppState;

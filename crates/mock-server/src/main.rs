@@ -47,7 +47,7 @@ fn print_banner(server: &RunningServer) {
 
 fn banner(server: &RunningServer) -> String {
     let base = server.base_url();
-    let dataset = &server.state.dataset;
+    let dataset = &server.state.core.dataset;
     let mut out = String::new();
     let _ = writeln!(out, "mock-server listening on {base}");
     let _ = writeln!(
@@ -76,7 +76,13 @@ fn banner(server: &RunningServer) -> String {
     if let Some(app) = dataset.jiguang.first() {
         let c = &app.credentials;
         let auth = STANDARD.encode(format!("{}:{}", c.app_key, c.master_secret));
-        let day = server.state.clock.now().with_timezone(&dataset.timezone).date_naive();
+        let day = server
+            .state
+            .core
+            .clock
+            .now()
+            .with_timezone(&dataset.timezone)
+            .date_naive();
         let _ = writeln!(out, "try:");
         let _ = writeln!(
             out,

@@ -10,7 +10,12 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use clap::Parser;
 use serde::Deserialize;
 
-use crate::{faults::RuleSpec, ratelimit::Quota};
+use crate::{
+    control::faults::RuleSpec,
+    dataset::DatasetSize,
+    families::{easemob::rules::EasemobSettings, jpush, shared},
+    kernel::ratelimit::Quota,
+};
 
 /// Upper bounds that keep generated ids within their documented widths.
 const MAX_MESSAGES_PER_DAY: u32 = 1_000_000;
@@ -29,7 +34,7 @@ pub struct Settings {
     pub seed: u64,
     pub dataset: DatasetSize,
     pub timezone: FixedOffset,
-    /// JPush requests per app per window (SPEC §1: 2400 a minute).
+    /// JPush requests per app per window (default: the vendor's quota).
     pub jpush_rate_limit: u32,
     pub jpush_rate_window_secs: u32,
     /// Requests the journal keeps; 0 turns it off.
@@ -41,64 +46,20 @@ pub struct Settings {
     pub easemob: EasemobSettings,
 }
 
-/// The Easemob chat-history rules (SPEC §4) that a user may want to change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EasemobSettings {
-    /// Zone of the `YYYYMMDDHH` hour keys, apart from `timezone` (SPEC §0: the vendor's
-    /// newer doc says UTC while its Java SDK assumes +08:00).
-    pub timezone: FixedOffset,
-    /// How long after an hour ends its file becomes available.
-    pub file_delay: TimeDelta,
-    /// How long an hour's file stays available after it is generated, and how far back
-    /// the legacy ql query reaches.
-    pub retention: TimeDelta,
-    /// History calls per app per minute (file links and ql queries together).
-    pub history_quota: u32,
-    /// Whether the legacy `GET /chatmessages?ql=` answers as retired (as on the real
-    /// service since 2017-03-01).
-    pub ql_retired: bool,
-}
-
-/// Dataset-size knobs: they change how much data exists, never how it is shaped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DatasetSize {
-    pub users: u32,
-    pub groups: u32,
-    pub chatrooms: u32,
-    pub messages_per_day: u32,
-    /// JPush devices (registration ids) per app.
-    pub devices: u32,
-    /// JPush pushes (msg_ids) per app per day, on average.
-    pub pushes_per_day: u32,
-}
-
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 8080,
             seed: 42,
-            dataset: DatasetSize {
-                users: 200,
-                groups: 30,
-                chatrooms: 10,
-                messages_per_day: 2000,
-                devices: 1000,
-                pushes_per_day: 48,
-            },
-            jpush_rate_limit: 2400,
-            jpush_rate_window_secs: 60,
+            dataset: DatasetSize::default(),
+            jpush_rate_limit: jpush::rules::RATE_LIMIT,
+            jpush_rate_window_secs: jpush::rules::RATE_WINDOW_SECS,
             journal_size: 1000,
             faults: Vec::new(),
-            timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
+            timezone: shared::rules::DEFAULT_TIMEZONE,
             clock: None,
-            easemob: EasemobSettings {
-                timezone: FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"),
-                file_delay: TimeDelta::hours(1),
-                retention: TimeDelta::days(3),
-                history_quota: 10,
-                ql_retired: false,
-            },
+            easemob: EasemobSettings::default(),
         }
     }
 }

@@ -9,14 +9,10 @@
 use chrono::{DateTime, FixedOffset, TimeDelta, Timelike, Utc};
 use rand::{seq::IndexedRandom, Rng};
 
-use super::{
-    population::Population,
-    rng::{stream, Purpose},
-};
+use super::population::Population;
+use crate::kernel::rng::{stream, Purpose};
 
 pub const HOUR_MS: i64 = 3_600_000;
-/// Only the last 60 days of messages exist (SPEC §2).
-pub const RETENTION: TimeDelta = TimeDelta::days(60);
 /// msgid = ((hour - EPOCH_HOUR) * MAX_PER_HOUR + index) * 16 + app slot.
 const EPOCH_HOUR: i64 = 438_288; // 2020-01-01T00:00:00Z in hours since the Unix epoch
 const MAX_PER_HOUR: u64 = 100_000;
@@ -130,10 +126,11 @@ impl Window {
         self.first_ms > self.last_ms
     }
 
-    /// The part of this window whose messages exist at `now`: the last 60 days, nothing later.
-    pub fn retained_at(self, now: DateTime<Utc>) -> Window {
+    /// The part of this window whose messages exist at `now`: those at most `retention`
+    /// old, nothing later.
+    pub fn retained_at(self, now: DateTime<Utc>, retention: TimeDelta) -> Window {
         Window {
-            first_ms: self.first_ms.max((now - RETENTION).timestamp_millis()),
+            first_ms: self.first_ms.max((now - retention).timestamp_millis()),
             last_ms: self.last_ms.min(now.timestamp_millis()),
         }
     }
@@ -371,10 +368,10 @@ impl Iterator for Scan<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Settings;
+    use crate::dataset::DatasetSize;
 
     fn with_stream<R>(seed: u64, f: impl FnOnce(&ChatStream) -> R) -> R {
-        let size = Settings::default().dataset;
+        let size = DatasetSize::default();
         let anchor = 490_010 * HOUR_MS;
         let population = Population::generate(seed, 0, size, anchor);
         let partner = Population::generate(seed, 1, size, anchor);
@@ -382,7 +379,7 @@ mod tests {
             seed,
             slot: 0,
             messages_per_day: size.messages_per_day,
-            timezone: Settings::default().timezone,
+            timezone: FixedOffset::east_opt(8 * 3600).unwrap(),
             population: &population,
             partner: Some(&partner),
         };

@@ -6,9 +6,8 @@ pub mod chat;
 pub mod chat_stats;
 pub mod population;
 pub mod push;
-pub mod rng;
 
-use chrono::FixedOffset;
+use chrono::{DateTime, FixedOffset, Utc};
 
 use self::{
     apps::{AppsFixture, EasemobApp, JiguangApp},
@@ -16,13 +15,36 @@ use self::{
     population::Population,
     push::{Devices, PushStream},
 };
-use crate::{
-    auth::basic_header,
-    settings::{DatasetSize, Settings},
-};
+use crate::kernel::basic::basic_header;
 
 /// Easemob apps take key-space slots from here, apart from the Jiguang apps.
 const EASEMOB_SLOT_BASE: u64 = 1000;
+
+/// Dataset-size knobs: they change how much data exists, never how it is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatasetSize {
+    pub users: u32,
+    pub groups: u32,
+    pub chatrooms: u32,
+    pub messages_per_day: u32,
+    /// JPush devices (registration ids) per app.
+    pub devices: u32,
+    /// JPush pushes (msg_ids) per app per day, on average.
+    pub pushes_per_day: u32,
+}
+
+impl Default for DatasetSize {
+    fn default() -> DatasetSize {
+        DatasetSize {
+            users: 200,
+            groups: 30,
+            chatrooms: 10,
+            messages_per_day: 2000,
+            devices: 1000,
+            pushes_per_day: 48,
+        }
+    }
+}
 
 pub struct Dataset {
     pub seed: u64,
@@ -46,13 +68,12 @@ pub struct AppData<C> {
 }
 
 impl Dataset {
-    /// The dataset of `settings`. Recent users and groups arrive up to the start of the
-    /// (UTC) day on which the clock starts, so a frozen start gives the same dataset.
-    pub fn generate(settings: &Settings) -> Dataset {
+    /// The dataset of `seed` and `size`, its local times in `timezone`. Recent users and
+    /// groups arrive up to the start of the (UTC) day on which the clock starts, so a
+    /// frozen start gives the same dataset.
+    pub fn generate(seed: u64, size: DatasetSize, timezone: FixedOffset, clock_start: DateTime<Utc>) -> Dataset {
         let fixture = AppsFixture::embedded();
-        let seed = settings.seed;
-        let size = settings.dataset;
-        let start = settings.clock.unwrap_or_else(chrono::Utc::now).timestamp_millis();
+        let start = clock_start.timestamp_millis();
         let anchor = start - start.rem_euclid(86_400_000);
         let jiguang_count = fixture.jiguang.len();
         let devices = (0..jiguang_count as u64)
@@ -86,7 +107,7 @@ impl Dataset {
         Dataset {
             seed,
             size,
-            timezone: settings.timezone,
+            timezone,
             basic_headers: jiguang
                 .iter()
                 .map(|a| basic_header(&a.credentials.app_key, &a.credentials.master_secret))

@@ -16,8 +16,8 @@ use fake::{
 };
 use rand::Rng;
 
-use super::rng::{stream, Purpose};
-use crate::settings::DatasetSize;
+use super::DatasetSize;
+use crate::kernel::rng::{stream, Purpose};
 
 /// Texts per app: enough variety for realistic pages, small enough to stay flat in memory.
 const TEXT_POOL: usize = 256;
@@ -202,11 +202,10 @@ fn generate_text(rng: &mut impl Rng, i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Settings;
 
     #[test]
     fn population_is_deterministic_unique_and_sized() {
-        let size = Settings::default().dataset;
+        let size = DatasetSize::default();
         let a = Population::generate(3, 0, size, ANCHOR);
         let b = Population::generate(3, 0, size, ANCHOR);
         assert_eq!(a.users.len(), size.users as usize);
@@ -228,7 +227,7 @@ mod tests {
 
     #[test]
     fn some_users_and_groups_arrive_recently_in_order() {
-        let p = Population::generate(3, 0, Settings::default().dataset, ANCHOR);
+        let p = Population::generate(3, 0, DatasetSize::default(), ANCHOR);
         let recent = ANCHOR - RECENT_DAYS * DAY_MS;
         assert!(p.users.windows(2).all(|w| w[0].registered_ms <= w[1].registered_ms));
         let established = p.users_at(recent) as usize;

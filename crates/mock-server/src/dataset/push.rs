@@ -11,19 +11,11 @@ use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
 
-use super::{
-    chat::HOUR_MS,
-    rng::{key, stream, unit, Purpose},
-};
+use super::chat::HOUR_MS;
+use crate::kernel::rng::{key, stream, unit, Purpose};
 
-/// Statistics are kept one month after the last delivery (SPEC §1); deliveries happen
-/// within the push's own hour here.
-pub const PUSH_RETENTION: TimeDelta = TimeDelta::days(30);
-/// A push's statistics appear this long after it is sent; before, it is "too recent".
-pub const STATS_DELAY: TimeDelta = TimeDelta::minutes(5);
 const MSG_ID_BASE: u64 = 1_000_000_000;
 const EPOCH_HOUR: i64 = 438_288; // 2020-01-01T00:00:00Z
 const MAX_PER_HOUR: u64 = 100;
@@ -210,38 +202,14 @@ impl PushStream<'_> {
         (index < self.hour_count(hour)).then(|| self.push(hour, index))
     }
 
-    /// Whether `push`'s statistics exist at `now`: sent at least [`STATS_DELAY`] ago and
-    /// at most [`PUSH_RETENTION`] ago.
-    pub fn has_stats(push: &Push, now: DateTime<Utc>) -> bool {
-        let age = now.timestamp_millis() - push.t_ms;
-        age >= STATS_DELAY.num_milliseconds() && age <= PUSH_RETENTION.num_milliseconds()
-    }
-
-    /// The two instants (ms) at which [`PushStream::has_stats`] changes for `push`: when
-    /// its statistics appear, and the first instant they are gone.
-    pub fn stats_changes(push: &Push) -> [i64; 2] {
-        [
-            push.t_ms + STATS_DELAY.num_milliseconds(),
-            push.t_ms + PUSH_RETENTION.num_milliseconds() + 1,
-        ]
-    }
-
-    /// Whether `push` was sent at most [`PUSH_RETENTION`] before `now`.
-    pub fn within_retention(push: &Push, now: DateTime<Utc>) -> bool {
-        now.timestamp_millis() - push.t_ms <= PUSH_RETENTION.num_milliseconds()
-    }
-
-    /// The most recent pushes whose statistics exist at `now`, newest first.
-    pub fn recent(&self, now: DateTime<Utc>, count: usize) -> Vec<Push> {
-        let newest_hour = now.timestamp_millis().div_euclid(HOUR_MS);
-        let oldest_hour = (now - PUSH_RETENTION).timestamp_millis().div_euclid(HOUR_MS);
+    /// The pushes sent from `oldest_ms` to `newest_ms`, newest first.
+    pub fn newest_first(&self, oldest_ms: i64, newest_ms: i64) -> impl Iterator<Item = Push> + '_ {
+        let (oldest_hour, newest_hour) = (oldest_ms.div_euclid(HOUR_MS), newest_ms.div_euclid(HOUR_MS));
         (oldest_hour..=newest_hour)
             .rev()
-            .flat_map(|hour| (0..self.hour_count(hour)).rev().map(move |i| (hour, i)))
+            .flat_map(move |hour| (0..self.hour_count(hour)).rev().map(move |i| (hour, i)))
             .map(|(hour, i)| self.push(hour, i))
-            .filter(|p| Self::has_stats(p, now))
-            .take(count)
-            .collect()
+            .filter(move |p| (oldest_ms..=newest_ms).contains(&p.t_ms))
     }
 
     /// What happened to `push` on device `d`; `None` when the device was not a target.

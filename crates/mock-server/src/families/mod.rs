@@ -1,96 +1,104 @@
-//! The vendor API families, one module each (routes, handlers, model, errors), and what
-//! they share: which family a path belongs to, and the answers to routes nobody serves.
+//! The vendor API families, one folder each with the same rooms (`rules`, `params`,
+//! `model`, `cache`, `handlers`, `wire`, `errors`, `extract`), and [`shared`], what more
+//! than one family uses. This module owns which family a request belongs to: each family
+//! lists its routes once, in a table of [`Route`]s that both its router and the
+//! classifier here read.
 
 pub mod easemob;
-pub mod jiguang_error;
 pub mod jmessage;
 pub mod jpush;
-pub mod time_units;
+pub mod shared;
 
-use axum::{
-    http::{Method, StatusCode, Uri},
-    response::{IntoResponse, Response},
-};
+use axum::http::{Method, StatusCode};
 
-use self::jiguang_error::JiguangError;
-use crate::state::AppState;
-
-/// The family a request path belongs to (SPEC §0: one listener, routed by prefix).
+/// The family a request path belongs to (docs/SPEC.md §0: one listener, routed by path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     JPush,
     JMessage,
     Easemob,
+    /// The mock's own `/_mock` API.
     Control,
 }
 
+/// The path root of the control API.
+pub const CONTROL_ROOT: &str = "_mock";
+
 impl Family {
+    /// By the path's first segment: the roots of JPush's and JMessage's route tables,
+    /// the control API's, and Easemob's free `{org}` for everything else.
     pub fn of_path(path: &str) -> Family {
-        let first = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-        match first {
-            "v3" => Family::JPush,
-            "v1" | "v2" => Family::JMessage,
-            "_mock" => Family::Control,
-            _ => Family::Easemob,
+        let first = first_segment(path);
+        if first == CONTROL_ROOT {
+            Family::Control
+        } else if jpush::ROUTES.iter().any(|r| first_segment(r.path) == first) {
+            Family::JPush
+        } else if jmessage::ROUTES.iter().any(|r| first_segment(r.path) == first) {
+            Family::JMessage
+        } else {
+            Family::Easemob
         }
     }
 }
 
-/// The documented query parameters of a route template, if it is a vendor route.
-pub fn documented_params(route: &str) -> Option<&'static [&'static str]> {
-    let jpush_route = jpush::PREFIXES
-        .iter()
-        .rev()
-        .find_map(|prefix| route.strip_prefix(prefix));
-    let (table, key) = match jpush_route {
-        Some(rest) => (jpush::DOCUMENTED_PARAMS, rest),
-        None if route.starts_with(easemob::ROUTE_PREFIX) => (easemob::DOCUMENTED_PARAMS, route),
-        None => (jmessage::DOCUMENTED_PARAMS, route),
-    };
-    table
-        .iter()
-        .find(|(template, _)| *template == key)
-        .map(|(_, params)| *params)
+/// One vendor route: the endpoint that serves it, its path template (axum syntax) and the
+/// query parameters its vendor documents (the journal warns about others).
+#[derive(Debug, Clone, Copy)]
+pub struct Route<E> {
+    pub endpoint: E,
+    pub path: &'static str,
+    pub params: &'static [&'static str],
 }
 
-/// An injected failure (SPEC §5) in the family's own shape and code.
-pub fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Response {
-    match family {
-        Family::JPush => jpush::fault_response(state, status),
-        Family::JMessage | Family::Control => jmessage::fault_response(status),
-        Family::Easemob => easemob::fault_response(state, status),
-    }
+/// The documented query parameters of the route whose template is `template` (as axum's
+/// `MatchedPath` gives it), if it is a vendor route.
+pub fn documented_params(template: &str) -> Option<&'static [&'static str]> {
+    jpush::documented_params(template)
+        .or_else(|| find(jmessage::ROUTES, template))
+        .or_else(|| find(easemob::ROUTES, template))
 }
 
-/// Unknown routes: 404 in the shape of the family the path belongs to.
-pub async fn no_route(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    method: Method,
-    uri: Uri,
-) -> Response {
-    unserved(&state, StatusCode::NOT_FOUND, &method, &uri)
+fn find<E>(table: &'static [Route<E>], template: &str) -> Option<&'static [&'static str]> {
+    table.iter().find(|r| r.path == template).map(|r| r.params)
 }
 
-/// Known routes called with the wrong method: 405 in the family's shape.
-pub async fn wrong_method(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    method: Method,
-    uri: Uri,
-) -> Response {
-    unserved(&state, StatusCode::METHOD_NOT_ALLOWED, &method, &uri)
+fn first_segment(path: &str) -> &str {
+    path.trim_start_matches('/').split('/').next().unwrap_or_default()
 }
 
-fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) -> Response {
-    let path = uri.path();
-    let what = if status == StatusCode::NOT_FOUND {
+/// What an unknown route (404) or a wrong method (405) is told, in any family's shape.
+pub fn unserved_message(status: StatusCode, method: &Method, path: &str) -> String {
+    if status == StatusCode::NOT_FOUND {
         format!("no such endpoint: {method} {path}")
     } else {
         format!("method {method} is not allowed on {path}")
-    };
-    match Family::of_path(path) {
-        Family::JPush | Family::JMessage | Family::Control => {
-            JiguangError::new(status, status.as_u16().into(), what).into_response()
-        }
-        Family::Easemob => easemob::unserved(state, status, what, path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_belong_to_the_family_whose_table_has_their_root() {
+        assert_eq!(Family::of_path("/v3/received"), Family::JPush);
+        assert_eq!(Family::of_path("/v3/report/received"), Family::JPush);
+        assert_eq!(Family::of_path("/v2/messages"), Family::JMessage);
+        assert_eq!(Family::of_path("/v1/anything"), Family::JMessage);
+        assert_eq!(Family::of_path("/_mock/clock"), Family::Control);
+        assert_eq!(Family::of_path("/org/app/token"), Family::Easemob);
+        assert_eq!(Family::of_path("/"), Family::Easemob);
+    }
+
+    #[test]
+    fn documented_params_are_read_from_the_route_tables() {
+        assert_eq!(documented_params("/v3/received"), Some(&["msg_ids"][..]));
+        assert_eq!(documented_params("/v3/report/received"), Some(&["msg_ids"][..]));
+        assert_eq!(
+            documented_params("/v2/messages").map(|p| p.contains(&"cursor")),
+            Some(true)
+        );
+        assert_eq!(documented_params("/{org}/{app}/chatmessages").map(|p| p.len()), Some(3));
+        assert_eq!(documented_params("/_mock/clock"), None);
     }
 }

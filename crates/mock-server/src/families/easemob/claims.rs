@@ -3,16 +3,14 @@
 //! slot, and expire on the mock clock. One enum tags every claim, so that a token cannot
 //! pass for a link, nor either for a JMessage or ql cursor.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::EmError;
-use crate::signing::Signer;
+use super::{rules::LINK_TTL, EmError};
+use crate::kernel::signing::Signer;
 
 /// Real Easemob app tokens start with this; SDKs print it, none depends on it.
 const TOKEN_PREFIX: &str = "YWMt";
-/// A download link works this long after it was issued (SPEC §4).
-pub const LINK_TTL: TimeDelta = TimeDelta::minutes(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Claim {
@@ -101,14 +99,22 @@ pub fn check_link(
         Ok(claim) if claim == expected => {}
         Ok(Claim::Link { app: owner, .. }) if owner != app => {
             return Err(EmError::Forbidden(
-                "this download link was issued to another application",
+                "this download link was issued to another application".into(),
             ))
         }
-        _ => return Err(EmError::Forbidden("the signature of this download link does not match")),
+        _ => {
+            return Err(EmError::Forbidden(
+                "the signature of this download link does not match".into(),
+            ))
+        }
     }
     if now.timestamp() >= link.expires_s {
         return Err(EmError::Forbidden(
-            "this download link has expired (links work for 30 minutes)",
+            format!(
+                "this download link has expired (links work for {} minutes)",
+                LINK_TTL.num_minutes()
+            )
+            .into(),
         ));
     }
     Ok(())
@@ -116,6 +122,8 @@ pub fn check_link(
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use super::*;
 
     fn t0() -> DateTime<Utc> {

@@ -7,6 +7,8 @@
 //! Descriptions follow the vendor's wording where its error table gives one, and never
 //! echo a token or a client secret.
 
+use std::borrow::Cow;
+
 use axum::{
     http::{header::RETRY_AFTER, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -14,7 +16,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::families::jiguang_error::json_response;
+use crate::families::shared::jiguang_error::json_response;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmError {
@@ -49,7 +51,7 @@ pub enum EmError {
     #[error("This request has reached api limit")]
     ReachLimit { retry_after_secs: i64 },
     #[error("{0}")]
-    Forbidden(&'static str),
+    Forbidden(Cow<'static, str>),
     #[error("The service is temporarily unavailable")]
     Unavailable,
     /// Any other server-side failure (an injected fault, a failed file build).

@@ -4,13 +4,13 @@
 //!
 //! Easemob routes begin with two free segments (`/{org}/{app}/...`), so the router also
 //! matches them for paths of the other families (`/v2/x/chatmessages/1`): the app
-//! extractors hand those back to the shared fallback, which answers in their family's shape.
+//! extractors answer those as the unknown routes of their own family.
 
 use std::convert::Infallible;
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Request, State},
+    extract::{FromRef, FromRequest, FromRequestParts, Request},
     http::{
         header::{AUTHORIZATION, HOST},
         request::Parts,
@@ -20,37 +20,43 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{claims, EmError, Stamped};
+use super::{claims, Context, EmError, Stamped};
 use crate::{
-    families::{self, Family},
-    query::QueryParams,
-    state::AppState,
+    families::{shared::jiguang_error, unserved_message, Family},
+    kernel::query::QueryParams,
 };
 
 /// The Easemob app named by the `{org}/{app}` path segments (index into the dataset).
 pub struct EmApp(pub usize);
 
-impl FromRequestParts<AppState> for EmApp {
+impl<S: Send + Sync> FromRequestParts<S> for EmApp
+where
+    Context: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<EmApp, Response> {
-        app_of_path(parts, state).await.map(EmApp)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<EmApp, Response> {
+        app_of_path(parts, &Context::from_ref(state)).map(EmApp)
     }
 }
 
 /// The app of the path, once the request's bearer token has been checked for it.
 pub struct EmAuth(pub usize);
 
-impl FromRequestParts<AppState> for EmAuth {
+impl<S: Send + Sync> FromRequestParts<S> for EmAuth
+where
+    Context: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<EmAuth, Response> {
-        let app = app_of_path(parts, state).await?;
-        let now = state.clock.now();
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<EmAuth, Response> {
+        let cx = Context::from_ref(state);
+        let app = app_of_path(parts, &cx)?;
+        let now = cx.core.clock.now();
         bearer(parts)
             .and_then(|token| {
-                let slot = state.dataset.easemob[app].slot;
-                claims::check_token(&state.signer, token, slot, state.easemob.token_epoch(), now)
+                let slot = cx.core.dataset.easemob[app].slot;
+                claims::check_token(&cx.core.signer, token, slot, cx.easemob.token_epoch(), now)
             })
             .map(|()| EmAuth(app))
             .map_err(|err| err.at(now).into_response())
@@ -58,20 +64,17 @@ impl FromRequestParts<AppState> for EmAuth {
 }
 
 /// Resolves the `{org}/{app}` of the path; an unknown pair is the vendor's 404.
-async fn app_of_path(parts: &Parts, state: &AppState) -> Result<usize, Response> {
+fn app_of_path(parts: &Parts, cx: &Context) -> Result<usize, Response> {
     let path = parts.uri.path();
     if Family::of_path(path) != Family::Easemob {
-        let (method, uri) = (parts.method.clone(), parts.uri.clone());
-        return Err(families::no_route(State(state.clone()), method, uri).await);
+        let message = unserved_message(StatusCode::NOT_FOUND, &parts.method, path);
+        return Err(jiguang_error::unserved(StatusCode::NOT_FOUND, message));
     }
     let (org, app) = super::org_app(path);
-    super::app_index(state, org, app).ok_or_else(|| {
-        let error = EmError::AppNotFound {
-            org: org.to_owned(),
-            app: app.to_owned(),
-            path: path.trim_start_matches('/').to_owned(),
-        };
-        error.at(state.clock.now()).into_response()
+    super::app_index(cx, org, app).ok_or_else(|| {
+        super::app_not_found(org, app, path)
+            .at(cx.core.clock.now())
+            .into_response()
     })
 }
 
@@ -88,10 +91,13 @@ fn bearer(parts: &Parts) -> Result<&str, EmError> {
 /// The query string, parsed leniently.
 pub struct EmQuery(pub QueryParams);
 
-impl FromRequestParts<AppState> for EmQuery {
+impl<S: Send + Sync> FromRequestParts<S> for EmQuery
+where
+    Context: FromRef<S>,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<EmQuery, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<EmQuery, Infallible> {
         Ok(EmQuery(QueryParams::from_uri(&parts.uri)))
     }
 }
@@ -99,10 +105,14 @@ impl FromRequestParts<AppState> for EmQuery {
 /// The whole request body, whatever its Content-Type (SDKs send none or a wrong one).
 pub struct EmBody(pub Bytes);
 
-impl FromRequest<AppState> for EmBody {
+impl<S: Send + Sync> FromRequest<S> for EmBody
+where
+    Context: FromRef<S>,
+{
     type Rejection = Stamped;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<EmBody, Stamped> {
+    async fn from_request(request: Request, state: &S) -> Result<EmBody, Stamped> {
+        let now = Context::from_ref(state).core.clock.now();
         Bytes::from_request(request, state)
             .await
             .map(EmBody)
@@ -112,7 +122,7 @@ impl FromRequest<AppState> for EmBody {
                 } else {
                     EmError::illegal(format!("the request body could not be read: {}", rejection.body_text()))
                 };
-                error.at(state.clock.now())
+                error.at(now)
             })
     }
 }
@@ -121,10 +131,13 @@ impl FromRequest<AppState> for EmBody {
 /// client used to reach the mock), else the address the mock was configured with.
 pub struct BaseUrl(pub String);
 
-impl FromRequestParts<AppState> for BaseUrl {
+impl<S: Send + Sync> FromRequestParts<S> for BaseUrl
+where
+    Context: FromRef<S>,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<BaseUrl, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<BaseUrl, Infallible> {
         let from_header = parts
             .headers
             .get(HOST)
@@ -136,8 +149,7 @@ impl FromRequestParts<AppState> for BaseUrl {
                 Some(port) => format!("{}:{port}", authority.host()),
                 None => authority.host().to_owned(),
             });
-        let settings = &state.settings;
-        let host = from_header.unwrap_or_else(|| std::net::SocketAddr::new(settings.host, settings.port).to_string());
+        let host = from_header.unwrap_or_else(|| Context::from_ref(state).easemob.listen_addr.to_string());
         Ok(BaseUrl(format!("http://{host}")))
     }
 }

@@ -1,6 +1,8 @@
 //! Handlers: each reads the mock clock once, does its work as a function that returns an
 //! [`EmError`], and stamps the error with that instant.
 
+use std::borrow::Cow;
+
 use axum::{
     body::Bytes,
     extract::State,
@@ -13,85 +15,79 @@ use axum::{
 use chrono::{DateTime, Utc};
 
 use super::{
-    archive::{self, ArchiveKey},
+    archive,
+    cache::ArchiveKey,
     claims::{self, LinkQuery},
     extract::{BaseUrl, EmApp, EmAuth, EmBody, EmQuery},
     model::{self, FileState},
     params,
     ql::Comparison,
+    rules,
     wire::{self, FileLinkBody, FileUrl, QlBody, Renderer, TokenBody},
-    EmError, Stamped, DOWNLOAD_SEGMENT,
+    Context, EmError, Stamped, DOWNLOAD_SEGMENT,
 };
 use crate::{
     dataset::chat::Scope,
-    families::jiguang_error::json_response,
-    pages::{PageKey, PageStart},
-    paging,
-    query::QueryParams,
-    state::AppState,
+    families::shared::{
+        cursor,
+        jiguang_error::json_response,
+        page_memo::{PageKey, PageStart},
+    },
+    kernel::query::QueryParams,
 };
 
-/// What the legacy ql query answers once retired (`--easemob-ql-retired`). The vendor's
-/// error table gives this text for chat-message requests it does not support [decided].
-const QL_RETIRED: &str = "This chatmessage request is not supported: the ql query API was retired on 2017-03-01; \
-     download hourly files from GET /{org_name}/{app_name}/chatmessages/{YYYYMMDDHH} instead";
-
 /// `POST /{org}/{app}/token`.
-pub async fn token(
-    State(state): State<AppState>,
-    EmApp(app): EmApp,
-    EmBody(body): EmBody,
-) -> Result<Response, Stamped> {
-    let now = state.clock.now();
-    issue_token(&state, app, &body, now).map_err(|err| err.at(now))
+pub async fn token(State(cx): State<Context>, EmApp(app): EmApp, EmBody(body): EmBody) -> Result<Response, Stamped> {
+    let now = cx.core.clock.now();
+    issue_token(&cx, app, &body, now).map_err(|err| err.at(now))
 }
 
-fn issue_token(state: &AppState, app: usize, body: &[u8], now: DateTime<Utc>) -> Result<Response, EmError> {
+fn issue_token(cx: &Context, app: usize, body: &[u8], now: DateTime<Utc>) -> Result<Response, EmError> {
     let request = params::token_request(body)?;
-    let data = &state.dataset.easemob[app];
+    let data = &cx.core.dataset.easemob[app];
     if request.client_id != data.credentials.client_id {
         return Err(EmError::InvalidGrant("client_id"));
     }
     if request.client_secret != data.credentials.client_secret {
         return Err(EmError::InvalidGrant("client_secret"));
     }
-    let ttl = request.ttl.unwrap_or(params::DEFAULT_TTL_SECS);
-    let token = claims::issue_token(&state.signer, data.slot, state.easemob.token_epoch(), ttl, now);
+    let ttl = request.ttl.unwrap_or(rules::DEFAULT_TOKEN_TTL_SECS);
+    let token = claims::issue_token(&cx.core.signer, data.slot, cx.easemob.token_epoch(), ttl, now);
     let body = TokenBody {
         access_token: &token,
         expires_in: ttl,
-        application: &wire::application_id(state.dataset.seed, data.slot),
+        application: &wire::application_id(cx.core.dataset.seed, data.slot),
     };
     Ok(json_response(StatusCode::OK, &body))
 }
 
 /// `GET /{org}/{app}/chatmessages/{YYYYMMDDHH}`: a signed link to the hour's file.
 pub async fn file_link(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     EmAuth(app): EmAuth,
     BaseUrl(base): BaseUrl,
     uri: Uri,
 ) -> Result<Response, Stamped> {
-    let now = state.clock.now();
-    link_body(&state, app, &base, last_segment(&uri), now).map_err(|err| err.at(now))
+    let now = cx.core.clock.now();
+    link_body(&cx, app, &base, last_segment(&uri), now).map_err(|err| err.at(now))
 }
 
-fn link_body(state: &AppState, app: usize, base: &str, key: &str, now: DateTime<Utc>) -> Result<Response, EmError> {
-    throttle(state, app, now)?;
-    let zone = state.settings.easemob.timezone;
+fn link_body(cx: &Context, app: usize, base: &str, key: &str, now: DateTime<Utc>) -> Result<Response, EmError> {
+    throttle(cx, app, now)?;
+    let zone = cx.easemob.settings.timezone;
     let start = params::hour_key(key, zone)?;
-    check_ready(state, app, start, now)?;
-    let data = &state.dataset.easemob[app];
+    check_ready(cx, app, start, now)?;
+    let data = &cx.core.dataset.easemob[app];
     let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
     let key = params::format_hour_key(start, zone);
-    let link = claims::sign_link(&state.signer, data.slot, start.timestamp_millis(), now);
+    let link = claims::sign_link(&cx.core.signer, data.slot, start.timestamp_millis(), now);
     let url = format!(
         "{base}/{org}/{name}/{DOWNLOAD_SEGMENT}/{key}.gz?Expires={}&Signature={}",
         link.expires_s, link.signature
     );
     let body = FileLinkBody {
         action: "get",
-        application: &wire::application_id(state.dataset.seed, data.slot),
+        application: &wire::application_id(cx.core.dataset.seed, data.slot),
         uri: format!("{base}/{org}/{name}/chatmessages/{key}"),
         data: [FileUrl { url }],
         timestamp: now.timestamp_millis(),
@@ -103,12 +99,12 @@ fn link_body(state: &AppState, app: usize, base: &str, key: &str, now: DateTime<
 }
 
 /// The file of the hour starting at `start` exists at `now`, or the vendor's error.
-fn check_ready(state: &AppState, app: usize, start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EmError> {
-    let rules = &state.settings.easemob;
-    let credentials = &state.dataset.easemob[app].credentials;
+fn check_ready(cx: &Context, app: usize, start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EmError> {
+    let settings = &cx.easemob.settings;
+    let credentials = &cx.core.dataset.easemob[app].credentials;
     let appkey = format!("{}#{}", credentials.org_name, credentials.app_name);
-    let time = params::format_hour_key(start, rules.timezone);
-    match model::file_state(start, now, rules) {
+    let time = params::format_hour_key(start, settings.timezone);
+    match model::file_state(start, now, settings) {
         FileState::Ready => Ok(()),
         FileState::Pending => Err(EmError::NotGenerated { appkey, time }),
         FileState::Expired => Err(EmError::illegal(format!(
@@ -120,15 +116,15 @@ fn check_ready(state: &AppState, app: usize, start: DateTime<Utc>, now: DateTime
 /// `GET /{org}/{app}/history/{YYYYMMDDHH}.gz?Expires=&Signature=`: the file itself. The
 /// signature is the credential (no bearer token), and downloads are not rate-limited.
 pub async fn download(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     EmApp(app): EmApp,
     uri: Uri,
     EmQuery(query): EmQuery,
 ) -> Result<Response, Stamped> {
-    let now = state.clock.now();
-    let start = authorize_download(&state, app, &uri, &query, now).map_err(|err| err.at(now))?;
-    let bytes = archive_bytes(&state, app, start).await.map_err(|err| err.at(now))?;
-    let filename = format!("{}.gz", params::format_hour_key(start, state.settings.easemob.timezone));
+    let now = cx.core.clock.now();
+    let start = authorize_download(&cx, app, &uri, &query, now).map_err(|err| err.at(now))?;
+    let bytes = archive_bytes(&cx, app, start).await.map_err(|err| err.at(now))?;
+    let filename = format!("{}.gz", params::format_hour_key(start, cx.easemob.settings.timezone));
     let headers = [
         (CONTENT_TYPE, "application/gzip".to_owned()),
         (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
@@ -138,44 +134,44 @@ pub async fn download(
 
 /// The hour a download link of `app` is for, once its signature and expiry are checked.
 fn authorize_download(
-    state: &AppState,
+    cx: &Context,
     app: usize,
     uri: &Uri,
     query: &QueryParams,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, EmError> {
-    const NOT_A_LINK: EmError = EmError::Forbidden("this is not a download link issued by this server");
+    const NOT_A_LINK: EmError = EmError::Forbidden(Cow::Borrowed("this is not a download link issued by this server"));
     let key = last_segment(uri).strip_suffix(".gz").ok_or(NOT_A_LINK)?;
-    let start = params::hour_key(key, state.settings.easemob.timezone).map_err(|_| NOT_A_LINK)?;
+    let start = params::hour_key(key, cx.easemob.settings.timezone).map_err(|_| NOT_A_LINK)?;
     let link = LinkQuery {
         expires_s: query.get("Expires").and_then(|e| e.parse().ok()).ok_or(NOT_A_LINK)?,
         signature: query.get("Signature").ok_or(NOT_A_LINK)?.to_owned(),
     };
     claims::check_link(
-        &state.signer,
+        &cx.core.signer,
         &link,
-        state.dataset.easemob[app].slot,
+        cx.core.dataset.easemob[app].slot,
         start.timestamp_millis(),
         now,
     )?;
     // The retention may have passed since the link was issued.
-    check_ready(state, app, start, now)?;
+    check_ready(cx, app, start, now)?;
     Ok(start)
 }
 
 /// The gzip bytes of an hour: from the cache, or built on a blocking thread (a busy hour
 /// takes tens of milliseconds, which must not stall the other requests).
-async fn archive_bytes(state: &AppState, app: usize, start: DateTime<Utc>) -> Result<Bytes, EmError> {
+async fn archive_bytes(cx: &Context, app: usize, start: DateTime<Utc>) -> Result<Bytes, EmError> {
     let key = ArchiveKey {
-        app: state.dataset.easemob[app].slot,
+        app: cx.core.dataset.easemob[app].slot,
         hour_ms: start.timestamp_millis(),
     };
-    if let Some(bytes) = state.easemob.archives.get(key) {
+    if let Some(bytes) = cx.easemob.cache.files.get(key) {
         return Ok(bytes);
     }
-    let shared = state.clone();
+    let shared = cx.clone();
     let bytes = tokio::task::spawn_blocking(move || {
-        let stream = shared.dataset.easemob_chat(app);
+        let stream = shared.core.dataset.easemob_chat(app);
         archive::build(&renderer(&shared, app), &stream, model::hour_window(start))
     })
     .await
@@ -183,46 +179,40 @@ async fn archive_bytes(state: &AppState, app: usize, start: DateTime<Utc>) -> Re
         status: StatusCode::INTERNAL_SERVER_ERROR,
         description: format!("the history file could not be built: {err}"),
     })?;
-    state.easemob.archives.insert(key, bytes.clone());
+    cx.easemob.cache.files.insert(key, bytes.clone());
     Ok(bytes)
 }
 
 /// `GET /{org}/{app}/chatmessages?ql=...&limit=&cursor=`: the legacy query.
 pub async fn ql_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     EmAuth(app): EmAuth,
     BaseUrl(base): BaseUrl,
     EmQuery(query): EmQuery,
 ) -> Result<Response, Stamped> {
-    let now = state.clock.now();
-    ql_body(&state, app, &base, &query, now).map_err(|err| err.at(now))
+    let now = cx.core.clock.now();
+    ql_body(&cx, app, &base, &query, now).map_err(|err| err.at(now))
 }
 
-fn ql_body(
-    state: &AppState,
-    app: usize,
-    base: &str,
-    query: &QueryParams,
-    now: DateTime<Utc>,
-) -> Result<Response, EmError> {
-    if state.settings.easemob.ql_retired {
-        return Err(EmError::illegal(QL_RETIRED));
+fn ql_body(cx: &Context, app: usize, base: &str, query: &QueryParams, now: DateTime<Utc>) -> Result<Response, EmError> {
+    if cx.easemob.settings.ql_retired {
+        return Err(EmError::illegal(rules::QL_RETIRED));
     }
-    throttle(state, app, now)?;
+    throttle(cx, app, now)?;
     let comparison = query
         .get("ql")
         .map(Comparison::parse)
         .transpose()
         .map_err(EmError::IllegalArgument)?;
     let limit = params::limit(query)?;
-    let stream = state.dataset.easemob_chat(app);
-    let pages = &state.easemob.pages;
+    let stream = cx.core.dataset.easemob_chat(app);
+    let pages = &cx.easemob.cache.pages;
     let page_query = match query.get("cursor") {
-        Some(cursor) => model::next_query(&state.signer, stream.slot, cursor, comparison, limit, now)?,
+        Some(cursor) => model::next_query(&cx.core.signer, stream.slot, cursor, comparison, limit, now)?,
         None => {
-            let window = model::ql_window(comparison, now, &state.settings.easemob);
+            let window = model::ql_window(comparison, now, &cx.easemob.settings);
             let total = pages.total(&stream, Scope::All, window);
-            paging::first_query(stream.slot, Scope::All, window, limit, total, now)
+            cursor::first_query(stream.slot, Scope::All, window, limit, total, now)
         }
     };
     let key = PageKey {
@@ -233,16 +223,16 @@ fn ql_body(
         count: page_query.count,
     };
     let page = pages.page(&stream, key, |heads| {
-        let renderer = renderer(state, app);
+        let renderer = renderer(cx, app);
         let entities: Vec<_> = heads.iter().map(|head| renderer.entity(head)).collect();
         serde_json::value::to_raw_value(&entities).expect("entities serialise")
     });
-    let next = paging::next_cursor(&page_query, page.len, page.next_at, now);
-    let data = &state.dataset.easemob[app];
+    let next = cursor::next_cursor(&page_query, page.len, page.next_at, now);
+    let data = &cx.core.dataset.easemob[app];
     let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
     let body = QlBody {
         action: "get",
-        application: &wire::application_id(state.dataset.seed, data.slot),
+        application: &wire::application_id(cx.core.dataset.seed, data.slot),
         params: ["ql", "limit", "cursor"]
             .into_iter()
             .filter_map(|key| query.get(key).map(|value| (key, [value])))
@@ -254,15 +244,15 @@ fn ql_body(
         duration: 0,
         organization: org,
         application_name: name,
-        cursor: next.map(|next| state.signer.sign(&next)),
+        cursor: next.map(|next| cx.core.signer.sign(&next)),
     };
     Ok(json_response(StatusCode::OK, &body))
 }
 
 /// Counts one history call of `app` (SPEC §4: 10 a minute; not /token, not downloads).
-fn throttle(state: &AppState, app: usize, now: DateTime<Utc>) -> Result<(), EmError> {
-    let slot = state.dataset.easemob[app].slot;
-    let decision = state.easemob.history_limiter.check(slot, now);
+fn throttle(cx: &Context, app: usize, now: DateTime<Utc>) -> Result<(), EmError> {
+    let slot = cx.core.dataset.easemob[app].slot;
+    let decision = cx.easemob.history_limiter.check(slot, now);
     if decision.allowed {
         Ok(())
     } else {
@@ -272,10 +262,10 @@ fn throttle(state: &AppState, app: usize, now: DateTime<Utc>) -> Result<(), EmEr
     }
 }
 
-fn renderer(state: &AppState, app: usize) -> Renderer<'_> {
+fn renderer(cx: &Context, app: usize) -> Renderer<'_> {
     Renderer {
-        seed: state.dataset.seed,
-        app: &state.dataset.easemob[app],
+        seed: cx.core.dataset.seed,
+        app: &cx.core.dataset.easemob[app],
     }
 }
 

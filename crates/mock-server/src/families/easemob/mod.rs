@@ -1,12 +1,13 @@
-//! Easemob (环信) chat-history export under `/{org_name}/{app_name}` (SPEC §4): bearer
-//! tokens, hourly gzip files behind signed download links, and the legacy ql query.
+//! Easemob (环信) chat-history export under `/{org_name}/{app_name}` (docs/SPEC.md §4):
+//! bearer tokens, hourly gzip files behind signed download links, and the legacy ql query.
 //!
 //! A request goes router → [`extract`] (app, bearer token) → the handler's throttle and
-//! [`params`]/[`ql`] → [`model`] (which hour, which page, when) → [`wire`] (the vendor's
-//! JSON) or [`archive`] (the gzip file). [`claims`] signs and checks tokens and links;
-//! [`errors`] renders every refusal in the vendor's shape.
+//! [`params`]/[`ql`] → [`rules`] → [`model`] (which hour, which page, when) → [`cache`] →
+//! [`wire`] (the vendor's JSON) or [`archive`] (the gzip file). [`claims`] signs and
+//! checks tokens and links; [`errors`] renders every refusal in the vendor's shape.
 
 mod archive;
+pub mod cache;
 mod claims;
 mod errors;
 mod extract;
@@ -14,78 +15,98 @@ mod handlers;
 mod model;
 mod params;
 mod ql;
+pub mod rules;
 mod wire;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+};
 
 use axum::{
+    extract::FromRef,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, MethodRouter},
     Router,
 };
-use chrono::TimeDelta;
 
-use self::archive::ArchiveCache;
 pub use self::errors::{EmError, Stamped};
-use crate::{
-    pages::PageMemo,
-    ratelimit::{Quota, RateLimiter},
-    settings::EasemobSettings,
-    state::AppState,
-};
+use self::{cache::EasemobCache, rules::EasemobSettings};
+use super::{shared::context::Core, Route};
+use crate::kernel::ratelimit::{Quota, RateLimiter};
+
+/// The endpoints of the family, each served by one handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Token,
+    QlMessages,
+    FileLink,
+    Download,
+}
 
 /// Where the signed download links of hourly files point (under the app, like every route).
 const DOWNLOAD_SEGMENT: &str = "history";
-/// How every route template of the family begins.
-pub const ROUTE_PREFIX: &str = "/{org}/{app}/";
 
-/// The query parameters each route documents (the journal warns about others).
-pub const DOCUMENTED_PARAMS: &[(&str, &[&str])] = &[
-    ("/{org}/{app}/token", &[]),
-    ("/{org}/{app}/chatmessages", &["ql", "limit", "cursor"]),
-    ("/{org}/{app}/chatmessages/{time}", &[]),
-    ("/{org}/{app}/history/{file}", &["Expires", "Signature"]),
+/// Every route of the family. Each begins with the two free segments `{org}/{app}`.
+pub const ROUTES: &[Route<Endpoint>] = &[
+    route(Endpoint::Token, "/{org}/{app}/token", &[]),
+    route(
+        Endpoint::QlMessages,
+        "/{org}/{app}/chatmessages",
+        &["ql", "limit", "cursor"],
+    ),
+    route(Endpoint::FileLink, "/{org}/{app}/chatmessages/{time}", &[]),
+    route(
+        Endpoint::Download,
+        "/{org}/{app}/history/{file}",
+        &["Expires", "Signature"],
+    ),
 ];
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/{org}/{app}/token", post(handlers::token))
-        .route("/{org}/{app}/chatmessages", get(handlers::ql_messages))
-        .route("/{org}/{app}/chatmessages/{time}", get(handlers::file_link))
-        .route(
-            &format!("/{{org}}/{{app}}/{DOWNLOAD_SEGMENT}/{{file}}"),
-            get(handlers::download),
-        )
+const fn route(endpoint: Endpoint, path: &'static str, params: &'static [&'static str]) -> Route<Endpoint> {
+    Route { endpoint, path, params }
 }
 
-/// What the family keeps between requests: the history rate limit's windows and the
-/// most recently served files. Neither grows with the dataset.
+/// What the family's handlers take: the core and Easemob's own state.
+#[derive(Clone)]
+pub struct Context {
+    pub core: Arc<Core>,
+    pub easemob: Arc<EasemobState>,
+}
+
+/// What the family keeps between requests: its rules, the history rate limit's windows,
+/// the token epoch and its caches. None grows with the dataset.
 #[derive(Debug)]
 pub struct EasemobState {
-    /// Calls per app per minute on the history endpoints (SPEC §4: 10).
+    pub settings: EasemobSettings,
+    /// The address links point at when a request carries no Host header.
+    pub listen_addr: SocketAddr,
+    /// Calls per app per window on the history endpoints.
     pub history_limiter: RateLimiter,
-    pub archives: ArchiveCache,
-    /// Rendered ql pages and query totals.
-    pub pages: PageMemo,
+    pub cache: EasemobCache,
     /// Tokens of earlier epochs are void; each reset starts a new one.
     token_epoch: AtomicU64,
 }
 
 impl EasemobState {
-    pub fn new(settings: &EasemobSettings) -> EasemobState {
+    pub fn new(settings: EasemobSettings, listen_addr: SocketAddr) -> EasemobState {
         EasemobState {
-            history_limiter: RateLimiter::new(history_quota(settings)),
-            archives: ArchiveCache::default(),
-            pages: PageMemo::default(),
+            settings,
+            listen_addr,
+            history_limiter: RateLimiter::new(history_quota(&settings)),
+            cache: EasemobCache::default(),
             token_epoch: AtomicU64::new(0),
         }
     }
 
-    /// Back to the startup quota, every window closed (`POST /_mock/reset`). The file
-    /// cache stays: its content is a pure function of the seed.
-    pub fn reset(&self, settings: &EasemobSettings) {
-        self.history_limiter.set_quota(history_quota(settings));
+    /// Back to the startup quota, every window closed (`POST /_mock/reset`). The caches
+    /// stay: their content is a pure function of the seed.
+    pub fn reset(&self) {
+        self.history_limiter.set_quota(history_quota(&self.settings));
         self.history_limiter.reset();
         self.token_epoch.fetch_add(1, Ordering::Relaxed);
     }
@@ -98,7 +119,30 @@ impl EasemobState {
 fn history_quota(settings: &EasemobSettings) -> Quota {
     Quota {
         limit: settings.history_quota,
-        window: TimeDelta::minutes(1),
+        window: rules::HISTORY_WINDOW,
+    }
+}
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Context: FromRef<S>,
+{
+    ROUTES.iter().fold(Router::new(), |router, route| {
+        router.route(route.path, handler(route.endpoint))
+    })
+}
+
+fn handler<S>(endpoint: Endpoint) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Context: FromRef<S>,
+{
+    match endpoint {
+        Endpoint::Token => post(handlers::token),
+        Endpoint::QlMessages => get(handlers::ql_messages),
+        Endpoint::FileLink => get(handlers::file_link),
+        Endpoint::Download => get(handlers::download),
     }
 }
 
@@ -109,20 +153,21 @@ fn org_app(path: &str) -> (&str, &str) {
 }
 
 /// The Easemob app called `org/app`, by index.
-fn app_index(state: &AppState, org: &str, app: &str) -> Option<usize> {
-    state
+fn app_index(cx: &Context, org: &str, app: &str) -> Option<usize> {
+    cx.core
         .dataset
         .easemob
         .iter()
         .position(|a| a.credentials.org_name == org && a.credentials.app_name == app)
 }
 
-/// An injected failure (SPEC §5) in Easemob's shape: 429 `reach_limit` (retry after a
-/// whole window), 503 `service_unavailable`, any other status `internal_server_error`.
-pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
+/// An injected failure (docs/SPEC.md §5) in Easemob's shape: 429 `reach_limit` (retry
+/// after a whole window), 503 `service_unavailable`, any other status
+/// `internal_server_error`.
+pub fn fault_response(cx: &Context, status: StatusCode) -> Response {
     let error = match status {
         StatusCode::TOO_MANY_REQUESTS => EmError::ReachLimit {
-            retry_after_secs: state.easemob.history_limiter.quota().window.num_seconds(),
+            retry_after_secs: cx.easemob.history_limiter.quota().window.num_seconds(),
         },
         StatusCode::SERVICE_UNAVAILABLE => EmError::Unavailable,
         status => EmError::Internal {
@@ -130,24 +175,28 @@ pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
             description: "Internal server error".to_owned(),
         },
     };
-    error.at(state.clock.now()).into_response()
+    error.at(cx.core.clock.now()).into_response()
 }
 
 /// Unknown routes (404) and wrong methods (405) under an Easemob path, in Easemob's shape:
 /// an unknown org/app is the vendor's `organization_application_not_found`, an unknown
 /// route of a known app its `service_resource_not_found`.
-pub fn unserved(state: &AppState, status: StatusCode, description: String, path: &str) -> Response {
+pub fn unserved(cx: &Context, status: StatusCode, description: String, path: &str) -> Response {
     let (org, app) = org_app(path);
     let error = if status == StatusCode::METHOD_NOT_ALLOWED {
         EmError::MethodNotAllowed(description)
-    } else if app_index(state, org, app).is_some() {
+    } else if app_index(cx, org, app).is_some() {
         EmError::NoResource(description)
     } else {
-        EmError::AppNotFound {
-            org: org.to_owned(),
-            app: app.to_owned(),
-            path: path.trim_start_matches('/').to_owned(),
-        }
+        app_not_found(org, app, path)
     };
-    error.at(state.clock.now()).into_response()
+    error.at(cx.core.clock.now()).into_response()
+}
+
+fn app_not_found(org: &str, app: &str, path: &str) -> EmError {
+    EmError::AppNotFound {
+        org: org.to_owned(),
+        app: app.to_owned(),
+        path: path.trim_start_matches('/').to_owned(),
+    }
 }

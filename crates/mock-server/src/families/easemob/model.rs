@@ -3,16 +3,19 @@
 //! - An hourly file exists from the end of its hour plus the generation delay, for the
 //!   retention after that (SPEC §4; both configurable).
 //! - The legacy ql query reaches back over the same retention, up to now; its pages are
-//!   the shared cursor pages of [`crate::paging`].
+//!   the shared cursor pages of [`crate::families::shared::cursor`].
 
 use chrono::{DateTime, Utc};
 
+use super::rules::EasemobSettings;
 use super::{params::HOUR, ql::Comparison, EmError};
 use crate::{
     dataset::chat::{Scope, Window},
-    paging::{self, CursorError, CursorState},
-    settings::EasemobSettings,
-    signing::Signer,
+    families::shared::{
+        cursor::{self, CursorError, CursorState},
+        rules::CURSOR_TTL,
+    },
+    kernel::signing::Signer,
 };
 
 /// Whether the file of the hour starting at `start` can be served at `now`.
@@ -89,7 +92,7 @@ pub fn next_query(
 }
 
 fn open_cursor(signer: &Signer, token: &str, app: u64, now: DateTime<Utc>) -> Result<CursorState, EmError> {
-    paging::open_cursor(signer, token, app, Scope::All, now).map_err(|err| {
+    cursor::open_cursor(signer, token, app, Scope::All, now).map_err(|err| {
         EmError::illegal(match err {
             CursorError::Malformed | CursorError::OtherScope => {
                 "cursor is invalid: not a cursor issued by this server".to_owned()
@@ -97,7 +100,8 @@ fn open_cursor(signer: &Signer, token: &str, app: u64, now: DateTime<Utc>) -> Re
             CursorError::Altered => "cursor is invalid: its signature does not match (was it altered?)".to_owned(),
             CursorError::OtherApp => "cursor is invalid: it was issued to another application".to_owned(),
             CursorError::Expired { age_secs } => format!(
-                "cursor expired: it was issued {age_secs} s ago and is valid for 120 s; start again without cursor"
+                "cursor expired: it was issued {age_secs} s ago and is valid for {} s; start again without cursor",
+                CURSOR_TTL.num_seconds()
             ),
         })
     })

@@ -4,17 +4,11 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 use serde_json::Value;
 
-use super::EmError;
-use crate::query::QueryParams;
-
-/// `limit` of the legacy ql query: 10 when absent, at most 1000 (SPEC §4).
-pub const DEFAULT_LIMIT: u32 = 10;
-pub const MAX_LIMIT: u32 = 1000;
-/// A token lives this long unless the request says otherwise: 60 days, as the vendor's
-/// examples show (`"expires_in": 5184000`).
-pub const DEFAULT_TTL_SECS: u64 = 5_184_000;
-/// The longest `ttl` accepted (10 years), so that expiry instants cannot overflow.
-const MAX_TTL_SECS: u64 = 315_360_000;
+use super::{
+    rules::{DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_TTL_SECS},
+    EmError,
+};
+use crate::kernel::query::QueryParams;
 
 /// `POST /{org}/{app}/token`. Deliberately not `Debug`: it holds the client secret.
 pub struct TokenRequest {
@@ -54,9 +48,9 @@ fn ttl(value: &Value) -> Result<u64, EmError> {
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    seconds.filter(|s| *s <= MAX_TTL_SECS).ok_or_else(|| {
+    seconds.filter(|s| *s <= MAX_TOKEN_TTL_SECS).ok_or_else(|| {
         EmError::illegal(format!(
-            "ttl must be a whole number of seconds from 0 to {MAX_TTL_SECS}"
+            "ttl must be a whole number of seconds from 0 to {MAX_TOKEN_TTL_SECS}"
         ))
     })
 }

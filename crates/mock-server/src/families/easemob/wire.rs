@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::dataset::{
     apps::EasemobApp,
     chat::{ChatHead, MsgKind, Party, Target},
-    rng::{stream, Purpose},
     AppData,
 };
+use crate::kernel::rng::{stream, Purpose};
 
 /// `{access_token, expires_in, application}` of `POST /token`.
 #[derive(Serialize)]
@@ -56,7 +56,7 @@ pub struct QlBody<'a> {
     /// The query parameters as received, each as a list (the vendor's echo).
     pub params: BTreeMap<&'static str, [&'a str; 1]>,
     pub uri: String,
-    /// The page's memoised JSON array of [`Entity`] (see `crate::pages`).
+    /// The page's memoised JSON array of [`Entity`] (see `crate::families::shared::page_memo`).
     pub entities: &'a RawValue,
     pub timestamp: i64,
     pub duration: u32,

@@ -5,9 +5,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{
-    families::{jiguang_error::JiguangError, time_units::UnitError},
-    traffic::ContractWarning,
+use crate::families::shared::{
+    jiguang_error::JiguangError, rules::CURSOR_TTL, statistics_period::UnitError, warning::ContractWarning,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,7 +17,7 @@ pub enum JmError {
     AuthFailed,
     #[error("{0}")]
     Invalid(String),
-    #[error("cursor expired: it was issued {age_secs} s ago and is valid for 120 s; start again with count, begin_time and end_time")]
+    #[error("cursor expired: it was issued {age_secs} s ago and is valid for {} s; start again with count, begin_time and end_time", CURSOR_TTL.num_seconds())]
     CursorExpired { age_secs: i64 },
     #[error("user not exist: {0}")]
     UserNotFound(String),

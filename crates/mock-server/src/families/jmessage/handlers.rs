@@ -9,83 +9,85 @@ use super::{
     extract::{JmApp, JmPath, JmQuery},
     model::{self, Boundary},
     params::{self, V2Request},
+    rules::HISTORY_RETENTION,
     wire::{Renderer, V1Page, V2Page},
-    JmError,
+    Context, JmError,
 };
 use crate::{
     dataset::{
         chat::{ChatHead, Scope},
         population::Population,
     },
-    families::jiguang_error::json_response,
-    pages::{PageKey, PageStart},
-    paging,
-    query::QueryParams,
-    state::AppState,
+    families::shared::{
+        cursor,
+        jiguang_error::json_response,
+        page_memo::{PageKey, PageStart},
+    },
+    kernel::query::QueryParams,
 };
 
 pub async fn v2_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    v2_history(&state, app, Scope::All, Boundary::Inclusive, &query)
+    v2_history(&cx, app, Scope::All, Boundary::Inclusive, &query)
 }
 
 pub async fn v2_user_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmPath(username): JmPath,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let scope = user_scope(population(&state, app), username)?;
-    v2_history(&state, app, scope, Boundary::Exclusive, &query)
+    let scope = user_scope(population(&cx, app), username)?;
+    v2_history(&cx, app, scope, Boundary::Exclusive, &query)
 }
 
 pub async fn v2_group_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmPath(gid): JmPath,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let group = population(&state, app)
+    let group = population(&cx, app)
         .group_index(&gid)
         .ok_or(JmError::GroupNotFound(gid))?;
-    v2_history(&state, app, Scope::Group(group), Boundary::Exclusive, &query)
+    v2_history(&cx, app, Scope::Group(group), Boundary::Exclusive, &query)
 }
 
 pub async fn v2_chatroom_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmPath(id): JmPath,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let room = population(&state, app)
+    let room = population(&cx, app)
         .chatroom_index(&id)
         .ok_or(JmError::ChatroomNotFound(id))?;
-    v2_history(&state, app, Scope::Chatroom(room), Boundary::Exclusive, &query)
+    v2_history(&cx, app, Scope::Chatroom(room), Boundary::Exclusive, &query)
 }
 
 pub async fn v1_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    v1_history(&state, app, Scope::All, Boundary::Inclusive, &query)
+    v1_history(&cx, app, Scope::All, Boundary::Inclusive, &query)
 }
 
 pub async fn v1_user_messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmPath(username): JmPath,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let scope = user_scope(population(&state, app), username)?;
-    v1_history(&state, app, scope, Boundary::Exclusive, &query)
+    let scope = user_scope(population(&cx, app), username)?;
+    v1_history(&cx, app, scope, Boundary::Exclusive, &query)
 }
 
-fn population(state: &AppState, app: usize) -> &Population {
-    &state.dataset.jiguang[app].population
+fn population(cx: &Context, app: usize) -> &Population {
+    &cx.core.dataset.jiguang[app].population
 }
 
 fn user_scope(population: &Population, username: String) -> Result<Scope, JmError> {
@@ -96,19 +98,19 @@ fn user_scope(population: &Population, username: String) -> Result<Scope, JmErro
 }
 
 fn v2_history(
-    state: &AppState,
+    cx: &Context,
     app: usize,
     scope: Scope,
     boundary: Boundary,
     query: &QueryParams,
 ) -> Result<Response, JmError> {
-    let now = state.clock.now();
-    let stream = state.dataset.jiguang_chat(app);
-    let pages = &state.jmessage.pages;
-    let query = match params::v2_request(query, state.dataset.timezone)? {
+    let now = cx.core.clock.now();
+    let stream = cx.core.dataset.jiguang_chat(app);
+    let pages = &cx.jmessage.cache.pages;
+    let query = match params::v2_request(query, cx.core.dataset.timezone)? {
         V2Request::First { count, begin, end } => {
-            let window = model::window(Some(begin), Some(end), boundary).retained_at(now);
-            paging::first_query(
+            let window = model::window(Some(begin), Some(end), boundary).retained_at(now, HISTORY_RETENTION);
+            cursor::first_query(
                 stream.slot,
                 scope,
                 window,
@@ -117,7 +119,7 @@ fn v2_history(
                 now,
             )
         }
-        V2Request::Next { cursor } => model::open_cursor(&state.signer, &cursor, stream.slot, scope, now)?,
+        V2Request::Next { cursor } => model::open_cursor(&cx.core.signer, &cursor, stream.slot, scope, now)?,
     };
     let key = PageKey {
         app: stream.slot,
@@ -126,11 +128,11 @@ fn v2_history(
         start: PageStart::At(query.at),
         count: query.count,
     };
-    let page = pages.page(&stream, key, |heads| render(state, app, heads));
-    let next = paging::next_cursor(&query, page.len, page.next_at, now);
+    let page = pages.page(&stream, key, |heads| render(cx, app, heads));
+    let next = cursor::next_cursor(&query, page.len, page.next_at, now);
     let body = V2Page {
         total: query.total,
-        cursor: next.map(|next| state.signer.sign(&next)),
+        cursor: next.map(|next| cx.core.signer.sign(&next)),
         count: page.len,
         messages: &page.records,
     };
@@ -138,16 +140,17 @@ fn v2_history(
 }
 
 fn v1_history(
-    state: &AppState,
+    cx: &Context,
     app: usize,
     scope: Scope,
     boundary: Boundary,
     query: &QueryParams,
 ) -> Result<Response, JmError> {
-    let request = params::v1_request(query, state.dataset.timezone)?;
-    let stream = state.dataset.jiguang_chat(app);
-    let pages = &state.jmessage.pages;
-    let window = model::window(request.begin, request.end, boundary).retained_at(state.clock.now());
+    let request = params::v1_request(query, cx.core.dataset.timezone)?;
+    let stream = cx.core.dataset.jiguang_chat(app);
+    let pages = &cx.jmessage.cache.pages;
+    let window =
+        model::window(request.begin, request.end, boundary).retained_at(cx.core.clock.now(), HISTORY_RETENTION);
     let total = pages.total(&stream, scope, window);
     let key = PageKey {
         app: stream.slot,
@@ -156,7 +159,7 @@ fn v1_history(
         start: PageStart::Offset(request.start.min(total)),
         count: request.count,
     };
-    let page = pages.page(&stream, key, |heads| render(state, app, heads));
+    let page = pages.page(&stream, key, |heads| render(cx, app, heads));
     let body = V1Page {
         total,
         start: request.start,
@@ -167,15 +170,15 @@ fn v1_history(
 }
 
 /// The JSON array of the records of `heads`.
-fn render(state: &AppState, app: usize, heads: &[ChatHead]) -> Box<RawValue> {
-    to_raw_value(&renderer(state, app).messages(heads)).expect("messages serialise")
+fn render(cx: &Context, app: usize, heads: &[ChatHead]) -> Box<RawValue> {
+    to_raw_value(&renderer(cx, app).messages(heads)).expect("messages serialise")
 }
 
-fn renderer(state: &AppState, app: usize) -> Renderer<'_> {
-    let data = &state.dataset.jiguang[app];
+fn renderer(cx: &Context, app: usize) -> Renderer<'_> {
+    let data = &cx.core.dataset.jiguang[app];
     Renderer {
-        seed: state.dataset.seed,
+        seed: cx.core.dataset.seed,
         app: data,
-        partner: data.partner.map(|p| &state.dataset.jiguang[p]),
+        partner: data.partner.map(|p| &cx.core.dataset.jiguang[p]),
     }
 }

@@ -1,90 +1,112 @@
 //! JMessage Report V1 (`/v1`, offsets) and V2 (`/v2`, cursors): message history
-//! (SPEC §2, §3), and the V2 statistics ([`statistics`]). A request goes router → [`extract`] (auth, path) → [`params`] →
-//! [`model`] (which heads, which page) → [`wire`] (the vendor's JSON).
+//! (docs/SPEC.md §2, §3), and the V2 statistics ([`statistics`]). A request goes router →
+//! [`extract`] (Basic auth, path, query) → [`params`] → [`rules`] → [`model`] (which
+//! messages, which page) → [`cache`] → [`wire`] (the vendor's JSON).
 
+pub mod cache;
 mod errors;
 mod extract;
 mod handlers;
 mod model;
 mod params;
+pub mod rules;
 mod statistics;
 mod wire;
 
+use std::sync::Arc;
+
 use axum::{
+    extract::FromRef,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, MethodRouter},
     Router,
 };
 
-use bytes::Bytes;
-
+use self::cache::JmessageCache;
 pub use self::errors::JmError;
-use self::statistics::StatKey;
-use crate::{
-    dataset::chat_stats::ChatAggregate,
-    memo::{Memo, DEFAULT_CAPACITY},
-    pages::PageMemo,
-    state::AppState,
-};
+use super::{shared::context::Core, Route};
 
-/// Bytes of whole statistics answers kept.
-const STATISTICS_BYTES: usize = 4 << 20;
-
-/// What JMessage keeps between requests: memoised values that are pure functions of the
-/// data (so never stale), bounded.
-#[derive(Debug)]
-pub struct JmessageState {
-    /// Rendered history pages and query totals.
-    pub pages: PageMemo,
-    /// Chat aggregates for the statistics, by (app slot, window first ms, window last ms).
-    pub aggregates: Memo<(u64, i64, i64), ChatAggregate>,
-    /// Whole statistics answers, by what determines them.
-    pub statistics: Memo<StatKey, Bytes>,
-}
-
-impl Default for JmessageState {
-    fn default() -> JmessageState {
-        JmessageState {
-            pages: PageMemo::default(),
-            aggregates: Memo::new(DEFAULT_CAPACITY),
-            statistics: Memo::with_byte_budget(DEFAULT_CAPACITY, STATISTICS_BYTES, Bytes::len),
-        }
-    }
-}
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v2/messages", get(handlers::v2_messages))
-        .route("/v2/users/{username}/messages", get(handlers::v2_user_messages))
-        .route("/v2/groups/{gid}/messages", get(handlers::v2_group_messages))
-        .route(
-            "/v2/chatrooms/{chatroom_id}/messages",
-            get(handlers::v2_chatroom_messages),
-        )
-        .route("/v2/statistic/users", get(statistics::users))
-        .route("/v2/statistic/messages", get(statistics::messages))
-        .route("/v2/statistic/groups", get(statistics::groups))
-        .route("/v1/messages", get(handlers::v1_messages))
-        .route("/v1/users/{username}/messages", get(handlers::v1_user_messages))
+/// The endpoints of the family, each served by one handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    V2Messages,
+    V2UserMessages,
+    V2GroupMessages,
+    V2ChatroomMessages,
+    StatisticUsers,
+    StatisticMessages,
+    StatisticGroups,
+    V1Messages,
+    V1UserMessages,
 }
 
 const HISTORY_V2: &[&str] = &["count", "begin_time", "end_time", "cursor"];
 const HISTORY_V1: &[&str] = &["start", "count", "begin_time", "end_time"];
 const STATISTICS: &[&str] = &["time_unit", "start", "duration"];
 
-/// The documented query parameters of each route (for the journal's warnings).
-pub const DOCUMENTED_PARAMS: &[(&str, &[&str])] = &[
-    ("/v2/messages", HISTORY_V2),
-    ("/v2/users/{username}/messages", HISTORY_V2),
-    ("/v2/groups/{gid}/messages", HISTORY_V2),
-    ("/v2/chatrooms/{chatroom_id}/messages", HISTORY_V2),
-    ("/v2/statistic/users", STATISTICS),
-    ("/v2/statistic/messages", STATISTICS),
-    ("/v2/statistic/groups", STATISTICS),
-    ("/v1/messages", HISTORY_V1),
-    ("/v1/users/{username}/messages", HISTORY_V1),
+/// Every route of the family.
+pub const ROUTES: &[Route<Endpoint>] = &[
+    route(Endpoint::V2Messages, "/v2/messages", HISTORY_V2),
+    route(Endpoint::V2UserMessages, "/v2/users/{username}/messages", HISTORY_V2),
+    route(Endpoint::V2GroupMessages, "/v2/groups/{gid}/messages", HISTORY_V2),
+    route(
+        Endpoint::V2ChatroomMessages,
+        "/v2/chatrooms/{chatroom_id}/messages",
+        HISTORY_V2,
+    ),
+    route(Endpoint::StatisticUsers, "/v2/statistic/users", STATISTICS),
+    route(Endpoint::StatisticMessages, "/v2/statistic/messages", STATISTICS),
+    route(Endpoint::StatisticGroups, "/v2/statistic/groups", STATISTICS),
+    route(Endpoint::V1Messages, "/v1/messages", HISTORY_V1),
+    route(Endpoint::V1UserMessages, "/v1/users/{username}/messages", HISTORY_V1),
 ];
+
+const fn route(endpoint: Endpoint, path: &'static str, params: &'static [&'static str]) -> Route<Endpoint> {
+    Route { endpoint, path, params }
+}
+
+/// What the family's handlers take: the core and JMessage's own state.
+#[derive(Clone)]
+pub struct Context {
+    pub core: Arc<Core>,
+    pub jmessage: Arc<JmessageState>,
+}
+
+/// What JMessage keeps between requests: memoised values that are pure functions of the
+/// data (so never stale), bounded.
+#[derive(Debug, Default)]
+pub struct JmessageState {
+    pub cache: JmessageCache,
+}
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Context: FromRef<S>,
+{
+    ROUTES.iter().fold(Router::new(), |router, route| {
+        router.route(route.path, handler(route.endpoint))
+    })
+}
+
+fn handler<S>(endpoint: Endpoint) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Context: FromRef<S>,
+{
+    match endpoint {
+        Endpoint::V2Messages => get(handlers::v2_messages),
+        Endpoint::V2UserMessages => get(handlers::v2_user_messages),
+        Endpoint::V2GroupMessages => get(handlers::v2_group_messages),
+        Endpoint::V2ChatroomMessages => get(handlers::v2_chatroom_messages),
+        Endpoint::StatisticUsers => get(statistics::users),
+        Endpoint::StatisticMessages => get(statistics::messages),
+        Endpoint::StatisticGroups => get(statistics::groups),
+        Endpoint::V1Messages => get(handlers::v1_messages),
+        Endpoint::V1UserMessages => get(handlers::v1_user_messages),
+    }
+}
 
 /// An injected failure in JMessage's shape: 429 and 503 are 899030 (server busy), 500 is
 /// 899000.

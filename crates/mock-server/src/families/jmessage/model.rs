@@ -1,25 +1,16 @@
 //! Which messages a history query selects. Pure: no HTTP, no JSON. Cursor pages are the
-//! shared [`crate::paging`]; this module adds JMessage's windows and its wording of cursor
-//! errors.
+//! shared [`crate::families::shared::cursor`]; this module adds JMessage's
+//! windows and its wording of cursor errors.
 
 use chrono::{DateTime, Utc};
 
+pub use super::rules::Boundary;
 use super::JmError;
 use crate::{
     dataset::chat::{Scope, Window},
-    paging::{self, CursorError},
-    signing::Signer,
+    families::shared::cursor::{self, CursorError, CursorState},
+    kernel::signing::Signer,
 };
-
-use crate::paging::CursorState;
-
-/// How an endpoint treats messages sent exactly at `begin_time` or `end_time` (SPEC §2:
-/// `/messages` is `begin ≤ t ≤ end`, the per-user/group/chatroom endpoints `begin < t < end`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Boundary {
-    Inclusive,
-    Exclusive,
-}
 
 /// The messages in `[begin, end]` or `(begin, end)` at one-second resolution; an absent
 /// bound does not limit.
@@ -44,7 +35,7 @@ pub fn open_cursor(
     scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<CursorState, JmError> {
-    paging::open_cursor(signer, token, app, scope, now).map_err(|err| match err {
+    cursor::open_cursor(signer, token, app, scope, now).map_err(|err| match err {
         CursorError::Malformed => JmError::invalid("cursor is invalid: not a cursor issued by this server"),
         CursorError::Altered => JmError::invalid("cursor is invalid: its signature does not match (was it altered?)"),
         CursorError::OtherApp => JmError::invalid("cursor is invalid: it was issued to another app"),

@@ -1,14 +1,12 @@
 //! Request parameters of the history endpoints, checked as SPEC §2/§3 require.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 
-use super::JmError;
-use crate::query::QueryParams;
-
-pub const MAX_COUNT: u32 = 1000;
-/// The widest V2 query window (SPEC §2).
-pub const MAX_RANGE: TimeDelta = TimeDelta::days(7);
-const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+use super::{
+    rules::{MAX_COUNT, MAX_RANGE, TIME_FORMAT},
+    JmError,
+};
+use crate::kernel::query::QueryParams;
 
 /// A V2 request: a first page (count and window) or a later page (cursor alone).
 #[derive(Debug, PartialEq, Eq)]
@@ -43,9 +41,10 @@ pub fn v2_request(query: &QueryParams, timezone: FixedOffset) -> Result<V2Reques
     let end = time(query, "end_time", timezone)?.ok_or_else(|| missing("end_time"))?;
     check_order(begin, end)?;
     if end - begin > MAX_RANGE {
-        return Err(JmError::invalid(
-            "the range between begin_time and end_time must not exceed 7 days",
-        ));
+        return Err(JmError::invalid(format!(
+            "the range between begin_time and end_time must not exceed {} days",
+            MAX_RANGE.num_days()
+        )));
     }
     Ok(V2Request::First { count, begin, end })
 }

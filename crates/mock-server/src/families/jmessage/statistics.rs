@@ -2,36 +2,26 @@
 //! period, counted from the same chat heads the history endpoints serve. Each period's
 //! aggregate is memoised by its exact window, which is a pure function of the data.
 
-use axum::{body::Bytes, extract::State, http::StatusCode, response::Response};
+use axum::{extract::State, http::StatusCode, response::Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{
+    cache::{StatKey, StatKind},
     extract::{JmApp, JmQuery},
-    JmError,
+    rules::{DAILY_UNITS, HISTORY_RETENTION, MESSAGE_UNITS},
+    Context, JmError,
 };
 use crate::{
     dataset::{
-        chat::{Window, RETENTION},
+        chat::Window,
         chat_stats::{ChatAggregate, KindCounts},
     },
-    families::{
+    families::shared::{
         jiguang_error::json_bytes,
-        time_units::{self, Period, StatsRange, TimeUnit, UnitRules},
+        statistics_period::{self, Period, StatsRange, UnitRules},
     },
-    query::QueryParams,
-    state::AppState,
-};
-
-const DAILY: UnitRules = UnitRules {
-    units: &[TimeUnit::Day],
-    max_days: 60,
-    max_months: 0,
-};
-const MESSAGE_UNITS: UnitRules = UnitRules {
-    units: &[TimeUnit::Hour, TimeUnit::Day, TimeUnit::Month],
-    max_days: 60,
-    max_months: 2,
+    kernel::query::QueryParams,
 };
 
 #[derive(Serialize)]
@@ -84,14 +74,10 @@ impl From<KindCounts> for TypeStat {
     }
 }
 
-pub async fn users(
-    State(state): State<AppState>,
-    JmApp(app): JmApp,
-    JmQuery(query): JmQuery,
-) -> Result<Response, JmError> {
-    let population = &state.dataset.jiguang[app].population;
+pub async fn users(State(cx): State<Context>, JmApp(app): JmApp, JmQuery(query): JmQuery) -> Result<Response, JmError> {
+    let population = &cx.core.dataset.jiguang[app].population;
     daily(
-        &state,
+        &cx,
         app,
         &query,
         StatKind::Users,
@@ -107,13 +93,13 @@ pub async fn users(
 }
 
 pub async fn groups(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let population = &state.dataset.jiguang[app].population;
+    let population = &cx.core.dataset.jiguang[app].population;
     daily(
-        &state,
+        &cx,
         app,
         &query,
         StatKind::Groups,
@@ -130,19 +116,19 @@ pub async fn groups(
 /// A DAY-only statistic: one row per day from the day's chat aggregate and how many
 /// users (groups) existed.
 fn daily<T: Serialize>(
-    state: &AppState,
+    cx: &Context,
     app: usize,
     query: &QueryParams,
     kind: StatKind,
     existing_at: impl Fn(i64) -> u32,
     row: impl Fn(Period, ChatAggregate, Existing) -> T,
 ) -> Result<Response, JmError> {
-    let (range, now) = stats_range(state, app, query, DAILY)?;
-    Ok(memoised(state, app, kind, range, now, |periods| {
+    let (range, now) = stats_range(cx, app, query, DAILY_UNITS)?;
+    Ok(memoised(cx, app, kind, range, now, |periods| {
         let rows: Vec<T> = periods
             .into_iter()
             .map(|period| {
-                let aggregate = aggregate(state, app, &period, now);
+                let aggregate = aggregate(cx, app, &period, now);
                 let existing = Existing::during(&period, now, &existing_at);
                 row(period, aggregate, existing)
             })
@@ -152,18 +138,18 @@ fn daily<T: Serialize>(
 }
 
 pub async fn messages(
-    State(state): State<AppState>,
+    State(cx): State<Context>,
     JmApp(app): JmApp,
     JmQuery(query): JmQuery,
 ) -> Result<Response, JmError> {
-    let (range, now) = stats_range(&state, app, &query, MESSAGE_UNITS)?;
-    Ok(memoised(&state, app, StatKind::Messages, range, now, |periods| {
+    let (range, now) = stats_range(&cx, app, &query, MESSAGE_UNITS)?;
+    Ok(memoised(&cx, app, StatKind::Messages, range, now, |periods| {
         let mut single = KindCounts::default();
         let mut group = KindCounts::default();
         let send_msg_stat = periods
             .into_iter()
             .map(|period| {
-                let aggregate = aggregate(&state, app, &period, now);
+                let aggregate = aggregate(&cx, app, &period, now);
                 single.merge(aggregate.single);
                 group.merge(aggregate.group);
                 SendMsgStat {
@@ -182,86 +168,51 @@ pub async fn messages(
     }))
 }
 
-/// Which statistic an answer is of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StatKind {
-    Users,
-    Groups,
-    Messages,
-}
-
-/// What a statistics answer is a pure function of: the app, the statistic, its periods,
-/// and the instants that clip them — the retention's start and the clock, each bounded
-/// by the periods (so that an answer about the past holds while the clock runs).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StatKey {
-    app: u64,
-    kind: StatKind,
-    unit: TimeUnit,
-    first_start_ms: i64,
-    periods: u32,
-    floor_ms: i64,
-    horizon_ms: i64,
-}
-
 /// The answer for `range` at `now`, built by `build` from its periods on a miss.
 fn memoised(
-    state: &AppState,
+    cx: &Context,
     app: usize,
     kind: StatKind,
     range: StatsRange,
     now: DateTime<Utc>,
     build: impl FnOnce(Vec<Period>) -> Vec<u8>,
 ) -> Response {
-    let (first, last) = range.span();
-    let (first, last) = (first.timestamp_millis(), last.timestamp_millis());
-    let key = StatKey {
-        app: state.dataset.jiguang[app].slot,
-        kind,
-        unit: range.unit,
-        first_start_ms: first,
-        periods: range.duration,
-        floor_ms: (now - RETENTION).timestamp_millis().clamp(first, last),
-        horizon_ms: now.timestamp_millis().clamp(first, last),
-    };
-    let body = state
-        .jmessage
-        .statistics
-        .get_or_compute(key, || Bytes::from(build(range.periods().collect())));
+    let key = StatKey::new(cx.core.dataset.jiguang[app].slot, kind, &range, now);
+    let body = cx.jmessage.cache.statistics(key, || build(range.periods().collect()));
     json_bytes(StatusCode::OK, body)
 }
 
 /// VIP check, then the period parameters.
 fn stats_range(
-    state: &AppState,
+    cx: &Context,
     app: usize,
     query: &QueryParams,
     rules: UnitRules,
 ) -> Result<(StatsRange, DateTime<Utc>), JmError> {
-    if !state.dataset.jiguang[app].credentials.vip {
+    if !cx.core.dataset.jiguang[app].credentials.vip {
         return Err(JmError::NotVip);
     }
-    let now = state.clock.now();
-    Ok((time_units::parse(query, state.dataset.timezone, now, rules)?, now))
+    let now = cx.core.clock.now();
+    Ok((
+        statistics_period::parse(query, cx.core.dataset.timezone, now, rules)?,
+        now,
+    ))
 }
 
 /// The chat aggregate of the part of `period` whose messages exist at `now`.
-fn aggregate(state: &AppState, app: usize, period: &Period, now: DateTime<Utc>) -> ChatAggregate {
-    let stream = state.dataset.jiguang_chat(app);
+fn aggregate(cx: &Context, app: usize, period: &Period, now: DateTime<Utc>) -> ChatAggregate {
+    let stream = cx.core.dataset.jiguang_chat(app);
     let window = Window {
         first_ms: period.start.timestamp_millis(),
         last_ms: period.end.timestamp_millis() - 1,
     }
-    .retained_at(now);
+    .retained_at(now, HISTORY_RETENTION);
     if window.is_empty() {
         return ChatAggregate::default();
     }
-    state
-        .jmessage
-        .aggregates
-        .get_or_compute((stream.slot, window.first_ms, window.last_ms), || {
-            stream.aggregate(window)
-        })
+    cx.jmessage
+        .cache
+        .aggregate(stream.slot, window, || stream.aggregate(window))
 }
 
 /// How many users (groups) existed just before a period and by its end (or by `now`,

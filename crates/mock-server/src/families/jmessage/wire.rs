@@ -10,11 +10,11 @@ use crate::dataset::{
     apps::JiguangApp,
     chat::{ChatHead, MsgKind, Party, Platform, Target},
     population::Population,
-    rng::{stream, Purpose},
     AppData,
 };
+use crate::kernel::rng::{stream, Purpose};
 
-/// A V2 page; `messages` is the page's memoised JSON array (see `crate::pages`).
+/// A V2 page; `messages` is the page's memoised JSON array (see `crate::families::shared::page_memo`).
 #[derive(Serialize)]
 pub struct V2Page<'a> {
     pub total: u64,

@@ -5,7 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::families::{jiguang_error::JiguangError, time_units::UnitError};
+use crate::families::shared::{jiguang_error::JiguangError, statistics_period::UnitError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JpError {

@@ -1,101 +1,141 @@
-//! JPush Report API v3 (SPEC §1), under `/v3` and the Beijing alias `/v3/report`.
-//! A request goes router → [`gate`] (Basic auth, per-app rate limit, `X-Rate-Limit-*`
-//! headers) → handler: VIP check → [`params`] → dataset (`dataset::push`) → [`wire`].
+//! JPush Report API v3 (docs/SPEC.md §1), under `/v3` and the Beijing host's alias
+//! `/v3/report`. A request goes router → [`extract`] (Basic auth, the app's rate-limit
+//! window, `X-Rate-Limit-*` headers) → handler: [`params`] → [`rules`] (VIP, retention)
+//! → [`model`] (statuses, activity) → [`cache`] → [`wire`] (the vendor's JSON).
 
+pub mod cache;
 mod errors;
-mod gate;
-pub(crate) mod handlers;
+mod extract;
+mod handlers;
+pub mod model;
 mod params;
+pub mod rules;
 mod wire;
 
+use std::sync::Arc;
+
 use axum::{
+    extract::FromRef,
     http::StatusCode,
     middleware,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, MethodRouter},
     Router,
 };
 
-use bytes::Bytes;
-
+use self::cache::JpushCache;
 pub use self::errors::JpError;
-use self::handlers::{Answer, ItemKind};
-use crate::{
-    dataset::push::{PlatformActivity, Push},
-    memo::{Memo, DEFAULT_CAPACITY},
-    ratelimit::{Decision, RateLimiter},
-    settings::Settings,
-    state::AppState,
-};
+use super::{shared::context::Core, Route};
+use crate::kernel::ratelimit::{Decision, Quota, RateLimiter};
 
-/// Bytes of whole per-msg_id answers kept.
-const ANSWER_BYTES: usize = 8 << 20;
+/// The endpoints of the family, each served by one handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Received,
+    ReceivedDetail,
+    StatusMessage,
+    Messages,
+    MessagesDetail,
+    Users,
+}
 
-/// What JPush keeps between requests: rate-limit windows, and memoised values that are
-/// pure functions of the data (so never stale).
+/// Every route of the main host; the Beijing host serves each under [`BEIJING_ALIAS`] too.
+pub const ROUTES: &[Route<Endpoint>] = &[
+    route(Endpoint::Received, "/v3/received", &["msg_ids"]),
+    route(Endpoint::ReceivedDetail, "/v3/received/detail", &["msg_ids"]),
+    route(Endpoint::StatusMessage, "/v3/status/message", &[]),
+    route(Endpoint::Messages, "/v3/messages", &["msg_ids"]),
+    route(Endpoint::MessagesDetail, "/v3/messages/detail", &["msg_ids"]),
+    route(Endpoint::Users, "/v3/users", &["time_unit", "start", "duration"]),
+];
+
+/// `https://bjapi.push.jiguang.cn/v3/report/...` serves the same API as
+/// `https://report.jpush.cn/v3/...`.
+pub const BEIJING_ALIAS: &str = "/v3/report";
+const MAIN_ROOT: &str = "/v3";
+
+const fn route(endpoint: Endpoint, path: &'static str, params: &'static [&'static str]) -> Route<Endpoint> {
+    Route { endpoint, path, params }
+}
+
+/// What the family's handlers take: the core and JPush's own state.
+#[derive(Clone)]
+pub struct Context {
+    pub core: Arc<Core>,
+    pub jpush: Arc<JpushState>,
+}
+
+/// What JPush keeps between requests: rate-limit windows, and memoised answers.
 #[derive(Debug)]
 pub struct JpushState {
     pub limiter: RateLimiter,
-    /// A requested msg_id's push and its item's JSON (`None`: not this app's), by
-    /// (app slot, msg_id, endpoint).
-    pub items: Memo<(u64, u64, ItemKind), Option<(Push, Bytes)>>,
-    /// Device activity, by (app slot, period start ms, counted-until ms, hourly).
-    pub activity: Memo<(u64, i64, i64, bool), PlatformActivity>,
-    /// Whole per-msg_id answers, by (app slot, endpoint, `msg_ids` as sent).
-    pub answers: Memo<(u64, ItemKind, String), Answer>,
+    pub cache: JpushCache,
 }
 
 impl JpushState {
-    pub fn new(settings: &Settings) -> JpushState {
+    pub fn new(quota: Quota) -> JpushState {
         JpushState {
-            limiter: RateLimiter::new(settings.jpush_quota()),
-            items: Memo::new(DEFAULT_CAPACITY),
-            activity: Memo::new(DEFAULT_CAPACITY),
-            answers: Memo::with_byte_budget(DEFAULT_CAPACITY, ANSWER_BYTES, Answer::weight),
+            limiter: RateLimiter::new(quota),
+            cache: JpushCache::default(),
         }
     }
 
-    /// Back to the startup quota with every window closed (`POST /_mock/reset`).
-    pub fn reset(&self, settings: &Settings) {
+    /// Back to `quota` with every window closed (`POST /_mock/reset`).
+    pub fn reset(&self, quota: Quota) {
         self.limiter.reset();
-        self.limiter.set_quota(settings.jpush_quota());
+        self.limiter.set_quota(quota);
     }
 }
 
-/// The prefixes JPush is served under: the main host's and the Beijing host's.
-pub const PREFIXES: [&str; 2] = ["/v3", "/v3/report"];
-
-pub fn routes(state: AppState) -> Router<AppState> {
+/// The family's router, every route under both hosts' paths, behind the gate.
+pub fn routes<S>(context: Context) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Context: FromRef<S>,
+{
     let mut router = Router::new();
-    for prefix in PREFIXES {
+    for route in ROUTES {
+        let alias = route.path.replacen(MAIN_ROOT, BEIJING_ALIAS, 1);
         router = router
-            .route(&format!("{prefix}/received"), get(handlers::received))
-            .route(&format!("{prefix}/received/detail"), get(handlers::received_detail))
-            .route(&format!("{prefix}/status/message"), post(handlers::status_message))
-            .route(&format!("{prefix}/messages"), get(handlers::messages))
-            .route(&format!("{prefix}/messages/detail"), get(handlers::messages_detail))
-            .route(&format!("{prefix}/users"), get(handlers::users));
+            .route(route.path, handler(route.endpoint))
+            .route(&alias, handler(route.endpoint));
     }
-    router.route_layer(middleware::from_fn_with_state(state, gate::gate))
+    router.route_layer(middleware::from_fn_with_state(context, extract::gate))
 }
 
-/// The documented query parameters of each route (for the journal's warnings).
-pub const DOCUMENTED_PARAMS: &[(&str, &[&str])] = &[
-    ("/received", &["msg_ids"]),
-    ("/received/detail", &["msg_ids"]),
-    ("/status/message", &[]),
-    ("/messages", &["msg_ids"]),
-    ("/messages/detail", &["msg_ids"]),
-    ("/users", &["time_unit", "start", "duration"]),
-];
+fn handler<S>(endpoint: Endpoint) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Context: FromRef<S>,
+{
+    match endpoint {
+        Endpoint::Received => get(handlers::received),
+        Endpoint::ReceivedDetail => get(handlers::received_detail),
+        Endpoint::StatusMessage => post(handlers::status_message),
+        Endpoint::Messages => get(handlers::messages),
+        Endpoint::MessagesDetail => get(handlers::messages_detail),
+        Endpoint::Users => get(handlers::users),
+    }
+}
+
+/// The documented query parameters of a route template, under either host's path.
+pub fn documented_params(template: &str) -> Option<&'static [&'static str]> {
+    let rest = template
+        .strip_prefix(BEIJING_ALIAS)
+        .or_else(|| template.strip_prefix(MAIN_ROOT))?;
+    ROUTES
+        .iter()
+        .find(|r| r.path.strip_prefix(MAIN_ROOT) == Some(rest))
+        .map(|r| r.params)
+}
 
 /// An injected failure in JPush's shape: 429 is code 2002 with an exhausted window's
 /// rate-limit headers; 500 and 503 are code 10.
-pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
+pub fn fault_response(context: &Context, status: StatusCode) -> Response {
     if status != StatusCode::TOO_MANY_REQUESTS {
         return JpError::Internal { status }.into_response();
     }
-    let quota = state.jpush.limiter.quota();
+    let quota = context.jpush.limiter.quota();
     let mut response = JpError::RateLimited { limit: quota.limit }.into_response();
     let exhausted = Decision {
         allowed: false,
@@ -103,6 +143,6 @@ pub fn fault_response(state: &AppState, status: StatusCode) -> Response {
         remaining: 0,
         reset_secs: quota.window.num_seconds().max(1),
     };
-    gate::rate_limit_headers(response.headers_mut(), exhausted);
+    extract::rate_limit_headers(response.headers_mut(), exhausted);
     response
 }

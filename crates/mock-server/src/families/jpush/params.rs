@@ -5,11 +5,11 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::JpError;
-use crate::query::QueryParams;
-
-pub const MAX_MSG_IDS: usize = 100;
-pub const MAX_REGISTRATION_IDS: usize = 1000;
+use super::{
+    rules::{MAX_MSG_IDS, MAX_REGISTRATION_IDS},
+    JpError,
+};
+use crate::kernel::query::QueryParams;
 
 /// A requested msg_id: as the client wrote it (echoed back) and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,14 @@ pub struct MsgId {
 }
 
 impl MsgId {
+    /// The id as the mock itself writes it.
+    pub fn canonical(value: u64) -> MsgId {
+        MsgId {
+            text: value.to_string(),
+            value,
+        }
+    }
+
     /// Written without leading zeros, as the mock itself writes it.
     pub fn is_canonical(&self) -> bool {
         !self.text.starts_with('0') || self.text == "0"
@@ -56,6 +64,11 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
         )));
     }
     Ok(ids)
+}
+
+/// The ids as they are echoed, joined by commas: the normalised `msg_ids`.
+pub fn echoed(ids: &[MsgId]) -> String {
+    ids.iter().map(|id| id.text.as_str()).collect::<Vec<_>>().join(",")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -276,3 +276,17 @@ fn counts(a: Activity) -> Option<ActivityCounts> {
         active: nonzero(a.active),
     })
 }
+
+/// `status/message`: `{"<registration id>": {"status": N}, ...}` in request order.
+pub struct Statuses<'a>(pub Vec<(&'a str, u8)>);
+
+#[derive(Serialize)]
+struct Status {
+    status: u8,
+}
+
+impl Serialize for Statuses<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|&(id, status)| (id, Status { status })))
+    }
+}

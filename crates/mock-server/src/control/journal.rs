@@ -11,7 +11,7 @@ use std::{
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use crate::faults::{glob, FamilyName};
+use crate::control::faults::{glob, FamilyName};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {

@@ -50,6 +50,12 @@ impl IntoResponse for JiguangError {
     }
 }
 
+/// An unknown route (404) or a wrong method (405) of a Jiguang family, or of the control
+/// API: the status doubles as the code.
+pub fn unserved(status: StatusCode, message: String) -> Response {
+    JiguangError::new(status, status.as_u16().into(), message).into_response()
+}
+
 /// A JSON response with an exact `Content-Length` (one Node SDK reads only the first chunk).
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     let mut bytes = Vec::with_capacity(4096);

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
 
-use crate::{dataset::chat::RETENTION, query::QueryParams};
+use super::rules::REPORT_RETENTION;
+use crate::kernel::query::QueryParams;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TimeUnit {
@@ -115,7 +116,7 @@ pub fn parse(
         start,
         duration,
         today,
-        now.with_timezone(&timezone).date_naive() - RETENTION,
+        now.with_timezone(&timezone).date_naive() - REPORT_RETENTION,
         rules,
     )?;
     Ok(StatsRange {
@@ -177,13 +178,11 @@ fn check_range(
         TimeUnit::Hour if start.date() != today => out(format!("HOUR statistics cover only the current day ({today})")),
         TimeUnit::Hour if start.hour() + duration > 24 => out("HOUR statistics cover only the current day".into()),
         TimeUnit::Day if duration > rules.max_days => out(format!("DAY duration is at most {}", rules.max_days)),
-        TimeUnit::Day if start.date() < earliest => out(format!("only the last 60 days are kept (from {earliest})")),
+        TimeUnit::Day if start.date() < earliest => out(kept_from(earliest)),
         TimeUnit::Month if duration > rules.max_months => {
             out(format!("MONTH duration is at most {}", rules.max_months))
         }
-        TimeUnit::Month if add_months(start.date(), 1) <= earliest => {
-            out(format!("only the last 60 days are kept (from {earliest})"))
-        }
+        TimeUnit::Month if add_months(start.date(), 1) <= earliest => out(kept_from(earliest)),
         _ => Ok(()),
     }
 }
@@ -220,6 +219,13 @@ fn period(unit: TimeUnit, start: NaiveDateTime, i: u32, timezone: FixedOffset) -
         start: utc(from),
         end: utc(to),
     }
+}
+
+fn kept_from(earliest: NaiveDate) -> String {
+    format!(
+        "only the last {} days are kept (from {earliest})",
+        REPORT_RETENTION.num_days()
+    )
 }
 
 /// `yyyy-MM-dd`, written directly: chrono's `format` parses its pattern on every call,

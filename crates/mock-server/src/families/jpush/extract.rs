@@ -1,5 +1,5 @@
-//! What every JPush request passes first: Basic auth (3001), then the app's rate-limit
-//! window (2002). Every authenticated response carries `X-Rate-Limit-Limit`,
+//! What every JPush request passes before its handler: Basic auth (3001), then the app's
+//! rate-limit window (2002). Every authenticated response carries `X-Rate-Limit-Limit`,
 //! `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (seconds to the window's end).
 
 use axum::{
@@ -9,25 +9,25 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::JpError;
+use super::{Context, JpError};
 use crate::{
-    auth::{basic_auth, BasicAuth},
-    ratelimit::Decision,
-    state::AppState,
+    families::shared::basic_auth::{basic_auth, BasicAuth},
+    kernel::ratelimit::Decision,
 };
 
 /// The authenticated app, put in the request's extensions by [`gate`].
 #[derive(Debug, Clone, Copy)]
 pub struct JpApp(pub usize);
 
-pub async fn gate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let BasicAuth::App(app) = basic_auth(request.headers(), &state.dataset) else {
+pub async fn gate(State(context): State<Context>, mut request: Request, next: Next) -> Response {
+    let dataset = &context.core.dataset;
+    let BasicAuth::App(app) = basic_auth(request.headers(), dataset) else {
         return JpError::AuthFailed.into_response();
     };
-    let decision = state
+    let decision = context
         .jpush
         .limiter
-        .check(state.dataset.jiguang[app].slot, state.clock.now());
+        .check(dataset.jiguang[app].slot, context.core.clock.now());
     let mut response = if decision.allowed {
         request.extensions_mut().insert(JpApp(app));
         next.run(request).await
@@ -48,10 +48,10 @@ pub fn rate_limit_headers(headers: &mut HeaderMap, decision: Decision) {
     }
 }
 
-impl FromRequestParts<AppState> for JpApp {
+impl<S: Send + Sync> FromRequestParts<S> for JpApp {
     type Rejection = JpError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<JpApp, JpError> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<JpApp, JpError> {
         // Only reachable behind `gate`, which always inserts it.
         parts.extensions.get::<JpApp>().copied().ok_or(JpError::AuthFailed)
     }

@@ -14,15 +14,13 @@ use chrono::{SecondsFormat, TimeDelta};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
+use super::state::AppState;
 use crate::{
+    control::{faults::RuleSpec, journal::Filter},
     dataset::{apps::JiguangApp, population::Population, AppData},
-    families::jiguang_error::JiguangError,
-    faults::RuleSpec,
-    journal::Filter,
-    query::QueryParams,
-    ratelimit::RateLimiter,
+    families::{jpush, shared::jiguang_error::JiguangError},
+    kernel::{query::QueryParams, ratelimit::RateLimiter},
     settings::parse_instant,
-    state::AppState,
 };
 
 /// How many ids of each kind `/_mock/apps` lists per app.
@@ -209,10 +207,9 @@ fn listed<C>(app: &AppData<C>) -> Listed<'_, C> {
 }
 
 fn listed_jiguang(state: &AppState, index: usize) -> Listed<'_, JiguangApp> {
-    let stream = state.dataset.jiguang_push(index);
+    let stream = state.core.dataset.jiguang_push(index);
     let push = PushSamples {
-        msg_ids: stream
-            .recent(state.clock.now(), SAMPLE)
+        msg_ids: jpush::model::recent(&stream, state.core.clock.now(), SAMPLE)
             .iter()
             .map(|p| p.msg_id.to_string())
             .collect(),
@@ -226,7 +223,7 @@ fn listed_jiguang(state: &AppState, index: usize) -> Listed<'_, JiguangApp> {
     };
     Listed {
         push: Some(push),
-        ..listed(&state.dataset.jiguang[index])
+        ..listed(&state.core.dataset.jiguang[index])
     }
 }
 
@@ -238,7 +235,7 @@ struct AppsBody<'a, J, E> {
 }
 
 async fn apps(State(state): State<AppState>) -> Response {
-    let dataset = &state.dataset;
+    let dataset = &state.core.dataset;
     Json(AppsBody {
         apps: (0..dataset.jiguang.len()).map(|i| listed_jiguang(&state, i)).collect(),
         easemob: dataset.easemob.iter().map(listed).collect(),
@@ -247,10 +244,10 @@ async fn apps(State(state): State<AppState>) -> Response {
 }
 
 fn clock_body(state: &AppState) -> Json<serde_json::Value> {
-    let now = state.clock.now().with_timezone(&state.dataset.timezone);
+    let now = state.core.clock.now().with_timezone(&state.core.dataset.timezone);
     Json(json!({
         "now": now.to_rfc3339_opts(SecondsFormat::AutoSi, false),
-        "frozen": state.clock.is_frozen(),
+        "frozen": state.core.clock.is_frozen(),
     }))
 }
 
@@ -274,9 +271,12 @@ async fn set_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<se
     }
     let now = match now {
         Some(text) => parse_instant(&text).map_err(bad_request)?,
-        None => state.clock.now(),
+        None => state.core.clock.now(),
     };
-    state.clock.set(now, frozen.unwrap_or(state.clock.is_frozen()));
+    state
+        .core
+        .clock
+        .set(now, frozen.unwrap_or(state.core.clock.is_frozen()));
     Ok(clock_body(&state))
 }
 
@@ -292,7 +292,7 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
     if !millis.is_finite() || millis.abs() > 1e15 {
         return Err(bad_request("seconds must be a finite number of seconds"));
     }
-    state.clock.advance(TimeDelta::milliseconds(millis.round() as i64));
+    state.core.clock.advance(TimeDelta::milliseconds(millis.round() as i64));
     Ok(clock_body(&state))
 }
 

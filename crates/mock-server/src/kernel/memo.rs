@@ -13,11 +13,11 @@ pub const DEFAULT_CAPACITY: usize = 20_000;
 
 #[derive(Debug)]
 pub struct Memo<K, V> {
-    // Keys are the mock's own ids, not attacker-chosen: a fast non-DoS-resistant hash is fine.
+    // Keys are validated, normalised requests, bounded in count and bytes: a fast hash is fine.
     entries: Mutex<Entries<K, V>>,
     capacity: usize,
     byte_budget: usize,
-    weigh: fn(&V) -> usize,
+    weigh: fn(&K, &V) -> usize,
 }
 
 #[derive(Debug)]
@@ -29,11 +29,12 @@ struct Entries<K, V> {
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// A memo of at most `capacity` entries.
     pub fn new(capacity: usize) -> Memo<K, V> {
-        Memo::with_byte_budget(capacity, usize::MAX, |_| 0)
+        Memo::with_byte_budget(capacity, usize::MAX, |_, _| 0)
     }
 
-    /// A memo of at most `capacity` entries and `byte_budget` bytes as `weigh` counts them.
-    pub fn with_byte_budget(capacity: usize, byte_budget: usize, weigh: fn(&V) -> usize) -> Memo<K, V> {
+    /// A memo of at most `capacity` entries and `byte_budget` bytes as `weigh` counts each
+    /// entry, its key included.
+    pub fn with_byte_budget(capacity: usize, byte_budget: usize, weigh: fn(&K, &V) -> usize) -> Memo<K, V> {
         Memo {
             entries: Mutex::new(Entries {
                 map: HashMap::default(),
@@ -61,7 +62,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 
     /// Keeps `value` under `key`, in place of any value there.
     pub fn insert(&self, key: K, value: V) {
-        let weight = (self.weigh)(&value);
+        let weight = (self.weigh)(&key, &value);
         let mut entries = self.lock();
         if entries.map.len() >= self.capacity || entries.bytes.saturating_add(weight) > self.byte_budget {
             entries.map.clear();
@@ -69,9 +70,9 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
         }
         if weight <= self.byte_budget {
             entries.bytes += weight;
-            if let Some(old) = entries.map.insert(key, value) {
-                entries.bytes -= (self.weigh)(&old);
-            }
+            let old_weight = entries.map.get_key_value(&key).map(|(k, v)| (self.weigh)(k, v));
+            entries.map.insert(key, value);
+            entries.bytes -= old_weight.unwrap_or(0);
         }
     }
 
@@ -115,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_byte_budget_bounds_large_values() {
-        let memo: Memo<u32, Vec<u8>> = Memo::with_byte_budget(100, 1000, Vec::len);
+        let memo: Memo<u32, Vec<u8>> = Memo::with_byte_budget(100, 1000, |_, v: &Vec<u8>| v.len());
         for k in 0..10 {
             memo.get_or_compute(k, || vec![0; 300]);
             assert!(memo.len() <= 3, "at most 900 of 1000 bytes");

@@ -1,30 +1,62 @@
 //! Building the router and running it: [`router`] for in-process use (tests drive it with
-//! `oneshot`), [`start`] to bind and serve in the background, as `main` and tests do.
+//! `oneshot`), [`start`] to bind and serve in the background, as `main` and tests do; and
+//! the answers to routes nobody serves, in the shape of the family the path belongs to.
 
 use std::{io, net::SocketAddr};
 
-use axum::{middleware, Router};
+use axum::{
+    extract::{FromRef, State},
+    http::{Method, StatusCode, Uri},
+    middleware,
+    response::Response,
+    Router,
+};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use crate::{
-    control, families,
+use super::{
+    control_api,
     listener::{ConnectionHandle, RawSpaceListener},
-    settings::Settings,
+    request_layer,
     state::AppState,
-    traffic,
+};
+use crate::{
+    families::{easemob, jmessage, jpush, shared::jiguang_error, unserved_message, Family},
+    settings::Settings,
 };
 
 /// Every route of every family, the control API, and the family-shaped fallbacks.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(families::jmessage::routes())
-        .merge(families::jpush::routes(state.clone()))
-        .merge(families::easemob::routes())
-        .merge(control::routes())
-        .fallback(families::no_route)
-        .method_not_allowed_fallback(families::wrong_method)
-        .layer(middleware::from_fn_with_state(state.clone(), traffic::traffic))
+        .merge(jmessage::routes())
+        .merge(jpush::routes(jpush::Context::from_ref(&state)))
+        .merge(easemob::routes())
+        .merge(control_api::routes())
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_layer::request_layer,
+        ))
         .with_state(state)
+}
+
+/// Unknown routes: 404 in the shape of the family the path belongs to.
+async fn no_route(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    unserved(&state, StatusCode::NOT_FOUND, &method, &uri)
+}
+
+/// Known routes called with the wrong method: 405 in the family's shape.
+async fn wrong_method(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    unserved(&state, StatusCode::METHOD_NOT_ALLOWED, &method, &uri)
+}
+
+fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) -> Response {
+    let path = uri.path();
+    let message = unserved_message(status, method, path);
+    match Family::of_path(path) {
+        Family::JPush | Family::JMessage | Family::Control => jiguang_error::unserved(status, message),
+        Family::Easemob => easemob::unserved(&easemob::Context::from_ref(state), status, message, path),
+    }
 }
 
 /// A server running in the background.

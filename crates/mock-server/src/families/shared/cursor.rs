@@ -1,24 +1,21 @@
 //! Cursor pages over a chat stream, shared by every history endpoint that pages with
 //! cursors (JMessage V2, Easemob's legacy ql query): the query a cursor carries, the
 //! next cursor, and checking a cursor. Pure: no HTTP, no JSON. A page's records are
-//! produced (and memoised) by [`crate::pages`].
+//! produced (and memoised) by [`crate::families::shared::page_memo`].
 //!
 //! Cursors are stateless: [`CursorState`] holds the whole query and the position and is
 //! signed into the token the client sends back, so following a chain returns every
 //! selected message once, in stream order, then stops. A cursor is bound to one app and
-//! one scope and expires [`CURSOR_TTL_MS`] after it was issued, on the mock clock.
+//! one scope and expires [`CURSOR_TTL`] after it was issued, on the mock clock.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::rules::CURSOR_TTL;
 use crate::{
     dataset::chat::{Position, Scope, Window},
-    signing::{Signer, TokenError},
+    kernel::signing::{Signer, TokenError},
 };
-
-/// A cursor is valid this long after it was issued, on the mock clock (SPEC §2; Easemob's
-/// ql cursors keep "the same guarantees").
-pub const CURSOR_TTL_MS: i64 = 120_000;
 
 /// Everything needed to produce the next page: signed into the cursor token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +99,7 @@ pub fn open_cursor(
         return Err(CursorError::OtherScope);
     }
     let age_ms = now.timestamp_millis() - state.issued_ms;
-    if age_ms > CURSOR_TTL_MS {
+    if age_ms > CURSOR_TTL.num_milliseconds() {
         return Err(CursorError::Expired {
             age_secs: age_ms / 1000,
         });

@@ -1,4 +1,4 @@
-//! What every vendor request passes through, outermost: fault injection (status, delay,
+//! The outer request layer: what every vendor request passes through, outermost: fault injection (status, delay,
 //! drop, truncate) and the request journal with its contract warnings. Control requests
 //! (`/_mock`) pass untouched, so a fault can never lock a user out of the control API.
 
@@ -6,25 +6,24 @@ use std::time::Instant;
 
 use axum::{
     body::{Body, Bytes},
-    extract::{ConnectInfo, MatchedPath, Request, State},
+    extract::{ConnectInfo, FromRef, MatchedPath, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-use crate::{
-    auth::basic_credentials,
-    families::{self, Family},
-    faults::{delay_ms, Effect, FamilyName, RequestFacts},
-    journal::Entry,
+use super::{
     listener::{ConnectionHandle, RAW_SPACE_HEADER},
-    query::QueryParams,
     state::AppState,
 };
-
-/// A warning a handler attaches to its response for the journal (e.g. an expired cursor).
-#[derive(Debug, Clone)]
-pub struct ContractWarning(pub &'static str);
+use crate::{
+    control::{
+        faults::{delay_ms, Effect, FamilyName, RequestFacts},
+        journal::Entry,
+    },
+    families::{self, easemob, jmessage, jpush, shared::warning::ContractWarning, Family},
+    kernel::{basic::basic_credentials, query::QueryParams},
+};
 
 /// How long a truncated body pauses between its half and its failure.
 const TRUNCATION_FLUSH: std::time::Duration = std::time::Duration::from_millis(50);
@@ -32,13 +31,13 @@ const TRUNCATION_FLUSH: std::time::Duration = std::time::Duration::from_millis(5
 /// The largest body a truncation fault buffers before cutting it.
 const MAX_TRUNCATED_BODY: usize = 64 << 20;
 
-pub async fn traffic(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn request_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let family = Family::of_path(request.uri().path());
     let Some(family_name) = FamilyName::of(family) else {
         return next.run(request).await;
     };
     let started = Instant::now();
-    let now = state.clock.now();
+    let now = state.core.clock.now();
     let credentials = basic_credentials(request.headers());
     let app = app_key(family, &request, credentials.as_ref());
     let facts = RequestFacts {
@@ -61,7 +60,7 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
         None => next.run(request).await,
         Some((_, Effect::Status { status })) => {
             let status = StatusCode::from_u16(status).expect("checked when the rule was added");
-            families::fault_response(&state, family, status)
+            fault_response(&state, family, status)
         }
         Some((applied, Effect::Delay { delay_ms: delay })) => {
             let ms = delay_ms(delay, state.settings.seed, applied.rule, applied.nth);
@@ -81,7 +80,7 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
     if let Some(record) = journal {
         let warnings = record.warnings(&state, app.as_deref(), &mut response, now);
         state.journal.record(Entry {
-            time: now.with_timezone(&state.dataset.timezone),
+            time: now.with_timezone(&state.core.dataset.timezone),
             method: record.method,
             path: record.path,
             query: record.query,
@@ -94,6 +93,15 @@ pub async fn traffic(State(state): State<AppState>, request: Request, next: Next
         });
     }
     response
+}
+
+/// An injected failure (docs/SPEC.md §5) in the family's own shape and code.
+fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Response {
+    match family {
+        Family::JPush => jpush::fault_response(&jpush::Context::from_ref(state), status),
+        Family::JMessage | Family::Control => jmessage::fault_response(status),
+        Family::Easemob => easemob::fault_response(&easemob::Context::from_ref(state), status),
+    }
 }
 
 /// The app a request names: the appKey of its Basic auth (known or not), or `org#app`
@@ -192,7 +200,7 @@ impl RequestRecord {
         if matches!(self.family, Family::JPush | Family::JMessage) {
             match &self.credentials {
                 None => warnings.push("no HTTP Basic authentication".to_owned()),
-                Some((key, _)) if !state.dataset.jiguang.iter().any(|a| &a.credentials.app_key == key) => {
+                Some((key, _)) if !state.core.dataset.jiguang.iter().any(|a| &a.credentials.app_key == key) => {
                     warnings.push("credentials of an unknown app".to_owned());
                 }
                 Some(_) => {}

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
-    memo::{Memo, DEFAULT_CAPACITY},
+    kernel::memo::{Memo, DEFAULT_CAPACITY},
 };
 
 /// Bytes of rendered pages kept: about 16 pages of 1000 messages.
@@ -50,7 +50,9 @@ pub struct PageMemo {
 impl Default for PageMemo {
     fn default() -> PageMemo {
         PageMemo {
-            pages: Memo::with_byte_budget(DEFAULT_CAPACITY, PAGE_BYTES, |page| page.records.get().len()),
+            pages: Memo::with_byte_budget(DEFAULT_CAPACITY, PAGE_BYTES, |_, page| {
+                std::mem::size_of::<PageKey>() + page.records.get().len()
+            }),
             totals: Memo::new(DEFAULT_CAPACITY),
         }
     }

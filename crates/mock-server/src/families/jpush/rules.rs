@@ -1,0 +1,78 @@
+//! Every rule of JPush Report API v3 (docs/SPEC.md §1), each a named constant or a small
+//! function whose doc comment quotes its source and says whether it is **documented**
+//! (`../shared/api-docs/003_*`, the vendor's report API document), **observed** (real
+//! traffic or an official SDK's code) or **decided** (our choice).
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::{
+    dataset::push::Push,
+    families::shared::{
+        rules::STATISTICS_MAX_DAYS,
+        statistics_period::{TimeUnit, UnitRules},
+    },
+};
+
+/// Requests per app per window. **Observed**: the `X-Rate-Limit-Limit` header of real
+/// answers and the SDKs' docs (2400 a minute).
+pub const RATE_LIMIT: u32 = 2400;
+/// The rate-limit window in seconds. **Observed**, as [`RATE_LIMIT`].
+pub const RATE_WINDOW_SECS: u32 = 60;
+
+/// msg_ids per request. **Documented**: "最多支持 100 个 msg_id".
+pub const MAX_MSG_IDS: usize = 100;
+
+/// registration_ids per `status/message` request. **Documented**: "一次调用最多支持
+/// 1000个".
+pub const MAX_REGISTRATION_IDS: usize = 1000;
+
+/// How long a push's statistics are kept. **Documented**: "每条推送消息的送达统计数据最多
+/// 保留一个月 … 从最后一个推送送达记录时间点开始"; **decided**: a month is 30 days, and
+/// every delivery of the mock happens within the push's own hour, so it counts from the
+/// send time.
+pub const STATS_RETENTION: TimeDelta = TimeDelta::days(30);
+
+/// A push's statistics appear this long after it is sent; before, the push is "too recent"
+/// and answers `{"msg_id"}` alone. **Decided** (real counts grow for a while; the SDKs
+/// document an id without data as an object with `msg_id` only, **observed**).
+pub const STATS_DELAY: TimeDelta = TimeDelta::minutes(5);
+
+/// `/v3/users`: HOUR, DAY and MONTH; DAY over the whole report retention. **Documented**:
+/// "只支持查询 60 天以内的用户信息，对于 time_unit 为 HOUR 的，只支持输出当天的统计结果";
+/// **decided**: at most 3 months (the doc says "近 2 个月", which touches 3 calendar months).
+pub const USERS_UNITS: UnitRules = UnitRules {
+    units: &[TimeUnit::Hour, TimeUnit::Day, TimeUnit::Month],
+    max_days: STATISTICS_MAX_DAYS,
+    max_months: 3,
+};
+
+/// `status/message` statuses. **Documented**: 0 delivered, 1 not delivered, 2 the
+/// registration id is not of this app, 3 of this app but not a target of this message,
+/// 4 system error.
+pub mod status {
+    pub const DELIVERED: u8 = 0;
+    pub const NOT_DELIVERED: u8 = 1;
+    pub const NOT_THIS_APP: u8 = 2;
+    pub const NOT_A_TARGET: u8 = 3;
+}
+
+/// Whether `push`'s statistics exist at `now`: sent at least [`STATS_DELAY`] ago and at
+/// most [`STATS_RETENTION`] ago.
+pub fn has_stats(push: &Push, now: DateTime<Utc>) -> bool {
+    let age = now.timestamp_millis() - push.t_ms;
+    age >= STATS_DELAY.num_milliseconds() && within_retention(push, now)
+}
+
+/// The two instants (ms) at which [`has_stats`] changes for `push`: when its statistics
+/// appear, and the first instant they are gone.
+pub fn stats_changes(push: &Push) -> [i64; 2] {
+    [
+        push.t_ms + STATS_DELAY.num_milliseconds(),
+        push.t_ms + STATS_RETENTION.num_milliseconds() + 1,
+    ]
+}
+
+/// Whether `push` was sent at most [`STATS_RETENTION`] before `now`.
+pub fn within_retention(push: &Push, now: DateTime<Utc>) -> bool {
+    now.timestamp_millis() - push.t_ms <= STATS_RETENTION.num_milliseconds()
+}
