@@ -33,6 +33,9 @@ use crate::{
 /// Where the in-process mock's clock is frozen unless `--clock` says otherwise: a fixed
 /// instant makes every run see the same data.
 pub const DEFAULT_MOCK_CLOCK: &str = "2026-11-20T12:00:00+08:00";
+/// The zone of every wall-clock time the scenarios compute, unless `--timezone` says
+/// otherwise: the vendors' (China Standard Time).
+pub const DEFAULT_TIMEZONE: &str = "+08:00";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -105,7 +108,7 @@ struct TargetArgs {
     #[arg(long, value_parser = parse_instant)]
     clock: Option<DateTime<FixedOffset>>,
     /// Zone of every wall-clock time the scenarios compute
-    #[arg(long, default_value = "+08:00", value_parser = parse_offset)]
+    #[arg(long, default_value = DEFAULT_TIMEZONE, value_parser = parse_offset)]
     timezone: FixedOffset,
     /// Real target: milliseconds between two requests to a JPush/JMessage host
     /// (Easemob is always spaced by 6.5 s: 10 calls a minute)
@@ -337,12 +340,9 @@ fn write_reports(
 async fn open_target(args: &TargetArgs, env: &Env, redactor: Arc<Redactor>) -> Result<Target, String> {
     match args.target {
         TargetKind::Mock => {
-            let clock = args
-                .clock
-                .unwrap_or_else(|| parse_instant(DEFAULT_MOCK_CLOCK).expect("the default clock is valid"));
             let options = MockOptions {
                 base_url: args.base_url.clone(),
-                clock,
+                clock: args.clock.unwrap_or_else(default_mock_clock),
                 timezone: args.timezone,
             };
             Target::mock(options, redactor).await
@@ -359,6 +359,20 @@ async fn open_target(args: &TargetArgs, env: &Env, redactor: Arc<Redactor>) -> R
             Target::real(env, options, redactor)
         }
     }
+}
+
+/// What `run` goes against without target options: in-process mocks, their clock frozen
+/// at [`DEFAULT_MOCK_CLOCK`], times in [`DEFAULT_TIMEZONE`].
+pub fn default_mock_options() -> MockOptions {
+    MockOptions {
+        base_url: None,
+        clock: default_mock_clock(),
+        timezone: parse_offset(DEFAULT_TIMEZONE).expect("the default zone is valid"),
+    }
+}
+
+fn default_mock_clock() -> DateTime<FixedOffset> {
+    parse_instant(DEFAULT_MOCK_CLOCK).expect("the default clock is valid")
 }
 
 /// The repository root: the working directory when it holds `scenarios/`, else the
@@ -419,6 +433,19 @@ mod tests {
         assert!(name_matches("jm-cursor-*", "jm-cursor-expiry"));
         assert!(name_matches("jm-cursor-expiry", "jm-cursor-expiry"));
         assert!(!name_matches("jm-cursor", "jm-cursor-expiry"));
+    }
+
+    #[test]
+    fn the_default_mock_options_are_those_of_a_bare_run() {
+        let cli = Cli::try_parse_from(["conformance", "run"]).unwrap();
+        let Command::Run(run) = cli.command else { panic!("run") };
+        let defaults = default_mock_options();
+        assert_eq!(
+            (run.target.target, run.target.base_url, run.target.clock),
+            (TargetKind::Mock, None, None)
+        );
+        assert_eq!(run.target.timezone, defaults.timezone);
+        assert_eq!(defaults.clock.to_rfc3339(), DEFAULT_MOCK_CLOCK);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The harness as users run it: the binary's exit codes; a shared mock (`--base-url`)
 //! whose clock is put back after scenarios that move it; the wire form of a fault step;
-//! real waits with progress lines. (`tests/conformance.rs` at the workspace root holds the
-//! suite-wide tests: every scenario against the mock, reports, secrets, recordings.)
+//! real waits with progress lines. (At the workspace root, `tests/scenarios.rs` runs every
+//! scenario against the mock, one test each, and `tests/conformance.rs` holds the other
+//! suite-wide tests: reports, secrets, recordings.)
 
 use std::{
     path::{Path, PathBuf},
