@@ -100,29 +100,41 @@ async fn status_faults_use_each_familys_shape_and_code() {
 #[tokio::test]
 async fn a_delay_holds_only_its_own_request() {
     let mock = Mock::start().await;
-    add_fault(
+    let rule = add_fault(
         &mock,
         json!({"match": {"path": "/v3/*"}, "effect": {"delay_ms": [400, 500]}, "times": 1}),
     )
     .await;
-    let started = Instant::now();
-    let (slow, fast) = tokio::join!(mock.get(Role::Vip, "/v3/received?msg_ids=1"), async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let reply = mock.get(Role::Vip, &history_path()).await;
-        (reply, started.elapsed())
-    });
-    assert_eq!(slow.status, 200);
-    assert!(
-        started.elapsed() >= Duration::from_millis(400),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(fast.0.status, 200);
-    assert!(
-        fast.1 < Duration::from_millis(350),
-        "not blocked by the delay: {:?}",
-        fast.1
-    );
+    let mut delayed = std::pin::pin!(mock.get(Role::Vip, "/v3/received?msg_ids=1"));
+    let other = async {
+        // The rule is good for one request: once it is gone, the delay holds that request.
+        while !mock.get_with(None, "/_mock/faults").await.json["faults"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            tokio::task::yield_now().await;
+        }
+        mock.get(Role::Vip, &history_path()).await
+    };
+    // No time limit: that the other request is answered first is the proof.
+    let other = tokio::select! {
+        biased;
+        reply = other => reply,
+        reply = &mut delayed => panic!("the delayed request was answered ({}) before the other one", reply.status),
+    };
+    assert_eq!(other.status, 200, "{}", other.text);
+    let delayed = delayed.await;
+    assert_eq!(delayed.status, 200, "{}", delayed.text);
+    // The journal, in the order requests finished: the other one, untouched; then the
+    // delayed one, with its rule, held at least the shortest delay of the range.
+    let entries = journal(&mock, "").await;
+    let paths: Vec<&Value> = entries.iter().map(|entry| &entry["path"]).collect();
+    assert_eq!(paths, [&json!("/v2/messages"), &json!("/v3/received")], "{entries:?}");
+    assert_eq!(entries[0].get("fault"), None, "{entries:?}");
+    assert_eq!(entries[1]["fault"], rule, "{entries:?}");
+    let held = entries[1]["latency_ms"].as_f64().unwrap();
+    assert!(held >= 400.0, "held {held} ms");
 }
 
 #[tokio::test]
