@@ -21,7 +21,7 @@ use crate::{
         faults::{delay_ms, Effect, FamilyName, RequestFacts},
         journal::Entry,
     },
-    families::{self, easemob, jmessage, jpush, shared::warning::ContractWarning, Family},
+    families::{self, easemob, jmessage, jpush, shared::warning::ContractWarnings, Family},
     kernel::{basic::basic_credentials, query::QueryParams},
 };
 
@@ -180,18 +180,6 @@ impl RequestRecord {
             );
         }
         let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
-        if self.family == Family::JMessage && params.get("cursor").is_some() {
-            let extra: Vec<&str> = ["count", "begin_time", "end_time"]
-                .into_iter()
-                .filter(|p| params.get(p).is_some())
-                .collect();
-            if !extra.is_empty() {
-                warnings.push(format!(
-                    "{} sent together with cursor: later pages send the cursor alone",
-                    extra.join(", ")
-                ));
-            }
-        }
         if let Some(documented) = self.route.as_deref().and_then(families::documented_params) {
             for name in params.names().filter(|n| !documented.contains(n)) {
                 warnings.push(format!("unknown parameter `{name}`"));
@@ -214,8 +202,8 @@ impl RequestRecord {
                 state.journal.note_throttled(app, now, reset_secs(response.headers()));
             }
         }
-        if let Some(ContractWarning(warning)) = response.extensions_mut().remove::<ContractWarning>() {
-            warnings.push(warning.to_owned());
+        if let Some(ContractWarnings(attached)) = response.extensions_mut().remove::<ContractWarnings>() {
+            warnings.extend(attached.into_iter().map(String::from));
         }
         warnings
     }

@@ -20,7 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{claims, Context, EmError, Stamped};
+use super::{credentials, Context, EmError, Stamped};
 use crate::{
     families::{shared::jiguang_error, unserved_message, Family},
     kernel::query::QueryParams,
@@ -33,9 +33,9 @@ impl<S: Send + Sync> FromRequestParts<S> for EmApp
 where
     Context: FromRef<S>,
 {
-    type Rejection = Response;
+    type Rejection = Refused;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<EmApp, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<EmApp, Refused> {
         app_of_path(parts, &Context::from_ref(state)).map(EmApp)
     }
 }
@@ -47,35 +47,48 @@ impl<S: Send + Sync> FromRequestParts<S> for EmAuth
 where
     Context: FromRef<S>,
 {
-    type Rejection = Response;
+    type Rejection = Refused;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<EmAuth, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<EmAuth, Refused> {
         let cx = Context::from_ref(state);
         let app = app_of_path(parts, &cx)?;
         let now = cx.core.clock.now();
         bearer(parts)
             .and_then(|token| {
                 let slot = cx.core.dataset.easemob[app].slot;
-                claims::check_token(&cx.core.signer, token, slot, cx.easemob.token_epoch(), now)
+                credentials::check_token(&cx.core.signer, token, slot, cx.easemob.token_epoch(), now)
             })
             .map(|()| EmAuth(app))
-            .map_err(|err| err.at(now).into_response())
+            .map_err(|err| Refused::Easemob(err.at(now)))
+    }
+}
+
+/// Why the app extractors refuse a request: its path belongs to another family (answered
+/// as that family's unknown route), or Easemob refuses it.
+pub enum Refused {
+    OtherFamily { message: String },
+    Easemob(Stamped),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::OtherFamily { message } => jiguang_error::unserved(StatusCode::NOT_FOUND, message),
+            Refused::Easemob(error) => error.into_response(),
+        }
     }
 }
 
 /// Resolves the `{org}/{app}` of the path; an unknown pair is the vendor's 404.
-fn app_of_path(parts: &Parts, cx: &Context) -> Result<usize, Response> {
+fn app_of_path(parts: &Parts, cx: &Context) -> Result<usize, Refused> {
     let path = parts.uri.path();
     if Family::of_path(path) != Family::Easemob {
         let message = unserved_message(StatusCode::NOT_FOUND, &parts.method, path);
-        return Err(jiguang_error::unserved(StatusCode::NOT_FOUND, message));
+        return Err(Refused::OtherFamily { message });
     }
     let (org, app) = super::org_app(path);
-    super::app_index(cx, org, app).ok_or_else(|| {
-        super::app_not_found(org, app, path)
-            .at(cx.core.clock.now())
-            .into_response()
-    })
+    super::app_index(cx, org, app)
+        .ok_or_else(|| Refused::Easemob(super::app_not_found(org, app, path).at(cx.core.clock.now())))
 }
 
 /// The token of `Authorization: Bearer <token>`.

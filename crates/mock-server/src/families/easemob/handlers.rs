@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use super::{
     archive,
     cache::ArchiveKey,
-    claims::{self, LinkQuery},
+    credentials::{self, LinkQuery},
     extract::{BaseUrl, EmApp, EmAuth, EmBody, EmQuery},
     model::{self, FileState},
     params,
@@ -52,7 +52,7 @@ fn issue_token(cx: &Context, app: usize, body: &[u8], now: DateTime<Utc>) -> Res
         return Err(EmError::InvalidGrant("client_secret"));
     }
     let ttl = request.ttl.unwrap_or(rules::DEFAULT_TOKEN_TTL_SECS);
-    let token = claims::issue_token(&cx.core.signer, data.slot, cx.easemob.token_epoch(), ttl, now);
+    let token = credentials::issue_token(&cx.core.signer, data.slot, cx.easemob.token_epoch(), ttl, now);
     let body = TokenBody {
         access_token: &token,
         expires_in: ttl,
@@ -80,7 +80,7 @@ fn link_body(cx: &Context, app: usize, base: &str, key: &str, now: DateTime<Utc>
     let data = &cx.core.dataset.easemob[app];
     let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
     let key = params::format_hour_key(start, zone);
-    let link = claims::sign_link(&cx.core.signer, data.slot, start.timestamp_millis(), now);
+    let link = credentials::sign_link(&cx.core.signer, data.slot, start.timestamp_millis(), now);
     let url = format!(
         "{base}/{org}/{name}/{DOWNLOAD_SEGMENT}/{key}.gz?Expires={}&Signature={}",
         link.expires_s, link.signature
@@ -147,7 +147,7 @@ fn authorize_download(
         expires_s: query.get("Expires").and_then(|e| e.parse().ok()).ok_or(NOT_A_LINK)?,
         signature: query.get("Signature").ok_or(NOT_A_LINK)?.to_owned(),
     };
-    claims::check_link(
+    credentials::check_link(
         &cx.core.signer,
         &link,
         cx.core.dataset.easemob[app].slot,

@@ -3,12 +3,12 @@
 //!
 //! A request goes router → [`extract`] (app, bearer token) → the handler's throttle and
 //! [`params`]/[`ql`] → [`rules`] → [`model`] (which hour, which page, when) → [`cache`] →
-//! [`wire`] (the vendor's JSON) or [`archive`] (the gzip file). [`claims`] signs and
+//! [`wire`] (the vendor's JSON) or [`archive`] (the gzip file). [`credentials`] signs and
 //! checks tokens and links; [`errors`] renders every refusal in the vendor's shape.
 
 mod archive;
 pub mod cache;
-mod claims;
+mod credentials;
 mod errors;
 mod extract;
 mod handlers;

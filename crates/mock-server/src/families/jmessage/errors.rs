@@ -5,9 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::families::shared::{
-    jiguang_error::JiguangError, rules::CURSOR_TTL, statistics_period::UnitError, warning::ContractWarning,
-};
+use crate::families::shared::{jiguang_error::JiguangError, rules::CURSOR_TTL, statistics_period::UnitError, warning};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JmError {
@@ -91,9 +89,7 @@ impl IntoResponse for JmError {
         let expired = matches!(self, JmError::CursorExpired { .. });
         let mut response = JiguangError::new(self.status(), self.code(), self.to_string()).into_response();
         if expired {
-            response
-                .extensions_mut()
-                .insert(ContractWarning("a cursor was used after it expired"));
+            warning::warn(&mut response, "a cursor was used after it expired");
         }
         response
     }

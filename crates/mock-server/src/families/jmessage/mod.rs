@@ -16,8 +16,9 @@ mod wire;
 use std::sync::Arc;
 
 use axum::{
-    extract::FromRef,
+    extract::{FromRef, Request},
     http::StatusCode,
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, MethodRouter},
     Router,
@@ -25,7 +26,11 @@ use axum::{
 
 use self::cache::JmessageCache;
 pub use self::errors::JmError;
-use super::{shared::context::Core, Route};
+use super::{
+    shared::{context::Core, warning},
+    Route,
+};
+use crate::kernel::query::QueryParams;
 
 /// The endpoints of the family, each served by one handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,8 +91,29 @@ where
     Context: FromRef<S>,
 {
     ROUTES.iter().fold(Router::new(), |router, route| {
-        router.route(route.path, handler(route.endpoint))
+        let handler = handler(route.endpoint);
+        let handler = if route.params == HISTORY_V2 {
+            handler.layer(middleware::from_fn(warn_of_parameters_beside_a_cursor))
+        } else {
+            handler
+        };
+        router.route(route.path, handler)
     })
+}
+
+/// V2 history: a later page that sends `count`, `begin_time` or `end_time` beside its
+/// cursor is answered from the cursor, with a warning in the journal.
+async fn warn_of_parameters_beside_a_cursor(request: Request, next: Next) -> Response {
+    let beside = params::sent_with_cursor(&QueryParams::from_uri(request.uri()));
+    let mut response = next.run(request).await;
+    if !beside.is_empty() {
+        let message = format!(
+            "{} sent together with cursor: later pages send the cursor alone",
+            beside.join(", ")
+        );
+        warning::warn(&mut response, message);
+    }
+    response
 }
 
 fn handler<S>(endpoint: Endpoint) -> MethodRouter<S>

@@ -49,6 +49,18 @@ pub fn v2_request(query: &QueryParams, timezone: FixedOffset) -> Result<V2Reques
     Ok(V2Request::First { count, begin, end })
 }
 
+/// The first-page parameters sent beside a `cursor`, which the cursor overrides: later
+/// pages send the cursor alone (docs/SPEC.md §2).
+pub fn sent_with_cursor(query: &QueryParams) -> Vec<&'static str> {
+    if query.get("cursor").is_none() {
+        return Vec::new();
+    }
+    ["count", "begin_time", "end_time"]
+        .into_iter()
+        .filter(|name| query.get(name).is_some())
+        .collect()
+}
+
 pub fn v1_request(query: &QueryParams, timezone: FixedOffset) -> Result<V1Request, JmError> {
     let start = query.get("start").ok_or_else(|| missing("start"))?;
     let start = start
