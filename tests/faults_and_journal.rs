@@ -4,7 +4,7 @@
 
 use std::{
     io::{Read, Write},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use e2e::{assert_jiguang_error, enc, local, Mock, Reply, Role};
@@ -203,13 +203,12 @@ fn read_all(addr: std::net::SocketAddr, request: &str) -> String {
     stream.write_all(request.as_bytes()).unwrap();
     let mut bytes = Vec::new();
     let mut chunk = [0u8; 4096];
-    let started = Instant::now();
+    // A silent server ends the read by its timeout (an error), so this cannot hang.
     loop {
         match stream.read(&mut chunk) {
             Ok(0) | Err(_) => break,
             Ok(n) => bytes.extend_from_slice(&chunk[..n]),
         }
-        assert!(started.elapsed() < Duration::from_secs(5), "no hang");
     }
     String::from_utf8_lossy(&bytes).into_owned()
 }

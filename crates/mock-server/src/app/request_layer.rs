@@ -21,7 +21,7 @@ use crate::{
         faults::{delay_ms, Effect, FamilyName, RequestFacts},
         journal::Entry,
     },
-    families::{self, easemob, jmessage, jpush, shared::warning::ContractWarnings, Family},
+    families::{self, easemob, family_of, jmessage, jpush, shared::warning::ContractWarnings, Family},
     kernel::{basic::basic_credentials, query::QueryParams},
 };
 
@@ -31,8 +31,9 @@ const TRUNCATION_FLUSH: std::time::Duration = std::time::Duration::from_millis(5
 /// The largest body a truncation fault buffers before cutting it.
 const MAX_TRUNCATED_BODY: usize = 64 << 20;
 
-pub async fn request_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let family = Family::of_path(request.uri().path());
+pub async fn request_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let family = family_of(request.uri().path());
+    request.extensions_mut().insert(family);
     let Some(family_name) = FamilyName::of(family) else {
         return next.run(request).await;
     };

@@ -20,7 +20,11 @@ use super::{
     state::AppState,
 };
 use crate::{
-    families::{easemob, jmessage, jpush, shared::jiguang_error, unserved_message, Family},
+    families::{
+        easemob, family_of, jmessage, jpush,
+        shared::{jiguang_error, route::unserved_message},
+        Family,
+    },
     settings::Settings,
 };
 
@@ -53,7 +57,7 @@ async fn wrong_method(State(state): State<AppState>, method: Method, uri: Uri) -
 fn unserved(state: &AppState, status: StatusCode, method: &Method, uri: &Uri) -> Response {
     let path = uri.path();
     let message = unserved_message(status, method, path);
-    match Family::of_path(path) {
+    match family_of(path) {
         Family::JPush | Family::JMessage | Family::Control => jiguang_error::unserved(status, message),
         Family::Easemob => easemob::unserved(&easemob::Context::from_ref(state), status, message, path),
     }

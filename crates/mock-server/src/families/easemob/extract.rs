@@ -22,7 +22,10 @@ use axum::{
 
 use super::{credentials, Context, EmError, Stamped};
 use crate::{
-    families::{shared::jiguang_error, unserved_message, Family},
+    families::shared::{
+        jiguang_error,
+        route::{unserved_message, Family},
+    },
     kernel::query::QueryParams,
 };
 
@@ -82,7 +85,12 @@ impl IntoResponse for Refused {
 /// Resolves the `{org}/{app}` of the path; an unknown pair is the vendor's 404.
 fn app_of_path(parts: &Parts, cx: &Context) -> Result<usize, Refused> {
     let path = parts.uri.path();
-    if Family::of_path(path) != Family::Easemob {
+    // The outer request layer says which family the path belongs to.
+    if parts
+        .extensions
+        .get::<Family>()
+        .is_some_and(|family| *family != Family::Easemob)
+    {
         let message = unserved_message(StatusCode::NOT_FOUND, &parts.method, path);
         return Err(Refused::OtherFamily { message });
     }

@@ -36,7 +36,7 @@ use axum::{
 
 pub use self::errors::{EmError, Stamped};
 use self::{cache::EasemobCache, rules::EasemobSettings};
-use super::{shared::context::Core, Route};
+use super::shared::{context::Core, route::Route};
 use crate::kernel::ratelimit::{Quota, RateLimiter};
 
 /// The endpoints of the family, each served by one handler.
@@ -53,23 +53,19 @@ const DOWNLOAD_SEGMENT: &str = "history";
 
 /// Every route of the family. Each begins with the two free segments `{org}/{app}`.
 pub const ROUTES: &[Route<Endpoint>] = &[
-    route(Endpoint::Token, "/{org}/{app}/token", &[]),
-    route(
+    Route::new(Endpoint::Token, "/{org}/{app}/token", &[]),
+    Route::new(
         Endpoint::QlMessages,
         "/{org}/{app}/chatmessages",
         &["ql", "limit", "cursor"],
     ),
-    route(Endpoint::FileLink, "/{org}/{app}/chatmessages/{time}", &[]),
-    route(
+    Route::new(Endpoint::FileLink, "/{org}/{app}/chatmessages/{time}", &[]),
+    Route::new(
         Endpoint::Download,
         "/{org}/{app}/history/{file}",
         &["Expires", "Signature"],
     ),
 ];
-
-const fn route(endpoint: Endpoint, path: &'static str, params: &'static [&'static str]) -> Route<Endpoint> {
-    Route { endpoint, path, params }
-}
 
 /// What the family's handlers take: the core and Easemob's own state.
 #[derive(Clone)]

@@ -26,10 +26,7 @@ use axum::{
 
 use self::cache::JmessageCache;
 pub use self::errors::JmError;
-use super::{
-    shared::{context::Core, warning},
-    Route,
-};
+use super::shared::{context::Core, route::Route, warning};
 use crate::kernel::query::QueryParams;
 
 /// The endpoints of the family, each served by one handler.
@@ -52,24 +49,20 @@ const STATISTICS: &[&str] = &["time_unit", "start", "duration"];
 
 /// Every route of the family.
 pub const ROUTES: &[Route<Endpoint>] = &[
-    route(Endpoint::V2Messages, "/v2/messages", HISTORY_V2),
-    route(Endpoint::V2UserMessages, "/v2/users/{username}/messages", HISTORY_V2),
-    route(Endpoint::V2GroupMessages, "/v2/groups/{gid}/messages", HISTORY_V2),
-    route(
+    Route::new(Endpoint::V2Messages, "/v2/messages", HISTORY_V2),
+    Route::new(Endpoint::V2UserMessages, "/v2/users/{username}/messages", HISTORY_V2),
+    Route::new(Endpoint::V2GroupMessages, "/v2/groups/{gid}/messages", HISTORY_V2),
+    Route::new(
         Endpoint::V2ChatroomMessages,
         "/v2/chatrooms/{chatroom_id}/messages",
         HISTORY_V2,
     ),
-    route(Endpoint::StatisticUsers, "/v2/statistic/users", STATISTICS),
-    route(Endpoint::StatisticMessages, "/v2/statistic/messages", STATISTICS),
-    route(Endpoint::StatisticGroups, "/v2/statistic/groups", STATISTICS),
-    route(Endpoint::V1Messages, "/v1/messages", HISTORY_V1),
-    route(Endpoint::V1UserMessages, "/v1/users/{username}/messages", HISTORY_V1),
+    Route::new(Endpoint::StatisticUsers, "/v2/statistic/users", STATISTICS),
+    Route::new(Endpoint::StatisticMessages, "/v2/statistic/messages", STATISTICS),
+    Route::new(Endpoint::StatisticGroups, "/v2/statistic/groups", STATISTICS),
+    Route::new(Endpoint::V1Messages, "/v1/messages", HISTORY_V1),
+    Route::new(Endpoint::V1UserMessages, "/v1/users/{username}/messages", HISTORY_V1),
 ];
-
-const fn route(endpoint: Endpoint, path: &'static str, params: &'static [&'static str]) -> Route<Endpoint> {
-    Route { endpoint, path, params }
-}
 
 /// What the family's handlers take: the core and JMessage's own state.
 #[derive(Clone)]

@@ -25,7 +25,7 @@ use axum::{
 
 use self::cache::JpushCache;
 pub use self::errors::JpError;
-use super::{shared::context::Core, Route};
+use super::shared::{context::Core, route::Route};
 use crate::kernel::ratelimit::{Decision, Quota, RateLimiter};
 
 /// The endpoints of the family, each served by one handler.
@@ -41,22 +41,18 @@ pub enum Endpoint {
 
 /// Every route of the main host; the Beijing host serves each under [`BEIJING_ALIAS`] too.
 pub const ROUTES: &[Route<Endpoint>] = &[
-    route(Endpoint::Received, "/v3/received", &["msg_ids"]),
-    route(Endpoint::ReceivedDetail, "/v3/received/detail", &["msg_ids"]),
-    route(Endpoint::StatusMessage, "/v3/status/message", &[]),
-    route(Endpoint::Messages, "/v3/messages", &["msg_ids"]),
-    route(Endpoint::MessagesDetail, "/v3/messages/detail", &["msg_ids"]),
-    route(Endpoint::Users, "/v3/users", &["time_unit", "start", "duration"]),
+    Route::new(Endpoint::Received, "/v3/received", &["msg_ids"]),
+    Route::new(Endpoint::ReceivedDetail, "/v3/received/detail", &["msg_ids"]),
+    Route::new(Endpoint::StatusMessage, "/v3/status/message", &[]),
+    Route::new(Endpoint::Messages, "/v3/messages", &["msg_ids"]),
+    Route::new(Endpoint::MessagesDetail, "/v3/messages/detail", &["msg_ids"]),
+    Route::new(Endpoint::Users, "/v3/users", &["time_unit", "start", "duration"]),
 ];
 
 /// `https://bjapi.push.jiguang.cn/v3/report/...` serves the same API as
 /// `https://report.jpush.cn/v3/...`.
 pub const BEIJING_ALIAS: &str = "/v3/report";
 const MAIN_ROOT: &str = "/v3";
-
-const fn route(endpoint: Endpoint, path: &'static str, params: &'static [&'static str]) -> Route<Endpoint> {
-    Route { endpoint, path, params }
-}
 
 /// What the family's handlers take: the core and JPush's own state.
 #[derive(Clone)]

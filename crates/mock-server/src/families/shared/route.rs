@@ -1,0 +1,39 @@
+//! What a route is: the family it belongs to and its entry in a family's route table.
+//! Which family a *path* belongs to is decided above the families, from their tables
+//! (`families::family_of`), and handed down in the request's extensions.
+
+use axum::http::{Method, StatusCode};
+
+/// The family a request belongs to (docs/SPEC.md §0: one listener, routed by path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    JPush,
+    JMessage,
+    Easemob,
+    /// The mock's own `/_mock` API.
+    Control,
+}
+
+/// One vendor route: the endpoint that serves it, its path template (axum syntax) and the
+/// query parameters its vendor documents (the journal warns about others).
+#[derive(Debug, Clone, Copy)]
+pub struct Route<E> {
+    pub endpoint: E,
+    pub path: &'static str,
+    pub params: &'static [&'static str],
+}
+
+impl<E> Route<E> {
+    pub const fn new(endpoint: E, path: &'static str, params: &'static [&'static str]) -> Route<E> {
+        Route { endpoint, path, params }
+    }
+}
+
+/// What an unknown route (404) or a wrong method (405) is told, in any family's shape.
+pub fn unserved_message(status: StatusCode, method: &Method, path: &str) -> String {
+    if status == StatusCode::NOT_FOUND {
+        format!("no such endpoint: {method} {path}")
+    } else {
+        format!("method {method} is not allowed on {path}")
+    }
+}
