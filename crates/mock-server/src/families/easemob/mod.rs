@@ -36,7 +36,10 @@ use axum::{
 
 pub use self::errors::{EmError, Stamped};
 use self::{cache::EasemobCache, rules::EasemobSettings};
-use super::shared::{context::Core, route::Route};
+use super::shared::{
+    context::Core,
+    route::{self, Route},
+};
 use crate::kernel::ratelimit::{Quota, RateLimiter};
 
 /// The endpoints of the family, each served by one handler.
@@ -124,9 +127,7 @@ where
     S: Clone + Send + Sync + 'static,
     Context: FromRef<S>,
 {
-    ROUTES.iter().fold(Router::new(), |router, route| {
-        router.route(route.path, handler(route.endpoint))
-    })
+    route::router(ROUTES, handler)
 }
 
 fn handler<S>(endpoint: Endpoint) -> MethodRouter<S>

@@ -26,7 +26,11 @@ use axum::{
 
 use self::cache::JmessageCache;
 pub use self::errors::JmError;
-use super::shared::{context::Core, route::Route, warning};
+use super::shared::{
+    context::Core,
+    route::{self, Route},
+    warning,
+};
 use crate::kernel::query::QueryParams;
 
 /// The endpoints of the family, each served by one handler.
@@ -83,14 +87,15 @@ where
     S: Clone + Send + Sync + 'static,
     Context: FromRef<S>,
 {
-    ROUTES.iter().fold(Router::new(), |router, route| {
-        let handler = handler(route.endpoint);
-        let handler = if route.params == HISTORY_V2 {
-            handler.layer(middleware::from_fn(warn_of_parameters_beside_a_cursor))
-        } else {
-            handler
-        };
-        router.route(route.path, handler)
+    route::router(ROUTES, |endpoint| {
+        let handler = handler(endpoint);
+        match endpoint {
+            Endpoint::V2Messages
+            | Endpoint::V2UserMessages
+            | Endpoint::V2GroupMessages
+            | Endpoint::V2ChatroomMessages => handler.layer(middleware::from_fn(warn_of_parameters_beside_a_cursor)),
+            _ => handler,
+        }
     })
 }
 

@@ -90,3 +90,75 @@ impl PageMemo {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, FixedOffset};
+    use serde_json::value::to_raw_value;
+
+    use super::*;
+    use crate::dataset::{chat::HOUR_MS, Dataset, DatasetSize};
+
+    fn dataset() -> Dataset {
+        let start = DateTime::from_timestamp_millis(490_000 * HOUR_MS).unwrap();
+        Dataset::generate(7, DatasetSize::default(), FixedOffset::east_opt(0).unwrap(), start)
+    }
+
+    fn key(window: Window, start: PageStart, count: u32) -> PageKey {
+        PageKey {
+            app: 0,
+            scope: Scope::All,
+            window,
+            start,
+            count,
+        }
+    }
+
+    #[test]
+    fn a_page_is_rendered_once_per_key_and_keys_tell_pages_apart() {
+        let dataset = dataset();
+        let stream = dataset.jiguang_chat(0);
+        let memo = PageMemo::default();
+        let window = Window {
+            first_ms: 489_990 * HOUR_MS,
+            last_ms: 489_992 * HOUR_MS,
+        };
+        let mut renders = 0;
+        let mut page = |key: PageKey| {
+            memo.page(&stream, key, |heads| {
+                renders += 1;
+                to_raw_value(&heads.iter().map(|h| h.msgid).collect::<Vec<_>>()).unwrap()
+            })
+        };
+        let first = page(key(window, PageStart::Offset(0), 5));
+        let again = page(key(window, PageStart::Offset(0), 5));
+        assert_eq!(first.records.get(), again.records.get());
+        assert_eq!(first.len, 5);
+        let next = page(key(window, PageStart::At(first.next_at.unwrap()), 5));
+        let skipped = page(key(window, PageStart::Offset(5), 5));
+        assert_eq!(
+            next.records.get(),
+            skipped.records.get(),
+            "a cursor's position and an offset agree"
+        );
+        assert_ne!(first.records.get(), next.records.get());
+        assert_eq!(renders, 3, "the repeated key was served from the memo");
+    }
+
+    #[test]
+    fn totals_count_what_the_pages_hold() {
+        let dataset = dataset();
+        let stream = dataset.jiguang_chat(0);
+        let memo = PageMemo::default();
+        let window = Window {
+            first_ms: 489_990 * HOUR_MS,
+            last_ms: 489_990 * HOUR_MS + HOUR_MS - 1,
+        };
+        let total = memo.total(&stream, Scope::All, window);
+        let all = memo.page(&stream, key(window, PageStart::Offset(0), 10_000), |heads| {
+            to_raw_value(&heads.len()).unwrap()
+        });
+        assert!(total > 0, "an hour of the default dataset has messages");
+        assert_eq!(all.len as u64, total);
+    }
+}

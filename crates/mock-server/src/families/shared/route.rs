@@ -2,7 +2,11 @@
 //! Which family a *path* belongs to is decided above the families, from their tables
 //! (`families::family_of`), and handed down in the request's extensions.
 
-use axum::http::{Method, StatusCode};
+use axum::{
+    http::{Method, StatusCode},
+    routing::MethodRouter,
+    Router,
+};
 
 /// The family a request belongs to (docs/SPEC.md §0: one listener, routed by path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +31,16 @@ impl<E> Route<E> {
     pub const fn new(endpoint: E, path: &'static str, params: &'static [&'static str]) -> Route<E> {
         Route { endpoint, path, params }
     }
+}
+
+/// A router serving every route of `table` with the handler `handler` gives its endpoint.
+pub fn router<S, E: Copy>(table: &[Route<E>], handler: impl Fn(E) -> MethodRouter<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    table.iter().fold(Router::new(), |router, route| {
+        router.route(route.path, handler(route.endpoint))
+    })
 }
 
 /// What an unknown route (404) or a wrong method (405) is told, in any family's shape.
