@@ -3,7 +3,6 @@
 use std::{fmt::Write as _, io::Write as _, process::ExitCode};
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use clap::Parser;
 use mock_server::{settings::Overrides, start, RunningServer, Settings};
 
 #[tokio::main]
@@ -12,7 +11,7 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let settings = match Settings::resolve(Overrides::parse()) {
+    let settings = match Settings::resolve(Overrides::from_command_line()) {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("error: {err}");

@@ -7,13 +7,16 @@
 use std::{net::IpAddr, path::PathBuf};
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use serde::Deserialize;
 
 use crate::{
     control::faults::RuleSpec,
     dataset::DatasetSize,
-    families::{easemob::rules::EasemobSettings, jpush, shared},
+    families::{
+        easemob::{self, rules::EasemobSettings},
+        jpush, shared,
+    },
     kernel::ratelimit::Quota,
 };
 
@@ -79,40 +82,40 @@ impl Default for Settings {
 )]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Overrides {
-    /// Address to bind [default: 127.0.0.1]
+    /// Address to bind
     #[arg(long, env = "MOCK_HOST")]
     pub host: Option<IpAddr>,
-    /// Port to bind; 0 picks a free port [default: 8080]
+    /// Port to bind; 0 picks a free port
     #[arg(long, env = "MOCK_PORT")]
     pub port: Option<u16>,
-    /// Seed of the synthetic dataset: the same seed and clock give identical bodies [default: 42]
+    /// Seed of the synthetic dataset: the same seed and clock give identical bodies
     #[arg(long, env = "MOCK_SEED")]
     pub seed: Option<u64>,
-    /// Users per app [default: 200]
+    /// Users per app
     #[arg(long, env = "MOCK_USERS", value_parser = clap::value_parser!(u32).range(2..=MAX_POPULATION as i64))]
     pub users: Option<u32>,
-    /// Groups per app [default: 30]
+    /// Groups per app
     #[arg(long, env = "MOCK_GROUPS", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
     pub groups: Option<u32>,
-    /// Chatrooms per app [default: 10]
+    /// Chatrooms per app
     #[arg(long, env = "MOCK_CHATROOMS", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
     pub chatrooms: Option<u32>,
-    /// Chat messages per app per day, on average [default: 2000]
+    /// Chat messages per app per day, on average
     #[arg(long, env = "MOCK_MESSAGES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_MESSAGES_PER_DAY as i64))]
     pub messages_per_day: Option<u32>,
-    /// JPush devices (registration ids) per app [default: 1000]
+    /// JPush devices (registration ids) per app
     #[arg(long, env = "MOCK_DEVICES", value_parser = clap::value_parser!(u32).range(1..=MAX_POPULATION as i64))]
     pub devices: Option<u32>,
-    /// JPush pushes (msg_ids) per app per day, on average [default: 48]
+    /// JPush pushes (msg_ids) per app per day, on average
     #[arg(long, env = "MOCK_PUSHES_PER_DAY", value_parser = clap::value_parser!(u32).range(1..=MAX_PUSHES_PER_DAY as i64))]
     pub pushes_per_day: Option<u32>,
-    /// JPush requests allowed per app per window; more get 429 with code 2002 [default: 2400]
+    /// JPush requests allowed per app per window; more get 429 with code 2002
     #[arg(long, env = "MOCK_JPUSH_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
     pub jpush_rate_limit: Option<u32>,
-    /// Length of the JPush rate-limit window in seconds, on the mock clock [default: 60]
+    /// Length of the JPush rate-limit window in seconds, on the mock clock
     #[arg(long, env = "MOCK_JPUSH_RATE_WINDOW", value_parser = clap::value_parser!(u32).range(1..=86_400))]
     pub jpush_rate_window: Option<u32>,
-    /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off [default: 1000]
+    /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off
     #[arg(long, env = "MOCK_JOURNAL_SIZE", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub journal_size: Option<u32>,
     /// A fault rule as JSON (repeatable; MOCK_FAULTS takes a JSON array), e.g.
@@ -120,7 +123,7 @@ pub struct Overrides {
     #[arg(long = "fault", env = "MOCK_FAULTS", value_parser = parse_faults)]
     #[serde(default)]
     pub faults: Vec<FaultList>,
-    /// Time zone of every wall-clock string, as an offset such as +08:00 [default: +08:00]
+    /// Time zone of every wall-clock string, as an offset such as +08:00
     #[arg(long, env = "MOCK_TIMEZONE", value_parser = parse_offset)]
     #[serde(default, deserialize_with = "de_offset")]
     pub timezone: Option<FixedOffset>,
@@ -130,23 +133,23 @@ pub struct Overrides {
     pub clock: Option<DateTime<Utc>>,
 
     // --- Easemob chat history (SPEC §4) ---
-    /// Time zone of Easemob's YYYYMMDDHH hour keys, apart from --timezone [default: +08:00]
+    /// Time zone of Easemob's YYYYMMDDHH hour keys, apart from --timezone
     #[arg(long, env = "MOCK_EASEMOB_TIMEZONE", value_parser = parse_offset)]
     #[serde(default, deserialize_with = "de_offset")]
     pub easemob_timezone: Option<FixedOffset>,
-    /// How long after an hour ends its history file can be downloaded, e.g. 90s, 30m, 1h [default: 1h]
+    /// How long after an hour ends its history file can be downloaded, e.g. 90s, 30m, 1h
     #[arg(long, env = "MOCK_EASEMOB_FILE_DELAY", value_parser = parse_delay)]
     #[serde(default, deserialize_with = "de_delay")]
     pub easemob_file_delay: Option<TimeDelta>,
     /// How long an hour's history file is kept after it is generated, and how far back the
-    /// legacy ql query reaches, e.g. 72h, 3d [default: 3d]
+    /// legacy ql query reaches, e.g. 72h, 3d
     #[arg(long, env = "MOCK_EASEMOB_RETENTION", value_parser = parse_retention)]
     #[serde(default, deserialize_with = "de_retention")]
     pub easemob_retention: Option<TimeDelta>,
-    /// History calls (file links and ql queries) allowed per app per minute [default: 10]
+    /// History calls (file links and ql queries) allowed per app per minute
     #[arg(long, env = "MOCK_EASEMOB_HISTORY_QUOTA", value_parser = clap::value_parser!(u32).range(1..=MAX_EASEMOB_QUOTA as i64))]
     pub easemob_history_quota: Option<u32>,
-    /// Make the legacy GET /chatmessages?ql= answer as retired, like the real service since 2017 [default: false]
+    /// Make the legacy GET /chatmessages?ql= answer as retired, like the real service since 2017
     #[arg(long, env = "MOCK_EASEMOB_QL_RETIRED", num_args = 0..=1, default_missing_value = "true")]
     pub easemob_ql_retired: Option<bool>,
     // --- end Easemob ---
@@ -231,7 +234,54 @@ impl Settings {
     }
 }
 
+impl Overrides {
+    /// The command line, its help showing every default as [`Settings::default`] holds it
+    /// (the defaults are the vendors' rules, written once, in the families' `rules.rs`).
+    pub fn command() -> clap::Command {
+        Settings::default().shown_defaults().into_iter().fold(
+            <Overrides as CommandFactory>::command(),
+            |command, (id, value)| {
+                command.mut_arg(id, |arg| {
+                    let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+                    arg.help(format!("{help} [default: {value}]"))
+                })
+            },
+        )
+    }
+
+    /// Parses the process's arguments (and environment); `--help` and errors exit.
+    pub fn from_command_line() -> Overrides {
+        let matches = Overrides::command().get_matches();
+        Overrides::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    }
+}
+
 impl Settings {
+    /// Each option's default, as its help shows it.
+    fn shown_defaults(&self) -> Vec<(&'static str, String)> {
+        let (dataset, easemob) = (&self.dataset, &self.easemob);
+        vec![
+            ("host", self.host.to_string()),
+            ("port", self.port.to_string()),
+            ("seed", self.seed.to_string()),
+            ("users", dataset.users.to_string()),
+            ("groups", dataset.groups.to_string()),
+            ("chatrooms", dataset.chatrooms.to_string()),
+            ("messages_per_day", dataset.messages_per_day.to_string()),
+            ("devices", dataset.devices.to_string()),
+            ("pushes_per_day", dataset.pushes_per_day.to_string()),
+            ("jpush_rate_limit", self.jpush_rate_limit.to_string()),
+            ("jpush_rate_window", self.jpush_rate_window_secs.to_string()),
+            ("journal_size", self.journal_size.to_string()),
+            ("timezone", self.timezone.to_string()),
+            ("easemob_timezone", easemob.timezone.to_string()),
+            ("easemob_file_delay", format_span(easemob.file_delay)),
+            ("easemob_retention", format_span(easemob.retention)),
+            ("easemob_history_quota", easemob.history_quota.to_string()),
+            ("easemob_ql_retired", easemob.ql_retired.to_string()),
+        ]
+    }
+
     pub fn jpush_quota(&self) -> Quota {
         Quota {
             limit: self.jpush_rate_limit,
@@ -328,6 +378,18 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-20T12:00:00+08:00"))
 }
 
+/// A span as [`parse_span`] reads it, in its largest whole unit: `3d`, `1h`, `90s`.
+pub fn format_span(span: TimeDelta) -> String {
+    let seconds = span.num_seconds();
+    [("d", 86_400), ("h", 3_600), ("m", 60)]
+        .into_iter()
+        .find(|(_, unit)| seconds != 0 && seconds % unit == 0)
+        .map_or_else(
+            || format!("{seconds}s"),
+            |(suffix, unit)| format!("{}{suffix}", seconds / unit),
+        )
+}
+
 /// Parses a span such as `90`, `90s`, `30m`, `1h` or `3d` (no suffix: seconds).
 pub fn parse_span(text: &str) -> Result<TimeDelta, String> {
     let text = text.trim();
@@ -406,6 +468,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn help_shows_the_defaults_the_rules_hold() {
+        let help = Overrides::command().render_long_help().to_string();
+        for (flag, default) in [
+            ("--jpush-rate-limit", jpush::rules::RATE_LIMIT.to_string()),
+            ("--easemob-retention", format_span(easemob::rules::RETENTION)),
+            ("--easemob-history-quota", easemob::rules::HISTORY_QUOTA.to_string()),
+            ("--port", "8080".to_owned()),
+        ] {
+            let (_, after) = help.split_once(flag).unwrap();
+            let line = after.lines().nth(1).unwrap();
+            assert!(line.ends_with(&format!("[default: {default}]")), "{flag}: {line}");
+        }
+    }
+
+    #[test]
     fn command_line_wins_over_file_and_file_over_default() {
         let dir = std::env::temp_dir().join(format!("mock-settings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -460,6 +537,9 @@ mod tests {
         assert_eq!(parse_span("0s"), Ok(TimeDelta::zero()));
         assert_eq!(parse_span("2h"), Ok(TimeDelta::hours(2)));
         assert_eq!(parse_span("3d"), Ok(TimeDelta::days(3)));
+        for span in ["3d", "1h", "30m", "90s", "0s"] {
+            assert_eq!(format_span(parse_span(span).unwrap()), span);
+        }
         for bad in ["", "h", "-1h", "1.5h", "1w", "3651d", "99999999999999999999"] {
             assert!(parse_span(bad).is_err(), "{bad}");
         }

@@ -1,5 +1,6 @@
-//! The outer request layer: what every vendor request passes through, outermost: fault injection (status, delay,
-//! drop, truncate) and the request journal with its contract warnings. Control requests
+//! The outer request layer, what every vendor request passes through first: which family
+//! it belongs to (handed down in its extensions), fault injection (status, delay, drop,
+//! truncate), and the request journal with its contract warnings. Control requests
 //! (`/_mock`) pass untouched, so a fault can never lock a user out of the control API.
 
 use std::time::Instant;
