@@ -13,10 +13,7 @@ use serde::Deserialize;
 use crate::{
     control::faults::RuleSpec,
     dataset::DatasetSize,
-    families::{
-        easemob::{self, rules::EasemobSettings},
-        jpush, shared,
-    },
+    families::{easemob::rules::EasemobSettings, jpush, shared},
     kernel::ratelimit::Quota,
 };
 
@@ -472,8 +469,14 @@ mod tests {
         let help = Overrides::command().render_long_help().to_string();
         for (flag, default) in [
             ("--jpush-rate-limit", jpush::rules::RATE_LIMIT.to_string()),
-            ("--easemob-retention", format_span(easemob::rules::RETENTION)),
-            ("--easemob-history-quota", easemob::rules::HISTORY_QUOTA.to_string()),
+            (
+                "--easemob-retention",
+                format_span(crate::families::easemob::rules::RETENTION),
+            ),
+            (
+                "--easemob-history-quota",
+                crate::families::easemob::rules::HISTORY_QUOTA.to_string(),
+            ),
             ("--port", "8080".to_owned()),
         ] {
             let (_, after) = help.split_once(flag).unwrap();
