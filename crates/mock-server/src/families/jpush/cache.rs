@@ -31,25 +31,44 @@ pub enum AnswerKey {
         endpoint: Endpoint,
         ids: Box<str>,
     },
-    /// `status/message`: the msg_id, the date asked for, and the registration ids once
-    /// each, in request order.
+    /// `status/message`: the msg_id, the date asked for, and the registration ids in
+    /// request order, each length-prefixed ([`AnswerKey::status`]).
     Status {
         app: u64,
         msg_id: u64,
         date: Option<NaiveDate>,
-        registration_ids: Box<[Box<str>]>,
+        registration_ids: Box<[u8]>,
     },
 }
 
 impl AnswerKey {
+    /// The key of a `status/message` request: one allocation, however many ids.
+    pub fn status<'a>(
+        app: u64,
+        msg_id: u64,
+        date: Option<NaiveDate>,
+        registration_ids: impl ExactSizeIterator<Item = &'a str> + Clone,
+    ) -> AnswerKey {
+        let bytes = registration_ids.clone().map(|id| id.len() + 4).sum();
+        let mut encoded = Vec::with_capacity(bytes);
+        for id in registration_ids {
+            // Ids are at most a request body long, far below 4 GiB.
+            encoded.extend_from_slice(&(id.len() as u32).to_le_bytes());
+            encoded.extend_from_slice(id.as_bytes());
+        }
+        AnswerKey::Status {
+            app,
+            msg_id,
+            date,
+            registration_ids: encoded.into_boxed_slice(),
+        }
+    }
+
     fn bytes(&self) -> usize {
         std::mem::size_of::<AnswerKey>()
             + match self {
                 AnswerKey::PerMsgId { ids, .. } => ids.len(),
-                AnswerKey::Status { registration_ids, .. } => registration_ids
-                    .iter()
-                    .map(|id| id.len() + std::mem::size_of::<Box<str>>())
-                    .sum(),
+                AnswerKey::Status { registration_ids, .. } => registration_ids.len(),
             }
     }
 }
@@ -212,6 +231,22 @@ mod tests {
             cache.answer(&other_endpoint, 0),
             None,
             "the endpoint is part of the key"
+        );
+    }
+
+    #[test]
+    fn status_keys_tell_id_lists_apart_however_they_split() {
+        let key = |ids: &[&str]| AnswerKey::status(0, 7, None, ids.iter().copied());
+        assert_eq!(key(&["ab", "c"]), key(&["ab", "c"]));
+        assert_ne!(
+            key(&["ab", "c"]),
+            key(&["a", "bc"]),
+            "length prefixes keep the boundaries"
+        );
+        assert_ne!(key(&["ab", "c"]), key(&["c", "ab"]), "answers are in request order");
+        assert_ne!(
+            key(&["a"]),
+            AnswerKey::status(0, 7, NaiveDate::from_ymd_opt(2026, 11, 20), ["a"].into_iter())
         );
     }
 

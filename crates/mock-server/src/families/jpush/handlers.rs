@@ -28,20 +28,20 @@ use crate::{
 
 pub async fn received(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
     per_msg_id(&cx, app, &uri, Endpoint::Received, |id, stats| {
-        Received::new(&id.text, stats)
+        Received::new(id.text, stats)
     })
 }
 
 pub async fn received_detail(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
     per_msg_id(&cx, app, &uri, Endpoint::ReceivedDetail, |id, stats| {
-        ReceivedDetail::new(&id.text, stats)
+        ReceivedDetail::new(id.text, stats)
     })
 }
 
 pub async fn messages(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
     require_vip(&cx, app)?;
     per_msg_id(&cx, app, &uri, Endpoint::Messages, |id, stats| {
-        Messages::new(&id.text, stats)
+        Messages::new(id.text, stats)
     })
 }
 
@@ -57,14 +57,8 @@ pub async fn status_message(State(cx): State<Context>, JpApp(app): JpApp, body: 
     let now = cx.core.clock.now();
     let now_ms = now.timestamp_millis();
     let stream = cx.core.dataset.jiguang_push(app);
-    let key = AnswerKey::Status {
-        app: stream.slot,
-        msg_id: request.msg_id,
-        date: request.date,
-        registration_ids: model::unique_in_order(&request.registration_ids)
-            .map(Box::from)
-            .collect(),
-    };
+    let ids = request.registration_ids.iter().map(|id| id.as_ref());
+    let key = AnswerKey::status(stream.slot, request.msg_id, request.date, ids);
     if let Some(body) = cx.jpush.cache.answer(&key, now_ms) {
         return Ok(json_bytes(StatusCode::OK, body));
     }
@@ -125,9 +119,10 @@ fn per_msg_id<T: serde::Serialize>(
     app: usize,
     uri: &Uri,
     endpoint: Endpoint,
-    render: impl Fn(&MsgId, &PushStats) -> T,
+    render: impl Fn(MsgId<'_>, &PushStats) -> T,
 ) -> Result<Response, JpError> {
-    let ids = params::msg_ids(&QueryParams::from_uri(uri))?;
+    let query = QueryParams::from_uri(uri);
+    let ids = params::msg_ids(&query)?;
     let now_ms = cx.core.clock.now().timestamp_millis();
     let slot = cx.core.dataset.jiguang[app].slot;
     let key = AnswerKey::PerMsgId {
@@ -147,10 +142,10 @@ fn per_msg_id<T: serde::Serialize>(
 fn build_answer<T: serde::Serialize>(
     cx: &Context,
     app: usize,
-    ids: &[MsgId],
+    ids: &[MsgId<'_>],
     endpoint: Endpoint,
     now_ms: i64,
-    render: impl Fn(&MsgId, &PushStats) -> T,
+    render: impl Fn(MsgId<'_>, &PushStats) -> T,
 ) -> Answer {
     let stream = cx.core.dataset.jiguang_push(app);
     let now = DateTime::from_timestamp_millis(now_ms).expect("the clock is in range");
@@ -163,8 +158,12 @@ fn build_answer<T: serde::Serialize>(
         }
         let item = cx.jpush.cache.item((stream.slot, id.value, endpoint), || {
             let push = stream.find(id.value)?;
-            let json = serde_json::to_vec(&render(&MsgId::canonical(id.value), &stream.stats(&push)))
-                .expect("items serialise");
+            let text = id.value.to_string();
+            let canonical = MsgId {
+                text: &text,
+                value: id.value,
+            };
+            let json = serde_json::to_vec(&render(canonical, &stream.stats(&push))).expect("items serialise");
             Some((push, Bytes::from(json)))
         });
         if let Some((push, _)) = &item {
@@ -176,11 +175,11 @@ fn build_answer<T: serde::Serialize>(
                 if id.is_canonical() {
                     body.extend_from_slice(&json);
                 } else {
-                    let item = render(id, &stream.stats(&push));
+                    let item = render(*id, &stream.stats(&push));
                     serde_json::to_writer(&mut body, &item).expect("items serialise");
                 }
             }
-            _ => serde_json::to_writer(&mut body, &UnknownId { msg_id: &id.text }).expect("items serialise"),
+            _ => serde_json::to_writer(&mut body, &UnknownId { msg_id: id.text }).expect("items serialise"),
         }
     }
     body.push(b']');

@@ -12,21 +12,13 @@ use super::{
 use crate::kernel::query::QueryParams;
 
 /// A requested msg_id: as the client wrote it (echoed back) and its value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MsgId {
-    pub text: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsgId<'a> {
+    pub text: &'a str,
     pub value: u64,
 }
 
-impl MsgId {
-    /// The id as the mock itself writes it.
-    pub fn canonical(value: u64) -> MsgId {
-        MsgId {
-            text: value.to_string(),
-            value,
-        }
-    }
-
+impl MsgId<'_> {
     /// Written without leading zeros, as the mock itself writes it.
     pub fn is_canonical(&self) -> bool {
         !self.text.starts_with('0') || self.text == "0"
@@ -34,7 +26,7 @@ impl MsgId {
 }
 
 /// `msg_ids`: comma-separated digits (commas possibly sent as `%2C`), 1 to 100 of them.
-pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
+pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId<'_>>, JpError> {
     let raw = query
         .get("msg_ids")
         .ok_or_else(|| JpError::invalid("msg_ids is required"))?;
@@ -47,10 +39,7 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
             item.parse::<u64>()
                 .ok()
                 .filter(|_| item.bytes().all(|b| b.is_ascii_digit()))
-                .map(|value| MsgId {
-                    text: item.to_owned(),
-                    value,
-                })
+                .map(|value| MsgId { text: item, value })
                 .ok_or_else(|| JpError::invalid(format!("msg_ids must be comma-separated numbers, got `{item}`")))
         })
         .collect::<Result<_, _>>()?;
@@ -67,8 +56,15 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId>, JpError> {
 }
 
 /// The ids as they are echoed, joined by commas: the normalised `msg_ids`.
-pub fn echoed(ids: &[MsgId]) -> String {
-    ids.iter().map(|id| id.text.as_str()).collect::<Vec<_>>().join(",")
+pub fn echoed(ids: &[MsgId<'_>]) -> String {
+    let mut joined = String::with_capacity(ids.iter().map(|id| id.text.len() + 1).sum());
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            joined.push(',');
+        }
+        joined.push_str(id.text);
+    }
+    joined
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
