@@ -79,18 +79,50 @@ pub struct StatusRequest<'a> {
 struct StatusBody<'a> {
     msg_id: u64,
     #[serde(borrow)]
-    registration_ids: Vec<Cow<'a, str>>,
+    registration_ids: Vec<Text<'a>>,
     #[serde(default, borrow)]
     date: Option<Cow<'a, str>>,
 }
 
+/// A string borrowed from the body unless it has escapes. (serde borrows a `Cow` only
+/// as a field of its own, never inside a `Vec`: a `Vec<Cow<str>>` allocates every item,
+/// which tripled the cost of parsing 1000 registration ids.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Text<'a>, D::Error> {
+        struct Borrowing<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Borrowing<'a> {
+            type Value = Text<'a>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+        }
+
+        deserializer.deserialize_str(Borrowing(std::marker::PhantomData))
+    }
+}
+
 /// The `status/message` body, whatever its Content-Type (SDKs send malformed ones).
 pub fn status_request(body: &[u8]) -> Result<StatusRequest<'_>, JpError> {
-    let body: StatusBody = serde_json::from_slice(body).map_err(|err| {
+    let invalid = |err: &dyn std::fmt::Display| {
         JpError::invalid(format!(
             "invalid body: {err} (expected {{\"msg_id\": number, \"registration_ids\": [string], \"date\"?: \"yyyy-mm-dd\"}})"
         ))
-    })?;
+    };
+    // Checked as UTF-8 once, whole: parsing from a `str` then skips checking each string.
+    let text = std::str::from_utf8(body).map_err(|err| invalid(&err))?;
+    let body: StatusBody = serde_json::from_str(text).map_err(|err| invalid(&err))?;
     let ids = body.registration_ids.len();
     if ids == 0 || ids > MAX_REGISTRATION_IDS {
         return Err(JpError::invalid(format!(
@@ -106,7 +138,7 @@ pub fn status_request(body: &[u8]) -> Result<StatusRequest<'_>, JpError> {
         .transpose()?;
     Ok(StatusRequest {
         msg_id: body.msg_id,
-        registration_ids: body.registration_ids,
+        registration_ids: body.registration_ids.into_iter().map(|text| text.0).collect(),
         date,
     })
 }
@@ -138,6 +170,13 @@ mod tests {
         let hundred = (0..100).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         assert_eq!(ids(&format!("msg_ids={hundred}")).unwrap().len(), 100);
         assert!(ids(&format!("msg_ids={hundred},100")).is_err());
+    }
+
+    #[test]
+    fn registration_ids_are_borrowed_unless_escaped() {
+        let request = status_request(br#"{"msg_id": 5, "registration_ids": ["plain", "esc\u0061ped"]}"#).unwrap();
+        assert!(matches!(request.registration_ids[0], Cow::Borrowed("plain")));
+        assert!(matches!(&request.registration_ids[1], Cow::Owned(text) if text == "escaped"));
     }
 
     #[test]
