@@ -104,6 +104,14 @@ mod tests {
         Dataset::generate(7, DatasetSize::default(), FixedOffset::east_opt(0).unwrap(), start)
     }
 
+    /// `count` whole hours from hour `first` (hours since the Unix epoch).
+    fn hours(first: i64, count: i64) -> Window {
+        Window {
+            first_ms: first * HOUR_MS,
+            last_ms: (first + count) * HOUR_MS - 1,
+        }
+    }
+
     fn key(window: Window, start: PageStart, count: u32) -> PageKey {
         PageKey {
             app: 0,
@@ -119,10 +127,7 @@ mod tests {
         let dataset = dataset();
         let stream = dataset.jiguang_chat(0);
         let memo = PageMemo::default();
-        let window = Window {
-            first_ms: 489_990 * HOUR_MS,
-            last_ms: 489_992 * HOUR_MS,
-        };
+        let window = hours(489_990, 2);
         let mut renders = 0;
         let mut page = |key: PageKey| {
             memo.page(&stream, key, |heads| {
@@ -150,10 +155,7 @@ mod tests {
         let dataset = dataset();
         let stream = dataset.jiguang_chat(0);
         let memo = PageMemo::default();
-        let window = Window {
-            first_ms: 489_990 * HOUR_MS,
-            last_ms: 489_990 * HOUR_MS + HOUR_MS - 1,
-        };
+        let window = hours(489_990, 1);
         let total = memo.total(&stream, Scope::All, window);
         let all = memo.page(&stream, key(window, PageStart::Offset(0), 10_000), |heads| {
             to_raw_value(&heads.len()).unwrap()
