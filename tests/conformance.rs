@@ -105,6 +105,29 @@ async fn every_scenario_passes_against_a_shared_mock_with_a_running_clock_and_le
     );
 }
 
+/// Scenarios meet the data of whatever hour they run at (a shared mock's clock is the wall
+/// clock): they must pass in the quietest hours of the night, when an hour holds a handful
+/// of messages, as at the busiest. Beijing 03:30, 05:30 and 20:30.
+#[tokio::test]
+async fn every_scenario_passes_at_the_quietest_and_busiest_hours_of_the_day() {
+    let scenarios = repo("scenarios");
+    for instant in [
+        "2026-11-20T03:30:00+08:00",
+        "2026-11-20T05:30:00+08:00",
+        "2026-11-20T20:30:00+08:00",
+    ] {
+        let at = chrono::DateTime::parse_from_rfc3339(instant).unwrap().to_utc();
+        let mock = Mock::start_with(|s| s.clock = Some(at)).await;
+        let base = mock.server.base_url();
+        let (code, out) = main_captured(
+            &["run", "--scenarios", scenarios.to_str().unwrap(), "--base-url", &base],
+            &Env::default(),
+        )
+        .await;
+        assert_eq!(code, 0, "at {instant}:\n{out}");
+    }
+}
+
 #[tokio::test]
 async fn a_fault_scenario_on_a_shared_mock_has_its_rules_deleted_afterwards() {
     let shared = Mock::start().await;
