@@ -63,6 +63,7 @@ async fn every_scenario_passes_against_a_shared_mock_with_a_running_clock_and_le
             shared
                 .client
                 .post(shared.url("/_mock/faults"))
+                .header("Content-Type", "application/json")
                 .body(users_own_rule().to_string()),
         )
         .await;
