@@ -195,7 +195,7 @@ pub struct Overrides {
     // --- end Easemob ---
     /// Require this bearer token on every control call but GET /_mock/health
     /// (Authorization: Bearer TOKEN); without it the control API is open to any local client
-    #[arg(long, env = "MOCK_CONTROL_TOKEN", hide_env_values = true, value_parser = parse_token)]
+    #[arg(long, env = "MOCK_CONTROL_TOKEN", hide_env_values = true, value_parser = TokenParser)]
     #[serde(default, deserialize_with = "de_token")]
     pub control_token: Option<ControlToken>,
     /// TOML file with any of the options above (the command line and environment win)
@@ -439,8 +439,32 @@ pub fn parse_clock(text: &str) -> Result<DateTime<Utc>, String> {
     parse_instant(text).and_then(check_range)
 }
 
-fn parse_token(text: &str) -> Result<ControlToken, String> {
-    ControlToken::new(text)
+/// Parses `--control-token`. A refusal must not echo the value (it may be a real token
+/// with a typo), which clap's plain function parsers do; hence a parser of its own.
+#[derive(Clone)]
+struct TokenParser;
+
+impl clap::builder::TypedValueParser for TokenParser {
+    type Value = ControlToken;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ControlToken, clap::Error> {
+        value
+            .to_str()
+            .ok_or_else(|| "the control token is not UTF-8".to_owned())
+            .and_then(ControlToken::new)
+            .map_err(|message| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!("--control-token: {message}\n"),
+                )
+                .with_cmd(cmd)
+            })
+    }
 }
 
 /// A span as [`parse_span`] reads it, in its largest whole unit: `3d`, `1h`, `90s`.
@@ -584,6 +608,7 @@ mod tests {
         }
         let err = Overrides::try_parse_from(["mock-server", "--control-token", "has space"]).unwrap_err();
         assert!(err.to_string().contains("visible ASCII"), "{err}");
+        assert!(!err.to_string().contains("has space"), "the value is not echoed: {err}");
         let err = Overrides::try_parse_from(["mock-server", "--users", "0"]).unwrap_err();
         assert!(err.to_string().contains("users"), "{err}");
     }
@@ -659,6 +684,14 @@ mod tests {
         assert!(!format!("{settings:?}").contains("s3cret"));
         let cli = Overrides::parse_from(["mock-server", "--control-token", "s3cret-token"]);
         assert!(Settings::resolve(cli).unwrap().control_token.is_some());
+        let dir = std::env::temp_dir().join(format!("mock-settings-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (good, bad) = (dir.join("good.toml"), dir.join("bad.toml"));
+        std::fs::write(&good, "control_token = \"from-file\"\n").unwrap();
+        std::fs::write(&bad, "control_token = \"\"\n").unwrap();
+        let file = read_config_file(&good).unwrap().control_token.unwrap();
+        assert!(file.matches(b"from-file"));
+        assert!(matches!(read_config_file(&bad), Err(SettingsError::Parse { .. })));
     }
 
     #[test]
