@@ -63,6 +63,7 @@ async fn every_scenario_passes_against_a_shared_mock_with_a_running_clock_and_le
             shared
                 .client
                 .post(shared.url("/_mock/faults"))
+                .header("Content-Type", "application/json")
                 .body(users_own_rule().to_string()),
         )
         .await;
@@ -149,6 +150,42 @@ async fn a_fault_scenario_on_a_shared_mock_has_its_rules_deleted_afterwards() {
     let served = shared.get(e2e::Role::Vip, "/v1/messages?start=0&count=1").await;
     assert_eq!(served.status, 200, "{}", served.text);
     assert_eq!(shared.get_with(None, "/_mock/clock").await.json["now"], NOW);
+}
+
+/// A shared mock started with `--control-token`: with `CONFORMANCE_CONTROL_TOKEN` the
+/// harness drives its control API (state-changing scenarios included, and puts it back);
+/// without, it stops at the first control call; the token never appears in the output.
+#[tokio::test]
+async fn the_harness_drives_a_token_protected_mock_with_conformance_control_token() {
+    const TOKEN: &str = "harness-control-token";
+    let shared = Mock::start_with(|s| {
+        s.control_token = Some(mock_server::settings::ControlToken::new(TOKEN).unwrap());
+    })
+    .await;
+    let base = shared.server.base_url();
+    let dir = scenario_dir(
+        "token",
+        &[
+            "control-faults-crud",
+            "control-clock-set",
+            "control-rate-limits",
+            "control-health",
+        ],
+        |_, text| text,
+    );
+    let args = ["run", "--scenarios", dir.to_str().unwrap(), "--base-url", &base];
+    let (code, out) = main_captured(&args, &Env::from_pairs([("CONFORMANCE_CONTROL_TOKEN", TOKEN)])).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("4 scenarios against the mock: 4 passed"), "{out}");
+    assert!(!out.contains(TOKEN), "{out}");
+    let faults = shared
+        .send(shared.client.get(shared.url("/_mock/faults")).bearer_auth(TOKEN))
+        .await;
+    assert_eq!(faults.json["faults"], serde_json::json!([]), "{}", faults.text);
+
+    let (code, out) = main_captured(&args, &Env::default()).await;
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("401"), "{out}");
 }
 
 #[tokio::test]

@@ -89,8 +89,7 @@ async fn bad_control_requests_are_json_400s() {
         ("POST", "/_mock/clock/advance", r#"{"seconds":"ten"}"#),
         ("POST", "/_mock/clock/advance", r#"{"secs":10}"#),
     ] {
-        let request = mock.client.request(method.parse().unwrap(), mock.url(path)).body(body);
-        let reply = mock.send(request).await;
+        let reply = mock.control(method, path, body).await;
         e2e::assert_jiguang_error(&reply, 400, 400);
     }
     let reply = mock.control("DELETE", "/_mock/clock", "").await;

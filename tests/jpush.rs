@@ -213,10 +213,15 @@ async fn unknown_foreign_and_too_recent_ids_answer_with_msg_id_only() {
         .iter()
         .find(|p| p.t_ms > now().timestamp_millis() - 60_000)
         .expect("a push in the next hours");
-    mock.server.state.core.clock.set(
-        chrono::DateTime::from_timestamp_millis(too_recent.t_ms + 60_000).unwrap(),
-        true,
-    );
+    mock.server
+        .state
+        .core
+        .clock
+        .set(
+            chrono::DateTime::from_timestamp_millis(too_recent.t_ms + 60_000).unwrap(),
+            true,
+        )
+        .expect("within the clock's range");
     let foreign = pushes(&mock, 1)[0].msg_id;
     let known = pushes(&mock, 0)[0].msg_id;
     let query = format!("msg_ids={},{foreign},77,{known}", too_recent.msg_id);
@@ -610,11 +615,16 @@ async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_inst
     let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
     let path = format!("/v3/received?msg_ids={}", push.msg_id);
     let has_stats = |reply: &e2e::Reply| reply.json[0].get("android_received").is_some();
-    mock.server.state.core.clock.set(at(push.t_ms + 60_000), true);
+    mock.server.state.core.clock.set(at(push.t_ms + 60_000), true).unwrap();
     assert!(!has_stats(&mock.get(Role::Vip, &path).await), "too recent");
     mock.advance(4 * 60).await;
     assert!(has_stats(&mock.get(Role::Vip, &path).await), "5 minutes after");
-    mock.server.state.core.clock.set(at(push.t_ms + 30 * 86_400_000), true);
+    mock.server
+        .state
+        .core
+        .clock
+        .set(at(push.t_ms + 30 * 86_400_000), true)
+        .unwrap();
     assert!(
         has_stats(&mock.get(Role::Vip, &path).await),
         "a month after, to the millisecond"
@@ -623,7 +633,8 @@ async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_inst
         .state
         .core
         .clock
-        .set(at(push.t_ms + 30 * 86_400_000 + 1), true);
+        .set(at(push.t_ms + 30 * 86_400_000 + 1), true)
+        .unwrap();
     assert!(!has_stats(&mock.get(Role::Vip, &path).await), "kept one month");
 }
 
@@ -647,10 +658,15 @@ async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
     let id = stream.devices.list[device as usize].registration_id.clone();
     let body = json!({"msg_id": push.msg_id, "registration_ids": [id]}).to_string();
     let status = |reply: &e2e::Reply| reply.json[id.as_str()]["status"].as_u64().unwrap();
-    mock.server.state.core.clock.set(
-        chrono::DateTime::from_timestamp_millis(push.t_ms + 10 * 60_000).unwrap(),
-        true,
-    );
+    mock.server
+        .state
+        .core
+        .clock
+        .set(
+            chrono::DateTime::from_timestamp_millis(push.t_ms + 10 * 60_000).unwrap(),
+            true,
+        )
+        .expect("within the clock's range");
     assert_eq!(
         status(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await),
         0,

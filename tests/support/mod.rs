@@ -90,11 +90,16 @@ impl Mock {
         reply(request.send().await.expect("request is answered")).await
     }
 
-    /// A control-API call (`/_mock/...`) with this method and body.
+    /// A control-API call (`/_mock/...`) with this method and body, declared JSON when
+    /// there is one (as the control API requires).
     pub async fn control(&self, method: &str, path: &str, body: impl Into<String>) -> Reply {
         let method = method.parse().expect("an HTTP method");
-        self.send(self.client.request(method, self.url(path)).body(body.into()))
-            .await
+        let body = body.into();
+        let mut request = self.client.request(method, self.url(path));
+        if !body.is_empty() {
+            request = request.header("Content-Type", "application/json");
+        }
+        self.send(request.body(body)).await
     }
 
     pub async fn advance(&self, seconds: i64) {

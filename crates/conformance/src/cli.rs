@@ -27,7 +27,7 @@ use crate::{
     runner::{self, Finisher, RunOptions},
     scenario::{self, Scenario},
     schema::Schemas,
-    target::{Env, MockOptions, RealOptions, SkipOptions, Target},
+    target::{Env, MockOptions, RealOptions, SkipOptions, Target, CONTROL_TOKEN_ENV},
 };
 
 /// Where the in-process mock's clock is frozen unless `--clock` says otherwise: a fixed
@@ -344,6 +344,7 @@ async fn open_target(args: &TargetArgs, env: &Env, redactor: Arc<Redactor>) -> R
                 base_url: args.base_url.clone(),
                 clock: args.clock.unwrap_or_else(default_mock_clock),
                 timezone: args.timezone,
+                control_token: env.get(CONTROL_TOKEN_ENV).map(str::to_owned),
             };
             Target::mock(options, redactor).await
         }
@@ -368,6 +369,7 @@ pub fn default_mock_options() -> MockOptions {
         base_url: None,
         clock: default_mock_clock(),
         timezone: parse_offset(DEFAULT_TIMEZONE).expect("the default zone is valid"),
+        control_token: None,
     }
 }
 

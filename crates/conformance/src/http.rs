@@ -148,6 +148,9 @@ pub struct Http {
     client: reqwest::Client,
     /// Real hosts: pace requests and refuse writes.
     guard: Option<Arc<Pacer>>,
+    /// A shared mock's control token, sent on its control calls. It is added to the wire
+    /// request only, never to the recorded [`PreparedRequest`], so no report can show it.
+    control_token: Option<Arc<str>>,
 }
 
 impl Http {
@@ -160,7 +163,15 @@ impl Http {
         Ok(Http {
             client,
             guard: guard.map(Arc::new),
+            control_token: None,
         })
+    }
+
+    /// Sends `Authorization: Bearer <token>` on every control call (`/_mock`) that does
+    /// not set its own `Authorization`.
+    pub fn with_control_token(mut self, token: Option<String>) -> Http {
+        self.control_token = token.map(Arc::from);
+        self
     }
 
     pub async fn send(&self, request: PreparedRequest) -> Result<Exchange, String> {
@@ -178,6 +189,15 @@ impl Http {
         let mut builder = self.client.request(method, &request.url);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
+        }
+        if let (Family::Control, Some(token)) = (request.family, &self.control_token) {
+            if !request
+                .headers
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+            {
+                builder = builder.bearer_auth(token);
+            }
         }
         if let Some(body) = &request.body {
             builder = builder.body(body.clone());

@@ -18,6 +18,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    warn_if_exposed(&settings);
     let server = match start(settings).await {
         Ok(server) => server,
         Err(err) => {
@@ -37,6 +38,19 @@ async fn main() -> ExitCode {
             eprintln!("error: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The control API can reconfigure the mock; reachable beyond this machine and without a
+/// token, anyone who can connect can do so.
+fn warn_if_exposed(settings: &Settings) {
+    if !settings.host.is_loopback() && settings.control_token.is_none() {
+        eprintln!(
+            "warning: listening on {} without --control-token: anyone who can reach this port \
+             can reconfigure the mock through its control API (/_mock); set --control-token \
+             or bind to 127.0.0.1",
+            settings.host
+        );
     }
 }
 

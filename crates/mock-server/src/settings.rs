@@ -4,17 +4,22 @@
 //! option is an `Option` in [`Overrides`] so that the three sources can be layered onto
 //! [`Settings::default`] in one place ([`Settings::apply`]).
 
-use std::{net::IpAddr, path::PathBuf};
+use std::{fmt, net::IpAddr, path::PathBuf};
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use clap::{CommandFactory, FromArgMatches, Parser};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::{
-    control::faults::RuleSpec,
+    control::faults::{RuleSpec, MAX_RULES},
     dataset::DatasetSize,
     families::{easemob::rules::EasemobSettings, jpush, shared},
-    kernel::ratelimit::Quota,
+    kernel::{
+        clock::check_range,
+        ratelimit::{Quota, MAX_WINDOW_SECS},
+    },
 };
 
 /// Upper bounds that keep generated ids within their documented widths.
@@ -25,6 +30,8 @@ const MAX_PUSHES_PER_DAY: u32 = 2_000;
 /// enough that instant arithmetic cannot overflow.
 const MAX_EASEMOB_SPAN: TimeDelta = TimeDelta::days(3650);
 const MAX_EASEMOB_QUOTA: u32 = 1_000_000;
+/// The longest control token: ample for any generated secret, bounded for the header.
+const MAX_TOKEN_BYTES: usize = 256;
 
 /// The resolved settings a server is started with.
 #[derive(Debug, Clone)]
@@ -44,6 +51,40 @@ pub struct Settings {
     /// Start with the clock frozen at this instant; `None` follows wall time.
     pub clock: Option<DateTime<Utc>>,
     pub easemob: EasemobSettings,
+    /// When set, every control call but `GET /_mock/health` must carry it as a bearer token.
+    pub control_token: Option<ControlToken>,
+}
+
+/// The control API's bearer token. It is compared in constant time and never shown:
+/// `Debug` prints a placeholder.
+#[derive(Clone)]
+pub struct ControlToken(String);
+
+impl ControlToken {
+    /// A token of 1 to 256 visible ASCII characters (what an `Authorization` header carries).
+    pub fn new(text: &str) -> Result<ControlToken, String> {
+        let fits = (1..=MAX_TOKEN_BYTES).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic());
+        if fits {
+            Ok(ControlToken(text.to_owned()))
+        } else {
+            Err(format!(
+                "the control token must be 1 to {MAX_TOKEN_BYTES} visible ASCII characters"
+            ))
+        }
+    }
+
+    /// Whether `candidate` is this token. Both sides are hashed first so that neither
+    /// the comparison's time nor its length check tells anything about the token.
+    pub fn matches(&self, candidate: &[u8]) -> bool {
+        let (expected, given) = (Sha256::digest(self.0.as_bytes()), Sha256::digest(candidate));
+        expected.ct_eq(&given).into()
+    }
+}
+
+impl fmt::Debug for ControlToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ControlToken(<redacted>)")
+    }
 }
 
 impl Default for Settings {
@@ -60,6 +101,7 @@ impl Default for Settings {
             timezone: shared::rules::DEFAULT_TIMEZONE,
             clock: None,
             easemob: EasemobSettings::default(),
+            control_token: None,
         }
     }
 }
@@ -110,7 +152,7 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_JPUSH_RATE_LIMIT", value_parser = clap::value_parser!(u32).range(1..))]
     pub jpush_rate_limit: Option<u32>,
     /// Length of the JPush rate-limit window in seconds, on the mock clock
-    #[arg(long, env = "MOCK_JPUSH_RATE_WINDOW", value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    #[arg(long, env = "MOCK_JPUSH_RATE_WINDOW", value_parser = clap::value_parser!(u32).range(1..=MAX_WINDOW_SECS as i64))]
     pub jpush_rate_window: Option<u32>,
     /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off
     #[arg(long, env = "MOCK_JOURNAL_SIZE", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
@@ -125,7 +167,8 @@ pub struct Overrides {
     #[serde(default, deserialize_with = "de_offset")]
     pub timezone: Option<FixedOffset>,
     /// Start with the mock clock frozen at this RFC 3339 instant, e.g. 2026-11-20T12:00:00+08:00
-    #[arg(long, env = "MOCK_CLOCK", value_parser = parse_instant)]
+    /// (between 2000-01-01 and 2100-01-01)
+    #[arg(long, env = "MOCK_CLOCK", value_parser = parse_clock)]
     #[serde(default, deserialize_with = "de_instant")]
     pub clock: Option<DateTime<Utc>>,
 
@@ -150,6 +193,11 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_EASEMOB_QL_RETIRED", num_args = 0..=1, default_missing_value = "true")]
     pub easemob_ql_retired: Option<bool>,
     // --- end Easemob ---
+    /// Require this bearer token on every control call but GET /_mock/health
+    /// (Authorization: Bearer TOKEN); without it the control API is open to any local client
+    #[arg(long, env = "MOCK_CONTROL_TOKEN", hide_env_values = true, value_parser = TokenParser)]
+    #[serde(default, deserialize_with = "de_token")]
+    pub control_token: Option<ControlToken>,
     /// TOML file with any of the options above (the command line and environment win)
     #[arg(long, env = "MOCK_CONFIG")]
     #[serde(skip)]
@@ -165,6 +213,8 @@ pub enum SettingsError {
     Parse { path: PathBuf, source: toml::de::Error },
     #[error("invalid value in config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("{count} startup fault rules given; at most {MAX_RULES} are allowed")]
+    TooManyFaults { count: usize },
 }
 
 impl Settings {
@@ -177,6 +227,11 @@ impl Settings {
             settings.apply(file);
         }
         settings.apply(cli);
+        if settings.faults.len() > MAX_RULES {
+            return Err(SettingsError::TooManyFaults {
+                count: settings.faults.len(),
+            });
+        }
         Ok(settings)
     }
 
@@ -203,6 +258,7 @@ impl Settings {
             easemob_retention,
             easemob_history_quota,
             easemob_ql_retired,
+            control_token,
             config: _,
         } = overrides;
         set(&mut self.host, host);
@@ -228,6 +284,9 @@ impl Settings {
         set(&mut easemob.retention, easemob_retention);
         set(&mut easemob.history_quota, easemob_history_quota);
         set(&mut easemob.ql_retired, easemob_ql_retired);
+        if control_token.is_some() {
+            self.control_token = control_token;
+        }
     }
 }
 
@@ -337,7 +396,7 @@ fn read_config_file(path: &PathBuf) -> Result<Overrides, SettingsError> {
         ("devices", file.devices, 1, MAX_POPULATION),
         ("pushes_per_day", file.pushes_per_day, 1, MAX_PUSHES_PER_DAY),
         ("jpush_rate_limit", file.jpush_rate_limit, 1, u32::MAX),
-        ("jpush_rate_window", file.jpush_rate_window, 1, 86_400),
+        ("jpush_rate_window", file.jpush_rate_window, 1, MAX_WINDOW_SECS),
         ("journal_size", file.journal_size, 0, 1_000_000),
         (
             "easemob_history_quota",
@@ -373,6 +432,39 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|instant| instant.with_timezone(&Utc))
         .map_err(|_| format!("`{text}` is not an RFC 3339 instant such as 2026-11-20T12:00:00+08:00"))
+}
+
+/// The `--clock` instant: RFC 3339, within the range the mock clock keeps to.
+pub fn parse_clock(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_instant(text).and_then(check_range)
+}
+
+/// Parses `--control-token`. A refusal must not echo the value (it may be a real token
+/// with a typo), which clap's plain function parsers do; hence a parser of its own.
+#[derive(Clone)]
+struct TokenParser;
+
+impl clap::builder::TypedValueParser for TokenParser {
+    type Value = ControlToken;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ControlToken, clap::Error> {
+        value
+            .to_str()
+            .ok_or_else(|| "the control token is not UTF-8".to_owned())
+            .and_then(ControlToken::new)
+            .map_err(|message| {
+                clap::Error::raw(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!("--control-token: {message}\n"),
+                )
+                .with_cmd(cmd)
+            })
+    }
 }
 
 /// A span as [`parse_span`] reads it, in its largest whole unit: `3d`, `1h`, `90s`.
@@ -457,7 +549,12 @@ fn de_offset<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<FixedOffs
 
 fn de_instant<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     let text = String::deserialize(de)?;
-    parse_instant(&text).map(Some).map_err(serde::de::Error::custom)
+    parse_clock(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn de_token<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<ControlToken>, D::Error> {
+    let text = String::deserialize(de)?;
+    ControlToken::new(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]
@@ -505,6 +602,13 @@ mod tests {
         assert!(err.to_string().contains("not a UTC offset"), "{err}");
         let err = Overrides::try_parse_from(["mock-server", "--clock", "yesterday"]).unwrap_err();
         assert!(err.to_string().contains("RFC 3339"), "{err}");
+        for far in ["1999-12-31T23:59:59Z", "2100-01-01T00:00:01Z", "9999-12-31T23:59:59Z"] {
+            let err = Overrides::try_parse_from(["mock-server", "--clock", far]).unwrap_err();
+            assert!(err.to_string().contains("2100-01-01"), "{far}: {err}");
+        }
+        let err = Overrides::try_parse_from(["mock-server", "--control-token", "has space"]).unwrap_err();
+        assert!(err.to_string().contains("visible ASCII"), "{err}");
+        assert!(!err.to_string().contains("has space"), "the value is not echoed: {err}");
         let err = Overrides::try_parse_from(["mock-server", "--users", "0"]).unwrap_err();
         assert!(err.to_string().contains("users"), "{err}");
     }
@@ -564,5 +668,42 @@ mod tests {
         let range = dir.join("range.toml");
         std::fs::write(&range, "users = 0\n").unwrap();
         assert!(matches!(read_config_file(&range), Err(SettingsError::Invalid { .. })));
+    }
+
+    #[test]
+    fn the_control_token_matches_itself_only_and_never_shows() {
+        let token = ControlToken::new("s3cret-token").unwrap();
+        assert!(token.matches(b"s3cret-token"));
+        for other in [&b""[..], b"s3cret-toke", b"s3cret-tokenn", b"S3cret-token"] {
+            assert!(!token.matches(other));
+        }
+        let settings = Settings {
+            control_token: Some(token),
+            ..Settings::default()
+        };
+        assert!(!format!("{settings:?}").contains("s3cret"));
+        let cli = Overrides::parse_from(["mock-server", "--control-token", "s3cret-token"]);
+        assert!(Settings::resolve(cli).unwrap().control_token.is_some());
+        let dir = std::env::temp_dir().join(format!("mock-settings-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (good, bad) = (dir.join("good.toml"), dir.join("bad.toml"));
+        std::fs::write(&good, "control_token = \"from-file\"\n").unwrap();
+        std::fs::write(&bad, "control_token = \"\"\n").unwrap();
+        let file = read_config_file(&good).unwrap().control_token.unwrap();
+        assert!(file.matches(b"from-file"));
+        assert!(matches!(read_config_file(&bad), Err(SettingsError::Parse { .. })));
+    }
+
+    #[test]
+    fn too_many_startup_faults_are_refused() {
+        let rule = r#"{"effect":{"status":500}}"#;
+        let many: Vec<String> = (0..=MAX_RULES).map(|_| rule.to_owned()).collect();
+        let mut args = vec!["mock-server".to_owned()];
+        args.extend(many.into_iter().flat_map(|r| ["--fault".to_owned(), r]));
+        let cli = Overrides::parse_from(args);
+        assert!(matches!(
+            Settings::resolve(cli),
+            Err(SettingsError::TooManyFaults { count }) if count == MAX_RULES + 1
+        ));
     }
 }

@@ -175,3 +175,65 @@ fn faults_come_from_the_command_line_the_environment_and_the_config_file() {
         .unwrap();
     assert!(!output.status.success(), "a bad rule in MOCK_FAULTS is refused");
 }
+
+#[test]
+fn a_clock_out_of_range_stops_the_start_with_exit_2() {
+    for far in ["1969-07-20T20:17:00Z", "2100-01-01T00:00:01Z", "2500-01-01T00:00:00Z"] {
+        let output = Command::new(BIN)
+            .args(["--port", "0", "--clock", far])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{far} accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("2000-01-01") && stderr.contains("2100-01-01"),
+            "{far}: {stderr}"
+        );
+        let output = Command::new(BIN)
+            .args(["--port", "0"])
+            .env("MOCK_CLOCK", far)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "MOCK_CLOCK={far} accepted");
+    }
+}
+
+/// Starts the binary with `args`, reads stderr until the banner's address appears on
+/// stdout, stops it, and returns what it wrote to stderr before serving.
+fn startup_stderr(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .args(args)
+        .envs(env.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("mock-server listening on"), "{first}");
+    // The warning is written before the banner; once the banner is out, stop the process
+    // so that stderr reaches its end.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    stderr
+}
+
+#[test]
+fn binding_beyond_loopback_without_a_token_warns() {
+    let exposed = startup_stderr(&["--host", "0.0.0.0"], &[]);
+    assert!(
+        exposed.contains("warning") && exposed.contains("--control-token"),
+        "{exposed}"
+    );
+    let token = "binary-test-token";
+    let protected = startup_stderr(&["--host", "0.0.0.0"], &[("MOCK_CONTROL_TOKEN", token)]);
+    assert!(!protected.contains("warning"), "{protected}");
+    assert!(!protected.contains(token), "the token is never printed: {protected}");
+    let local = startup_stderr(&[], &[]);
+    assert!(!local.contains("warning"), "{local}");
+}

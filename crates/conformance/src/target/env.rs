@@ -43,3 +43,6 @@ pub(super) fn role_vars(role: Role) -> String {
 pub fn base_url_env(family: Family) -> String {
     format!("CONFORMANCE_{}_BASE_URL", family.name().to_ascii_uppercase())
 }
+
+/// The control token of a shared mock started with `--control-token`.
+pub const CONTROL_TOKEN_ENV: &str = "CONFORMANCE_CONTROL_TOKEN";

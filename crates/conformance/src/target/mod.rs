@@ -32,7 +32,7 @@ use self::{
 };
 pub use self::{
     credentials::{wrong_secret, Apps},
-    env::{base_url_env, env_name, Env},
+    env::{base_url_env, env_name, Env, CONTROL_TOKEN_ENV},
     hosts::REAL_HOSTS,
     session::Session,
 };
@@ -49,6 +49,8 @@ pub struct MockOptions {
     /// Where an in-process mock's clock is frozen.
     pub clock: DateTime<FixedOffset>,
     pub timezone: FixedOffset,
+    /// The running mock's `--control-token` ([`CONTROL_TOKEN_ENV`]), sent on its control calls.
+    pub control_token: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,7 +97,10 @@ pub struct Target {
 
 impl Target {
     pub async fn mock(options: MockOptions, redactor: Arc<Redactor>) -> Result<Target, String> {
-        let http = Http::new(None)?;
+        if let Some(token) = &options.control_token {
+            redactor.add_secret(token);
+        }
+        let http = Http::new(None)?.with_control_token(options.control_token);
         let source = match options.base_url {
             None => Source::InProcess {
                 clock: options.clock.to_utc(),

@@ -1,11 +1,17 @@
 //! The control API under `/_mock`: health, the demo apps and what exists in their data,
 //! the mock clock, fault rules, rate limits, the request journal, and reset. Mock-only
 //! verbs live here and nowhere else.
+//!
+//! [`guard`] stands in front of every control route: the optional bearer token, no
+//! foreign `Origin`, and a JSON content type on any body that changes state, so that a
+//! web page open in the developer's browser cannot drive the mock (a cross-site JSON
+//! request needs a CORS preflight, which the mock never grants).
 
 use axum::{
     body::Bytes,
-    extract::{Path, State},
-    http::{StatusCode, Uri},
+    extract::{Path, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
+    middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -19,14 +25,19 @@ use crate::{
     control::{faults::RuleSpec, journal::Filter},
     dataset::{apps::JiguangApp, population::Population, AppData},
     families::{jpush, shared::jiguang_error::JiguangError},
-    kernel::{query::QueryParams, ratelimit::RateLimiter},
+    kernel::{
+        clock::check_range,
+        query::QueryParams,
+        ratelimit::{RateLimiter, MAX_WINDOW_SECS},
+    },
     settings::parse_instant,
 };
 
 /// How many ids of each kind `/_mock/apps` lists per app.
 const SAMPLE: usize = 10;
 
-pub fn routes() -> Router<AppState> {
+/// The control routes, behind [`guard`] (which reads the token from `state`'s settings).
+pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/_mock/health", get(health))
         .route("/_mock/apps", get(apps))
@@ -37,6 +48,98 @@ pub fn routes() -> Router<AppState> {
         .route("/_mock/rate-limits", get(get_rate_limits).put(set_rate_limits))
         .route("/_mock/journal", get(read_journal).delete(clear_journal))
         .route("/_mock/reset", post(reset))
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+}
+
+/// Refuses a control call that lacks the configured token (401), comes from a foreign
+/// web origin (403), or carries a body that is not declared JSON (415). Health stays
+/// open so that supervisors can probe a token-protected mock.
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (method, headers) = (request.method(), request.headers());
+    let is_health = method == Method::GET && request.uri().path() == "/_mock/health";
+    if let Some(token) = &state.settings.control_token {
+        if !is_health && !bearer(headers).is_some_and(|given| token.matches(given)) {
+            let mut refusal = JiguangError::new(
+                StatusCode::UNAUTHORIZED,
+                401,
+                "this mock's control API needs Authorization: Bearer <its --control-token>",
+            )
+            .into_response();
+            refusal
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return refusal;
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if !origin_allowed(origin, headers.get(header::HOST)) {
+            return JiguangError::new(
+                StatusCode::FORBIDDEN,
+                403,
+                "the control API refuses calls from another web origin",
+            )
+            .into_response();
+        }
+    }
+    let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && !json_or_no_body(headers) {
+        return JiguangError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            415,
+            "control calls that send a body must send it as Content-Type: application/json",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// The credentials of `Authorization: Bearer <credentials>`, if that is what it holds.
+fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let (scheme, rest) = value.split_at_checked(7)?;
+    scheme.eq_ignore_ascii_case(b"bearer ").then_some(rest)
+}
+
+/// An `Origin` is allowed when it names the host the request was sent to, or a loopback
+/// host (a local tool or page); `null` and anything unparsable are foreign.
+fn origin_allowed(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
+    let Some(authority) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, authority)| authority)
+    else {
+        return false;
+    };
+    if host.is_some_and(|host| host.as_bytes().eq_ignore_ascii_case(authority.as_bytes())) {
+        return true;
+    }
+    let name = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A JSON content type, or none on a body-less request (`POST /_mock/reset`, `DELETE`).
+/// Any other declared type is refused even without a body: an HTML form always declares
+/// one, so this keeps cross-site forms out.
+fn json_or_no_body(headers: &HeaderMap) -> bool {
+    match headers.get(header::CONTENT_TYPE) {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json")),
+        None => {
+            let declared_length = headers
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            declared_length == Some(0)
+                || (declared_length.is_none() && !headers.contains_key(header::TRANSFER_ENCODING))
+        }
+    }
 }
 
 async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -107,14 +210,28 @@ async fn get_rate_limits(State(state): State<AppState>) -> Json<RateLimits> {
 /// Changes quotas and windows at run time; open windows start over.
 async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<Json<RateLimits>, JiguangError> {
     let RateLimits { jpush, easemob } = parse_body(&body)?;
+    // Every value is checked before any is applied: a refusal changes nothing.
+    for change in [&jpush, &easemob].into_iter().flatten() {
+        if change.limit == Some(0) {
+            return Err(bad_request("limit must be at least 1"));
+        }
+        if change
+            .window_seconds
+            .is_some_and(|s| !(1..=MAX_WINDOW_SECS).contains(&s))
+        {
+            return Err(bad_request(format!(
+                "window_seconds must be between 1 and {MAX_WINDOW_SECS}"
+            )));
+        }
+    }
     for (limiter, change) in [(&state.jpush.limiter, jpush), (&state.easemob.history_limiter, easemob)] {
         if let Some(RateLimit { limit, window_seconds }) = change {
             let mut quota = limiter.quota();
             if let Some(limit) = limit {
-                quota.limit = limit.max(1);
+                quota.limit = limit;
             }
             if let Some(seconds) = window_seconds {
-                quota.window = TimeDelta::seconds(seconds.clamp(1, 86_400).into());
+                quota.window = TimeDelta::seconds(seconds.into());
             }
             limiter.set_quota(quota);
             limiter.reset();
@@ -270,13 +387,14 @@ async fn set_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<se
         ));
     }
     let now = match now {
-        Some(text) => parse_instant(&text).map_err(bad_request)?,
+        Some(text) => parse_instant(&text).and_then(check_range).map_err(bad_request)?,
         None => state.core.clock.now(),
     };
     state
         .core
         .clock
-        .set(now, frozen.unwrap_or(state.core.clock.is_frozen()));
+        .set(now, frozen.unwrap_or(state.core.clock.is_frozen()))
+        .map_err(bad_request)?;
     Ok(clock_body(&state))
 }
 
@@ -289,10 +407,18 @@ struct Advance {
 async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<serde_json::Value>, JiguangError> {
     let Advance { seconds } = parse_body(&body)?;
     let millis = seconds * 1000.0;
+    // Far beyond the clock's whole range, yet exactly representable as whole milliseconds;
+    // the clock refuses what would leave its range.
     if !millis.is_finite() || millis.abs() > 1e15 {
-        return Err(bad_request("seconds must be a finite number of seconds"));
+        return Err(bad_request(
+            "seconds must be a finite number, within the clock's range (2000-01-01 to 2100-01-01)",
+        ));
     }
-    state.core.clock.advance(TimeDelta::milliseconds(millis.round() as i64));
+    state
+        .core
+        .clock
+        .advance(TimeDelta::milliseconds(millis.round() as i64))
+        .map_err(bad_request)?;
     Ok(clock_body(&state))
 }
 

@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(jmessage::routes())
         .merge(jpush::routes(jpush::Context::from_ref(&state)))
         .merge(easemob::routes())
-        .merge(control_api::routes())
+        .merge(control_api::routes(&state))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(

@@ -13,7 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     families::Family,
-    kernel::rng::{key, unit, Purpose},
+    kernel::{
+        clock::check_range,
+        rng::{key, unit, Purpose},
+    },
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,17 +88,31 @@ pub struct RuleSpec {
 /// that a typo cannot park a connection for hours.
 pub const MAX_DELAY_MS: u64 = 120_000;
 
+/// The most rules the table holds at once: every request is matched against each live
+/// rule under one lock, so an uncapped table is a throughput cliff.
+pub const MAX_RULES: usize = 100;
+
+/// The longest `method`, `path` or `app_key` a rule may match on, in bytes.
+pub const MAX_MATCH_BYTES: usize = 1024;
+
 impl RuleSpec {
     pub fn check(&self) -> Result<(), String> {
         let scopes = [self.times.is_some(), self.fraction.is_some(), self.until.is_some()];
         if scopes.iter().filter(|s| **s).count() > 1 {
             return Err("give at most one of times, fraction and until".into());
         }
+        if self.times == Some(0) {
+            return Err("times must be at least 1".into());
+        }
         if let Some(fraction) = self.fraction {
-            if !(0.0..=1.0).contains(&fraction) {
-                return Err(format!("fraction must be between 0 and 1, got {fraction}"));
+            if !(fraction > 0.0 && fraction <= 1.0) {
+                return Err(format!("fraction must be above 0 and at most 1, got {fraction}"));
             }
         }
+        if let Some(until) = self.until {
+            check_range(until).map_err(|err| format!("until: {err}"))?;
+        }
+        self.matcher.check()?;
         match self.effect {
             Effect::Status { status } if ![429, 500, 503].contains(&status) => {
                 Err(format!("status must be 429, 500 or 503, got {status}"))
@@ -111,6 +128,21 @@ impl RuleSpec {
             }
             _ => Ok(()),
         }
+    }
+}
+
+impl Match {
+    fn check(&self) -> Result<(), String> {
+        for (name, value) in [
+            ("method", &self.method),
+            ("path", &self.path),
+            ("app_key", &self.app_key),
+        ] {
+            if value.as_ref().is_some_and(|v| v.len() > MAX_MATCH_BYTES) {
+                return Err(format!("match.{name} is at most {MAX_MATCH_BYTES} bytes"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -169,6 +201,9 @@ impl FaultTable {
     pub fn add(&self, spec: RuleSpec) -> Result<u64, String> {
         spec.check()?;
         let mut table = self.lock();
+        if table.rules.len() >= MAX_RULES {
+            return Err(format!("at most {MAX_RULES} fault rules at once; delete some first"));
+        }
         let id = table.next_id;
         table.next_id += 1;
         table.rules.push(Rule {
@@ -225,7 +260,7 @@ impl FaultTable {
             if applies {
                 rule.applied += 1;
                 if let Some(times) = rule.spec.times.as_mut() {
-                    *times -= 1;
+                    *times = times.saturating_sub(1);
                 }
                 decision = Some(Applied {
                     rule: rule.id,
@@ -368,6 +403,9 @@ mod tests {
             r#"{"effect":{"delay_ms":[10,5]}}"#,
             r#"{"effect":{"delay_ms":999999999}}"#,
             r#"{"effect":{"drop":false}}"#,
+            r#"{"effect":{"status":500},"times":0}"#,
+            r#"{"effect":{"status":500},"fraction":0}"#,
+            r#"{"effect":{"status":500},"until":"2999-01-01T00:00:00Z"}"#,
         ] {
             assert!(spec(bad).check().is_err(), "{bad}");
         }
@@ -378,5 +416,25 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<RuleSpec>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_table_is_capped_and_match_strings_are_bounded() {
+        let table = FaultTable::new(1);
+        let rule = r#"{"match":{"path":"/nothing"},"effect":{"status":500}}"#;
+        for _ in 0..MAX_RULES {
+            table.add(spec(rule)).unwrap();
+        }
+        let err = table.add(spec(rule)).unwrap_err();
+        assert!(err.contains(&MAX_RULES.to_string()), "{err}");
+        assert_eq!(table.list().len(), MAX_RULES);
+        table.clear();
+        table.add(spec(rule)).unwrap();
+
+        let long = "x".repeat(MAX_MATCH_BYTES + 1);
+        let bad = format!(r#"{{"match":{{"app_key":"{long}"}},"effect":{{"drop":true}}}}"#);
+        assert!(spec(&bad).check().unwrap_err().contains("app_key"));
+        let fits = bad.replace(&long, &long[1..]);
+        assert!(spec(&fits).check().is_ok());
     }
 }

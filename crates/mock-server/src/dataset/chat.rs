@@ -166,6 +166,11 @@ pub struct ChatStream<'a> {
 impl ChatStream<'_> {
     /// How many messages were sent in `hour` (hours since the Unix epoch, UTC).
     pub fn hour_count(&self, hour: i64) -> u32 {
+        // Ids count hours from the epoch: nothing was sent before it (the clock can
+        // reach back to 2000, and queries further still).
+        if hour < EPOCH_HOUR {
+            return 0;
+        }
         let local_hour = DateTime::from_timestamp(hour * 3600, 0)
             .expect("hour within chrono's range")
             .with_timezone(&self.timezone)

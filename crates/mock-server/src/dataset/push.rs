@@ -164,6 +164,11 @@ pub struct PushStream<'a> {
 
 impl PushStream<'_> {
     pub fn hour_count(&self, hour: i64) -> u32 {
+        // Ids count hours from the epoch: nothing was sent before it (the clock can
+        // reach back to 2000, and queries further still).
+        if hour < EPOCH_HOUR {
+            return 0;
+        }
         let mut rng = stream(self.seed, Purpose::PushCount, &[self.slot, hour as u64]);
         let mean = self.pushes_per_day as f64 / 24.0;
         let expected = mean * rng.random_range(0.5..1.5);

@@ -6,6 +6,9 @@ use std::{collections::HashMap, sync::Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// The longest rate-limit window the mock accepts, in seconds (a day).
+pub const MAX_WINDOW_SECS: u32 = 86_400;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Quota {
     pub limit: u32,
