@@ -109,6 +109,11 @@ impl<S> RawSpaceStream<S> {
         }
     }
 
+    /// The handle a request uses to drop this connection.
+    pub fn handle(&self) -> &ConnectionHandle {
+        &self.handle
+    }
+
     /// Moves bytes from `input` into `out`, holding back a possible request line until
     /// it is complete.
     fn process(&mut self, mut input: &[u8]) {
