@@ -271,3 +271,18 @@ async fn a_client_stalled_mid_head_or_idle_after_a_request_is_disconnected() {
     }
     assert_still_serving(&mock).await;
 }
+
+#[tokio::test]
+async fn raw_control_or_non_ascii_bytes_in_the_target_get_400_in_the_family_shape() {
+    let mock = Mock::start().await;
+    let jpush = format!(
+        "GET /v3/received?msg_ids=1\x01 HTTP/1.1\r\nHost: x\r\n{}\r\nConnection: close\r\n\r\n",
+        auth(&mock)
+    );
+    exchange(&mock, jpush, Vec::new()).await.assert_jiguang(400, 3002);
+    let jmessage = "GET /v2/messages?x=\u{5f20}\x7f HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    exchange(&mock, jmessage.to_owned(), Vec::new())
+        .await
+        .assert_jiguang(400, 899003);
+    assert_still_serving(&mock).await;
+}

@@ -1,13 +1,15 @@
 //! The limits of the HTTP layer and the shape of its refusals: how long a client may take
 //! to send a request head, how long a target, how large a head and a body may be; and the
-//! outermost layer, which enforces the size limits and answers every refusal — its own,
+//! outermost layer, which enforces the size limits, refuses targets with raw control or
+//! non-ASCII bytes (which the listener marks), and answers every refusal — its own,
 //! the body limit's and axum's plain-text extractor rejections (broken chunking, bad
 //! percent-encoding) — as JSON in the shape of the family the path belongs to.
 //!
 //! hyper answers a few malformed requests itself before any service runs, with a bodiless
 //! response (docs/SPEC.md §0 "HTTP limits and shutdown"): a target over its hard limit of
 //! 65 534 bytes (414), a head over [`HYPER_MAX_HEAD_BYTES`] or with more than
-//! [`HYPER_MAX_HEADERS`] fields (431), and a request line it cannot parse (400). The
+//! [`HYPER_MAX_HEADERS`] fields (431), and a request line it cannot parse otherwise (400,
+//! e.g. a target over the listener's 16 KiB line limit holding raw bytes). The
 //! mock's own limits sit well below hyper's so that realistic cases get JSON.
 
 use std::time::Duration;
@@ -19,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::state::AppState;
+use super::{listener::INVALID_TARGET_HEADER, state::AppState};
 use crate::families::{
     easemob::{self, EmError},
     family_of,
@@ -68,6 +70,13 @@ pub async fn limits_layer(State(state): State<AppState>, request: Request, next:
 }
 
 fn over_limit(request: &Request) -> Option<(StatusCode, String)> {
+    let headers = request.headers();
+    if headers.contains_key(INVALID_TARGET_HEADER) {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            "the request target holds raw control or non-ASCII bytes: percent-encode them".to_owned(),
+        ));
+    }
     let target = request.uri().path_and_query().map_or(0, |t| t.as_str().len());
     if target > MAX_TARGET_BYTES {
         return Some((
@@ -75,7 +84,6 @@ fn over_limit(request: &Request) -> Option<(StatusCode, String)> {
             format!("the request target is {target} bytes long, over the limit of {MAX_TARGET_BYTES}"),
         ));
     }
-    let headers = request.headers();
     if headers.len() > MAX_HEADERS {
         return Some((
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
