@@ -2,7 +2,7 @@
 //! sent as raw bytes where a client library would not send them: oversized bodies,
 //! broken chunking, bad percent-encoding, long targets and big heads all get JSON in the
 //! shape of the family the path belongs to, and the server keeps serving; a client that
-//! stalls mid-head, or stays idle after a request, is disconnected.
+//! stalls mid-head or mid-body, or stays idle after a request, is let go.
 
 use std::time::Duration;
 
@@ -284,5 +284,22 @@ async fn raw_control_or_non_ascii_bytes_in_the_target_get_400_in_the_family_shap
     exchange(&mock, jmessage.to_owned(), Vec::new())
         .await
         .assert_jiguang(400, 899003);
+    assert_still_serving(&mock).await;
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_gets_400_in_the_family_shape() {
+    let mock = Mock::start().await;
+    let head = request(
+        "POST",
+        "/v3/status/message",
+        &[auth(&mock), "Content-Length: 100".to_owned()],
+    );
+    // Ten bytes of the hundred announced, then silence: the answer comes once the body
+    // read times out (READ_GUARD is far above that timeout).
+    let reply = exchange(&mock, head, b"{\"msg_id\":".to_vec()).await;
+    reply.assert_jiguang(400, 3002);
+    let message = reply.json()["error"]["message"].to_string();
+    assert!(message.contains("timeout"), "{message}");
     assert_still_serving(&mock).await;
 }

@@ -1,5 +1,5 @@
 //! The limits of the HTTP layer and the shape of its refusals: how long a client may take
-//! to send a request head, how long a target, how large a head and a body may be; and the
+//! to send a request head or the next piece of its body, how long a target, how large a head and a body may be; and the
 //! outermost layer, which enforces the size limits, refuses targets with raw control or
 //! non-ASCII bytes (which the listener marks), and answers every refusal — its own,
 //! the body limit's and axum's plain-text extractor rejections (broken chunking, bad
@@ -35,6 +35,8 @@ use crate::families::{
 /// connection that stays idle this long between requests (hyper starts the same timer
 /// when it waits for the next head).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may go without a byte before the request is refused (400).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest request body, on every route. JPush's `POST /v3/status/message` with its
 /// 1000 registration ids is about 25 KB; the control API's bodies are smaller still.
 pub const MAX_BODY_BYTES: usize = 2 << 20;

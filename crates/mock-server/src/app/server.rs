@@ -25,7 +25,7 @@ use tokio::{
     task::{JoinHandle, JoinSet},
 };
 use tower::ServiceExt;
-use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer};
 
 use super::{control_api, http_limits, listener::RawSpaceListener, request_layer, state::AppState};
 use crate::{
@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         // One explicit body limit (axum's own default would be a second one).
         .layer(RequestBodyLimitLayer::new(http_limits::MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyTimeoutLayer::new(http_limits::BODY_READ_TIMEOUT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_layer::request_layer,
