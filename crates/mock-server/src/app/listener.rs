@@ -23,10 +23,7 @@ use std::{
     task::{ready, Context, Poll},
 };
 
-use axum::{
-    extract::connect_info::Connected,
-    serve::{IncomingStream, Listener},
-};
+use axum::serve::Listener;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
@@ -56,8 +53,8 @@ impl Listener for RawSpaceListener {
     }
 }
 
-/// Lets a request drop the connection it arrived on: once [`ConnectionHandle::drop_connection`]
-/// is called, every read and write of the connection fails, so hyper closes it without
+/// Lets a request drop the connection it arrived on (the server hands it to each request
+/// as `ConnectInfo<ConnectionHandle>`): once [`ConnectionHandle::drop_connection`] is called, every read and write of the connection fails, so hyper closes it without
 /// sending anything more.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionHandle {
@@ -71,12 +68,6 @@ impl ConnectionHandle {
 
     fn is_dropped(&self) -> bool {
         self.dropped.load(Ordering::Relaxed)
-    }
-}
-
-impl Connected<IncomingStream<'_, RawSpaceListener>> for ConnectionHandle {
-    fn connect_info(stream: IncomingStream<'_, RawSpaceListener>) -> Self {
-        stream.io().handle.clone()
     }
 }
 
