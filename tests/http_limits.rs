@@ -303,3 +303,25 @@ async fn a_body_that_stalls_gets_400_in_the_family_shape() {
     assert!(message.contains("timeout"), "{message}");
     assert_still_serving(&mock).await;
 }
+
+#[tokio::test]
+async fn a_stop_drops_a_delayed_request_once_the_shutdown_timeout_is_over() {
+    let mock = Mock::start_with(|settings| settings.shutdown_timeout = Duration::from_secs(1)).await;
+    let rule = r#"{"match":{"family":"jpush"},"effect":{"delay_ms":60000}}"#;
+    assert_eq!(mock.control("POST", "/_mock/faults", rule).await.status, 201);
+    let mut delayed = TcpStream::connect(mock.server.addr).await.unwrap();
+    let head = request("GET", "/v3/received?msg_ids=1", &[auth(&mock)]);
+    delayed.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The guard only catches a stop that waits for the 60 s delay.
+    tokio::time::timeout(READ_GUARD, mock.server.stop())
+        .await
+        .expect("the stop waited for the delayed request")
+        .unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(READ_GUARD, delayed.read_to_end(&mut rest))
+        .await
+        .expect("the delayed connection was dropped");
+    assert!(read.is_err() || rest.is_empty(), "answered: {rest:?}");
+}
