@@ -1,4 +1,5 @@
-//! `mock-server`: parse settings, start, print how to use it, stop on Ctrl-C or SIGTERM.
+//! `mock-server`: parse settings, start, print how to use it, stop on Ctrl-C or SIGTERM
+//! (within the shutdown timeout), and at once on a second one.
 
 use std::{fmt::Write as _, io::Write as _, process::ExitCode};
 
@@ -28,15 +29,22 @@ async fn main() -> ExitCode {
     };
     // Installed before the banner: a supervisor that signals as soon as it sees the
     // banner must get a clean stop, not the default action of an unhandled signal.
-    let stop = StopSignals::install();
+    let mut stop = StopSignals::install();
     print_banner(&server);
     stop.received().await;
-    tracing::info!("shutting down");
-    match server.stop().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
+    tracing::info!("shutting down (a second signal stops at once)");
+    tokio::select! {
+        stopped = server.stop() => match stopped {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        },
+        () = stop.received() => {
+            eprintln!("error: second stop signal: exiting without waiting for open connections");
+            // Not a return: dropping the runtime would still wait for blocking tasks.
+            std::process::exit(1)
         }
     }
 }
@@ -113,7 +121,8 @@ fn banner(server: &RunningServer) -> String {
     out
 }
 
-/// SIGINT (Ctrl-C) and SIGTERM, handled from the moment they are installed.
+/// SIGINT (Ctrl-C) and SIGTERM, handled from the moment they are installed, as often as
+/// they come.
 struct StopSignals {
     #[cfg(unix)]
     signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
@@ -131,9 +140,9 @@ impl StopSignals {
         StopSignals {}
     }
 
-    async fn received(self) {
+    async fn received(&mut self) {
         #[cfg(unix)]
-        if let Some((mut interrupt, mut terminate)) = self.signals {
+        if let Some((interrupt, terminate)) = &mut self.signals {
             tokio::select! {
                 _ = interrupt.recv() => {}
                 _ = terminate.recv() => {}

@@ -4,7 +4,7 @@
 //! option is an `Option` in [`Overrides`] so that the three sources can be layered onto
 //! [`Settings::default`] in one place ([`Settings::apply`]).
 
-use std::{fmt, net::IpAddr, path::PathBuf};
+use std::{fmt, net::IpAddr, path::PathBuf, time::Duration};
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use clap::{CommandFactory, FromArgMatches, Parser};
@@ -32,6 +32,10 @@ const MAX_EASEMOB_SPAN: TimeDelta = TimeDelta::days(3650);
 const MAX_EASEMOB_QUOTA: u32 = 1_000_000;
 /// The longest control token: ample for any generated secret, bounded for the header.
 const MAX_TOKEN_BYTES: usize = 256;
+/// The longest shutdown grace period, in seconds: an hour.
+const MAX_SHUTDOWN_TIMEOUT: u32 = 3600;
+/// How long a stop waits for open connections and delayed requests by default.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The resolved settings a server is started with.
 #[derive(Debug, Clone)]
@@ -53,6 +57,9 @@ pub struct Settings {
     pub easemob: EasemobSettings,
     /// When set, every control call but `GET /_mock/health` must carry it as a bearer token.
     pub control_token: Option<ControlToken>,
+    /// How long a stop waits for open connections and requests in flight before it
+    /// drops them.
+    pub shutdown_timeout: Duration,
 }
 
 /// The control API's bearer token. It is compared in constant time and never shown:
@@ -102,6 +109,7 @@ impl Default for Settings {
             clock: None,
             easemob: EasemobSettings::default(),
             control_token: None,
+            shutdown_timeout: SHUTDOWN_TIMEOUT,
         }
     }
 }
@@ -198,6 +206,10 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_CONTROL_TOKEN", hide_env_values = true, value_parser = TokenParser)]
     #[serde(default, deserialize_with = "de_token")]
     pub control_token: Option<ControlToken>,
+    /// Seconds a stop (SIGINT, SIGTERM) waits for open connections and requests in flight
+    /// before it drops them and exits; a second signal exits at once
+    #[arg(long, env = "MOCK_SHUTDOWN_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=MAX_SHUTDOWN_TIMEOUT as i64))]
+    pub shutdown_timeout: Option<u32>,
     /// TOML file with any of the options above (the command line and environment win)
     #[arg(long, env = "MOCK_CONFIG")]
     #[serde(skip)]
@@ -259,6 +271,7 @@ impl Settings {
             easemob_history_quota,
             easemob_ql_retired,
             control_token,
+            shutdown_timeout,
             config: _,
         } = overrides;
         set(&mut self.host, host);
@@ -287,6 +300,10 @@ impl Settings {
         if control_token.is_some() {
             self.control_token = control_token;
         }
+        set(
+            &mut self.shutdown_timeout,
+            shutdown_timeout.map(|secs| Duration::from_secs(secs.into())),
+        );
     }
 }
 
@@ -335,6 +352,7 @@ impl Settings {
             ("easemob_retention", format_span(easemob.retention)),
             ("easemob_history_quota", easemob.history_quota.to_string()),
             ("easemob_ql_retired", easemob.ql_retired.to_string()),
+            ("shutdown_timeout", self.shutdown_timeout.as_secs().to_string()),
         ]
     }
 
@@ -404,6 +422,7 @@ fn read_config_file(path: &PathBuf) -> Result<Overrides, SettingsError> {
             1,
             MAX_EASEMOB_QUOTA,
         ),
+        ("shutdown_timeout", file.shutdown_timeout, 0, MAX_SHUTDOWN_TIMEOUT),
     ];
     for (name, value, min, max) in checks {
         if let Some(value) = value {
@@ -656,6 +675,37 @@ mod tests {
         assert!(err.to_string().contains("longer than zero"), "{err}");
         let err = Overrides::try_parse_from(["mock-server", "--easemob-history-quota", "0"]).unwrap_err();
         assert!(err.to_string().contains("easemob-history-quota"), "{err}");
+    }
+
+    #[test]
+    fn shutdown_timeout_parses_layers_and_is_bounded() {
+        assert_eq!(Settings::default().shutdown_timeout, Duration::from_secs(10));
+        let flag = Overrides::parse_from(["mock-server", "--shutdown-timeout", "0"]);
+        assert_eq!(flag.shutdown_timeout, Some(0), "0 drops connections at once");
+        for bad in ["-1", "2s", "3601", "soon"] {
+            let arg = format!("--shutdown-timeout={bad}");
+            let err = Overrides::try_parse_from(["mock-server", arg.as_str()]).unwrap_err();
+            assert!(err.to_string().contains("shutdown-timeout"), "{bad}: {err}");
+        }
+        let dir = std::env::temp_dir().join(format!("mock-settings-shutdown-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mock.toml");
+        std::fs::write(&path, "shutdown_timeout = 3\n").unwrap();
+        let from_file = Overrides::parse_from(["mock-server", "--config", path.to_str().unwrap()]);
+        assert_eq!(
+            Settings::resolve(from_file).unwrap().shutdown_timeout,
+            Duration::from_secs(3)
+        );
+        let cli = Overrides::parse_from([
+            "mock-server",
+            "--shutdown-timeout",
+            "5",
+            "--config",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(Settings::resolve(cli).unwrap().shutdown_timeout, Duration::from_secs(5));
+        std::fs::write(&path, "shutdown_timeout = 4000\n").unwrap();
+        assert!(matches!(read_config_file(&path), Err(SettingsError::Invalid { .. })));
     }
 
     #[test]

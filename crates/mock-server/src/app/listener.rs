@@ -8,6 +8,10 @@
 //! with a bodiless 400 that no SDK can read. This listener percent-encodes each such
 //! character before hyper sees the line, and adds the header [`RAW_SPACE_HEADER`] so that
 //! the request can still be told apart (the journal warns about it).
+//!
+//! A target with raw control or non-ASCII bytes would get the same bodiless 400; those
+//! bytes are percent-encoded too, and the header [`INVALID_TARGET_HEADER`] added, so that
+//! the mock itself refuses the request in the family's JSON shape (see `http_limits`).
 
 use std::{
     io,
@@ -19,16 +23,14 @@ use std::{
     task::{ready, Context, Poll},
 };
 
-use axum::{
-    extract::connect_info::Connected,
-    serve::{IncomingStream, Listener},
-};
+use axum::serve::Listener;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
 };
 
 pub const RAW_SPACE_HEADER: &str = "x-mock-raw-space";
+pub const INVALID_TARGET_HEADER: &str = "x-mock-invalid-target";
 /// Lines longer than this are passed through untouched.
 const MAX_LINE: usize = 16 * 1024;
 /// Characters clients send raw in a target that `http::Uri` refuses, with their escapes.
@@ -51,8 +53,8 @@ impl Listener for RawSpaceListener {
     }
 }
 
-/// Lets a request drop the connection it arrived on: once [`ConnectionHandle::drop_connection`]
-/// is called, every read and write of the connection fails, so hyper closes it without
+/// Lets a request drop the connection it arrived on (the server hands it to each request
+/// as `ConnectInfo<ConnectionHandle>`): once [`ConnectionHandle::drop_connection`] is called, every read and write of the connection fails, so hyper closes it without
 /// sending anything more.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionHandle {
@@ -66,12 +68,6 @@ impl ConnectionHandle {
 
     fn is_dropped(&self) -> bool {
         self.dropped.load(Ordering::Relaxed)
-    }
-}
-
-impl Connected<IncomingStream<'_, RawSpaceListener>> for ConnectionHandle {
-    fn connect_info(stream: IncomingStream<'_, RawSpaceListener>) -> Self {
-        stream.io().handle.clone()
     }
 }
 
@@ -107,6 +103,11 @@ impl<S> RawSpaceStream<S> {
             at_line_start: true,
             eof: false,
         }
+    }
+
+    /// The handle a request uses to drop this connection.
+    pub fn handle(&self) -> &ConnectionHandle {
+        &self.handle
     }
 
     /// Moves bytes from `input` into `out`, holding back a possible request line until
@@ -152,32 +153,61 @@ fn could_be_request_line(prefix: &[u8]) -> bool {
 }
 
 /// A request line with raw spaces (or other [`RAW_CHARS`]) in its target gets them
-/// percent-encoded and a marker header after it; any other line is returned as it is.
+/// percent-encoded and a marker header after it, and one with raw control or non-ASCII
+/// bytes those bytes encoded and [`INVALID_TARGET_HEADER`]; any other line is returned as
+/// it is.
 fn repair(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let text = match std::str::from_utf8(line) {
-        Ok(text) if could_be_request_line(line) => text,
-        _ => return line.into(),
-    };
-    let trimmed = text.trim_end_matches(['\r', '\n']);
-    let (Some(first), Some(last)) = (trimmed.find(' '), trimmed.rfind(" HTTP/1.")) else {
+    if !could_be_request_line(line) {
+        return line.into();
+    }
+    let end = line
+        .iter()
+        .rposition(|&b| b != b'\r' && b != b'\n')
+        .map_or(0, |i| i + 1);
+    let trimmed = &line[..end];
+    let first = trimmed.iter().position(|&b| b == b' ');
+    let last = trimmed.windows(8).rposition(|w| w == b" HTTP/1.");
+    let (Some(first), Some(last)) = (first, last) else {
         return line.into();
     };
     if last <= first {
         return line.into();
     }
     let raw = &trimmed[first + 1..last];
-    if !raw.contains(|c| RAW_CHARS.iter().any(|(r, _)| *r == c)) {
+    let spaces = raw.iter().any(|&b| raw_escape(b).is_some());
+    let invalid = raw.iter().any(|&b| is_invalid_in_target(b));
+    if !spaces && !invalid {
         return line.into();
     }
-    let target = RAW_CHARS
+    let mut fixed = Vec::with_capacity(line.len() + 64);
+    fixed.extend_from_slice(&trimmed[..=first]);
+    for &byte in raw {
+        match raw_escape(byte) {
+            Some(escape) => fixed.extend_from_slice(escape.as_bytes()),
+            None if is_invalid_in_target(byte) => fixed.extend_from_slice(format!("%{byte:02X}").as_bytes()),
+            None => fixed.push(byte),
+        }
+    }
+    fixed.extend_from_slice(&trimmed[last..]);
+    fixed.extend_from_slice(b"\r\n");
+    for (marked, header) in [(spaces, RAW_SPACE_HEADER), (invalid, INVALID_TARGET_HEADER)] {
+        if marked {
+            fixed.extend_from_slice(format!("{header}: 1\r\n").as_bytes());
+        }
+    }
+    fixed.into()
+}
+
+fn raw_escape(byte: u8) -> Option<&'static str> {
+    RAW_CHARS
         .iter()
-        .fold(raw.to_owned(), |target, (r, escape)| target.replace(*r, escape));
-    let fixed = format!(
-        "{} {target}{}\r\n{RAW_SPACE_HEADER}: 1\r\n",
-        &trimmed[..first],
-        &trimmed[last..]
-    );
-    fixed.into_bytes().into()
+        .find(|(raw, _)| *raw as u32 == u32::from(byte))
+        .map(|(_, escape)| *escape)
+}
+
+/// Bytes no target may hold raw: controls, DEL, and anything beyond ASCII.
+fn is_invalid_in_target(byte: u8) -> bool {
+    !(0x20..0x7F).contains(&byte)
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
@@ -278,6 +308,15 @@ mod tests {
         assert_eq!(
             got,
             "GET /o/a/chatmessages?ql=select+*+where+timestamp%3E14&x=%22%3C%22 HTTP/1.1\r\nx-mock-raw-space: 1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn raw_control_and_non_ascii_bytes_are_encoded_and_marked_invalid() {
+        let got = rewrite(&[b"GET /v3/rec\x01eived?a=\xe5\xbc\xa0 b HTTP/1.1\r\n\r\n"]);
+        assert_eq!(
+            got,
+            "GET /v3/rec%01eived?a=%E5%BC%A0%20b HTTP/1.1\r\nx-mock-raw-space: 1\r\nx-mock-invalid-target: 1\r\n\r\n"
         );
     }
 

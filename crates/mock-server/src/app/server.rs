@@ -1,24 +1,33 @@
 //! Building the router and running it: [`router`] for in-process use (tests drive it with
-//! `oneshot`), [`start`] to bind and serve in the background, as `main` and tests do; and
-//! the answers to routes nobody serves, in the shape of the family the path belongs to.
+//! `oneshot`), [`start`] to bind and serve in the background, as `main` and tests do,
+//! with its connection timeouts and its bounded graceful stop; and the answers to routes
+//! nobody serves, in the shape of the family the path belongs to.
 
-use std::{io, net::SocketAddr};
+use std::{io, net::SocketAddr, time::Duration};
 
 use axum::{
-    extract::{FromRef, State},
-    http::{Method, StatusCode, Uri},
+    extract::{ConnectInfo, DefaultBodyLimit, FromRef, State},
+    http::{Method, Request, StatusCode, Uri},
     middleware,
     response::Response,
+    serve::Listener,
     Router,
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-
-use super::{
-    control_api,
-    listener::{ConnectionHandle, RawSpaceListener},
-    request_layer,
-    state::AppState,
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
 };
+use tokio::{
+    net::TcpListener,
+    sync::oneshot,
+    task::{JoinHandle, JoinSet},
+};
+use tower::ServiceExt;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer};
+
+use super::{control_api, http_limits, listener::RawSpaceListener, request_layer, state::AppState};
 use crate::{
     families::{
         easemob, family_of, jmessage, jpush,
@@ -37,10 +46,15 @@ pub fn router(state: AppState) -> Router {
         .merge(control_api::routes(&state))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        // One explicit body limit (axum's own default would be a second one).
+        .layer(RequestBodyLimitLayer::new(http_limits::MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyTimeoutLayer::new(http_limits::BODY_READ_TIMEOUT))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_layer::request_layer,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), http_limits::limits_layer))
         .with_state(state)
 }
 
@@ -77,7 +91,8 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, lets requests in flight finish, and waits.
+    /// Stops accepting, lets open connections finish for up to the shutdown timeout,
+    /// drops the rest, and waits.
     pub async fn stop(self) -> io::Result<()> {
         let _ = self.shutdown.send(());
         self.task.await.map_err(io::Error::other)?
@@ -89,21 +104,73 @@ impl RunningServer {
 pub async fn start(settings: Settings) -> io::Result<RunningServer> {
     let listener = TcpListener::bind((settings.host, settings.port)).await?;
     let addr = listener.local_addr()?;
+    let grace = settings.shutdown_timeout;
     let state = AppState::new(settings);
     let app = router(state.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let app = app.into_make_service_with_connect_info::<ConnectionHandle>();
-        axum::serve(RawSpaceListener(listener), app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve(RawSpaceListener(listener), app, stopped, grace));
     Ok(RunningServer {
         addr,
         state,
         shutdown,
         task,
     })
+}
+
+/// Serves `app` until `stopped` resolves (or its sender is dropped), then stops accepting,
+/// lets open connections finish for up to `grace`, and drops whatever is left: a
+/// stalled client or a long delay fault cannot hold a stop longer than that.
+async fn serve(
+    mut listener: RawSpaceListener,
+    app: Router,
+    mut stopped: oneshot::Receiver<()>,
+    grace: Duration,
+) -> io::Result<()> {
+    let http = http1_builder();
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            (io, _) = listener.accept() => {
+                let handle = io.handle().clone();
+                let service = app.clone().map_request(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(handle.clone()));
+                    request
+                });
+                let connection = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+                let connection = graceful.watch(connection);
+                connections.spawn(async move {
+                    // Timeouts, resets and malformed requests end a connection; that is
+                    // the client's business, not the server's.
+                    if let Err(err) = connection.await {
+                        tracing::debug!("connection closed: {err}");
+                    }
+                });
+                while connections.try_join_next().is_some() {}
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "shutdown timeout of {} s over: dropping open connections",
+            grace.as_secs()
+        );
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// HTTP/1.1 with keep-alive, the header-read timeout (which also ends idle keep-alive
+/// connections), and hyper's own head limits above the mock's (see [`http_limits`]).
+fn http1_builder() -> http1::Builder {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(http_limits::HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .max_headers(http_limits::HYPER_MAX_HEADERS)
+        .max_header_size(http_limits::HYPER_MAX_HEAD_BYTES);
+    http
 }

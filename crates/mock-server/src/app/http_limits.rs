@@ -1,0 +1,163 @@
+//! The limits of the HTTP layer and the shape of its refusals: how long a client may take
+//! to send a request head or the next piece of its body, how long a target, how large a head and a body may be; and the
+//! outermost layer, which enforces the size limits, refuses targets with raw control or
+//! non-ASCII bytes (which the listener marks), and answers every refusal — its own,
+//! the body limit's and axum's plain-text extractor rejections (broken chunking, bad
+//! percent-encoding) — as JSON in the shape of the family the path belongs to.
+//!
+//! hyper answers a few malformed requests itself before any service runs, with a bodiless
+//! response (docs/SPEC.md §0 "HTTP limits and shutdown"): a target over its hard limit of
+//! 65 534 bytes (414), a head over [`HYPER_MAX_HEAD_BYTES`] or with more than
+//! [`HYPER_MAX_HEADERS`] fields (431), and a request line it cannot parse otherwise (400,
+//! e.g. a target over the listener's 16 KiB line limit holding raw bytes). The
+//! mock's own limits sit well below hyper's so that realistic cases get JSON.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{FromRef, Request, State},
+    http::{header::CONTENT_TYPE, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+
+use super::{listener::INVALID_TARGET_HEADER, state::AppState};
+use crate::families::{
+    easemob::{self, EmError},
+    family_of,
+    jmessage::JmError,
+    jpush::JpError,
+    shared::jiguang_error,
+    Family,
+};
+
+/// How long a client may take to send a whole request head; it also closes a keep-alive
+/// connection that stays idle this long between requests (hyper starts the same timer
+/// when it waits for the next head).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may go without a byte before the request is refused (400).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request body, on every route. JPush's `POST /v3/status/message` with its
+/// 1000 registration ids is about 25 KB; the control API's bodies are smaller still.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+/// The longest request target (path and query) the mock answers; longer ones get 414.
+pub const MAX_TARGET_BYTES: usize = 32 << 10;
+/// The largest sum of header names and values; larger heads get 431.
+pub const MAX_HEADER_BYTES: usize = 64 << 10;
+/// The most header fields a request may have; more get 431.
+pub const MAX_HEADERS: usize = 100;
+/// hyper's own limits, above the mock's so that the mock can answer in JSON first.
+pub const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADERS;
+pub const HYPER_MAX_HEAD_BYTES: usize = 4 * (MAX_TARGET_BYTES + MAX_HEADER_BYTES);
+
+const _: () = assert!(MAX_TARGET_BYTES + MAX_HEADER_BYTES < HYPER_MAX_HEAD_BYTES);
+const _: () = assert!(MAX_TARGET_BYTES < 65_534, "hyper's hard limit on a target");
+const _: () = assert!(MAX_HEADERS < HYPER_MAX_HEADERS);
+
+/// How much of a plain-text rejection is kept as the message of its JSON replacement.
+const MAX_REJECTION_TEXT: usize = 4096;
+
+/// The outermost layer: refuses oversized targets and heads, and reshapes every
+/// plain-text error on the way out.
+pub async fn limits_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if let Some((status, message)) = over_limit(&request) {
+        return refusal(&state, &path, status, message);
+    }
+    let response = next.run(request).await;
+    if is_plain_error(&response) {
+        return reshaped(&state, &path, response).await;
+    }
+    response
+}
+
+fn over_limit(request: &Request) -> Option<(StatusCode, String)> {
+    let headers = request.headers();
+    if headers.contains_key(INVALID_TARGET_HEADER) {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            "the request target holds raw control or non-ASCII bytes: percent-encode them".to_owned(),
+        ));
+    }
+    let target = request.uri().path_and_query().map_or(0, |t| t.as_str().len());
+    if target > MAX_TARGET_BYTES {
+        return Some((
+            StatusCode::URI_TOO_LONG,
+            format!("the request target is {target} bytes long, over the limit of {MAX_TARGET_BYTES}"),
+        ));
+    }
+    if headers.len() > MAX_HEADERS {
+        return Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("{} header fields, over the limit of {MAX_HEADERS}", headers.len()),
+        ));
+    }
+    let size: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        return Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the headers are {size} bytes long, over the limit of {MAX_HEADER_BYTES}"),
+        ));
+    }
+    None
+}
+
+/// An error the mock did not shape itself: axum's extractor rejections and the body
+/// limit's answer are plain text, hyper-level refusals that reach the service have no
+/// body at all. Every response the families and the control API produce is JSON.
+fn is_plain_error(response: &Response) -> bool {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    (status.is_client_error() || status.is_server_error()) && !json
+}
+
+/// The same status, with the rejection's text as the message of the family's error.
+async fn reshaped(state: &AppState, path: &str, response: Response) -> Response {
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), MAX_REJECTION_TEXT)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("invalid request").to_owned()
+    } else {
+        text
+    };
+    refusal(state, path, status, message)
+}
+
+/// A refusal of the HTTP layer in the shape of the family `path` belongs to: the
+/// family's invalid-parameter error (JPush 3002, JMessage 899003, Easemob
+/// `illegal_argument`, or its `Request Entity Too Large` for 413), its internal error for
+/// a 5xx, and on the control API its `{"error":{"code":status,...}}`; always with `status`.
+pub fn refusal(state: &AppState, path: &str, status: StatusCode, message: String) -> Response {
+    let server_side = status.is_server_error();
+    let mut response = match family_of(path) {
+        Family::JPush if server_side => JpError::Internal { status }.into_response(),
+        Family::JPush => JpError::invalid(message).into_response(),
+        Family::JMessage if server_side => JmError::Internal.into_response(),
+        Family::JMessage => JmError::invalid(message).into_response(),
+        Family::Control => jiguang_error::unserved(status, message),
+        Family::Easemob => {
+            let error = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => EmError::BodyTooLarge,
+                _ if server_side => EmError::Internal {
+                    status,
+                    description: message,
+                },
+                _ => EmError::illegal(message),
+            };
+            let now = easemob::Context::from_ref(state).core.clock.now();
+            error.at(now).into_response()
+        }
+    };
+    *response.status_mut() = status;
+    response
+}
