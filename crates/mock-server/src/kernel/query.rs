@@ -22,13 +22,13 @@ impl QueryParams {
         QueryParams { pairs }
     }
 
-    /// The parameter names, in order, each once.
+    /// The parameter names, in order, each once (in time linear in the query's length).
     pub fn names(&self) -> impl Iterator<Item = &str> {
+        let mut seen = std::collections::HashSet::new();
         self.pairs
             .iter()
-            .enumerate()
-            .filter(|(i, (k, _))| !self.pairs[..*i].iter().any(|(earlier, _)| earlier == k))
-            .map(|(_, (k, _))| k.as_str())
+            .map(|(k, _)| k.as_str())
+            .filter(move |k| seen.insert(*k))
     }
 
     /// The first value of `name`, if present (an empty value counts as absent).
