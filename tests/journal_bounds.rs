@@ -116,6 +116,12 @@ async fn swapped_credentials_never_reach_the_journal() {
     let mock = Mock::start().await;
     let (key, secret) = mock.credentials(Role::Vip);
     let swapped = STANDARD.encode(format!("{secret}:{key}"));
+    // A fault naming the secret as an app: it names no known app, so it never matches.
+    let fault = json!({"match": {"app_key": secret}, "effect": {"status": 503}});
+    assert_eq!(
+        mock.control("POST", "/_mock/faults", fault.to_string()).await.status,
+        201
+    );
     for path in ["/v3/received?msg_ids=1", "/v2/messages?count=1"] {
         let reply = mock.get_with(Some(&format!("Basic {swapped}")), path).await;
         assert_eq!(reply.status, 401, "{path}: {}", reply.text);
@@ -127,6 +133,7 @@ async fn swapped_credentials_never_reach_the_journal() {
 
     let entries = journal_page(&mock, "").await["entries"].clone();
     let text = entries.to_string();
+    assert!(entries.as_array().unwrap().iter().all(|e| e["fault"].is_null()));
     assert!(!text.contains(&secret) && !text.contains(&swapped), "{text}");
     assert!(!text.contains("kkkkkkkk"), "no made-up app either");
     let apps: Vec<&Value> = entries.as_array().unwrap().iter().map(|e| &e["app"]).collect();
