@@ -64,4 +64,13 @@ mod tests {
         assert_eq!(q.get("a"), None);
         assert_eq!(q.get("b"), Some("%zz"));
     }
+
+    #[test]
+    fn names_are_listed_once_each_in_order() {
+        let q = QueryParams::parse("b=1&a=2&b=3&%61=4&c");
+        assert_eq!(q.names().collect::<Vec<_>>(), ["b", "a", "c"]);
+        let many: Vec<String> = (0..20_000).map(|i| format!("p{}", i % 17_000)).collect();
+        let q = QueryParams::parse(&many.join("&"));
+        assert_eq!(q.names().count(), 17_000);
+    }
 }
