@@ -21,11 +21,13 @@ pub const BYTE_BUDGET: usize = 8 << 20;
 pub const MAX_FIELD_BYTES: usize = 2 << 10;
 /// The most warnings an entry keeps; a last one says how many more there were.
 pub const MAX_WARNINGS: usize = 16;
-/// Entries in a page of `GET /_mock/journal` when `limit` is not given, and at most.
+/// Entries in a page of `GET /_mock/journal` when `limit` is not given.
 pub const DEFAULT_PAGE: usize = 100;
+/// The largest `limit` of `GET /_mock/journal`.
 pub const MAX_PAGE: usize = 1000;
-/// The most apps whose 429 wait is remembered, and the bytes their names may take.
+/// The most apps whose 429 wait is remembered.
 const MAX_THROTTLED_APPS: usize = 1024;
+/// The most bytes the names of those apps may take together.
 const THROTTLED_BYTE_BUDGET: usize = 256 << 10;
 /// The longest wait a 429 can ask for that is remembered (a day).
 const MAX_RESET_SECS: i64 = 86_400;
