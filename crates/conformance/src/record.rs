@@ -63,7 +63,8 @@ pub fn recording_path(dir: &Path, scenario: &str) -> PathBuf {
     dir.join(format!("{scenario}.json"))
 }
 
-/// Writes one file per recorded scenario (redacted, as every output); returns the paths.
+/// Writes one file per recorded scenario (redacted, as every output, and still JSON: the
+/// recording is redacted as a JSON value before it is written); returns the paths.
 pub fn write_recordings(
     dir: &Path,
     results: &[ScenarioResult],
@@ -72,8 +73,8 @@ pub fn write_recordings(
 ) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for result in results.iter().filter(|r| !r.records.is_empty()) {
-        let recording = Recording::of(result, recorded_on);
-        let text = serde_json::to_string_pretty(&recording).expect("recordings serialise") + "\n";
+        let recording = serde_json::to_value(Recording::of(result, recorded_on)).expect("recordings serialise");
+        let text = serde_json::to_string_pretty(&redactor.redact_json(&recording)).expect("values serialise") + "\n";
         let path = recording_path(dir, &result.name);
         crate::report::write_file(&path, &text, redactor)?;
         written.push(path);
@@ -439,6 +440,37 @@ mod tests {
                 "access_token": "<secret:1>", "count": 2
             })
         );
+    }
+
+    #[test]
+    fn a_recorded_token_body_is_redacted_and_reads_back() {
+        let token = "YWMtRealLookingToken0123456789";
+        let body = json!({"access_token": token, "expires_in": 5184000, "application": "8be024f0"});
+        let result = ScenarioResult {
+            name: "easemob-token".into(),
+            family: Family::Easemob,
+            tags: Vec::new(),
+            outcome: Outcome::Passed,
+            duration: std::time::Duration::ZERO,
+            requests: 1,
+            records: vec![record("token", 200, body)],
+        };
+        let dir = std::env::temp_dir().join(format!("recording-{}", std::process::id()));
+        let redactor = Redactor::new();
+        redactor.add_secret(token);
+        write_recordings(&dir, std::slice::from_ref(&result), "2026-11-22", &redactor).unwrap();
+        let text = std::fs::read_to_string(recording_path(&dir, "easemob-token")).unwrap();
+        let recording = read_recording(&dir, "easemob-token");
+        std::fs::remove_dir_all(&dir).unwrap();
+        let recording = recording.expect("valid JSON").expect("written");
+        assert!(!text.contains(token), "{text}");
+        assert_eq!(recording.steps[0].example["access_token"], "<secret:1>");
+        assert_eq!(recording.steps[0].shape, result.records[0].shape, "shapes survive");
+        assert_eq!(
+            recording.steps[0].shape["$.access_token"],
+            BTreeSet::from(["string".to_owned()])
+        );
+        assert!(differences(&recording, &result.records).is_empty());
     }
 
     #[test]

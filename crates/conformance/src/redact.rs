@@ -11,6 +11,7 @@ use std::sync::{LazyLock, RwLock};
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use regex::Regex;
+use serde_json::Value;
 
 /// What every secret is replaced with.
 pub const REDACTED: &str = "<redacted>";
@@ -26,10 +27,21 @@ static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("valid regex")
 });
+/// Names whose values are secrets; [`SECRET_FIELD`] finds them in text, [`SECRET_KEY`]
+/// as JSON keys.
+const SECRET_NAMES: &str = "access_token|master_?secret|client_?secret|api_?secret|secret|token|password";
+/// A secret name then its value. A value never starts with `[` or `{` (a JSON key
+/// whose value is structure) nor `<` (already redacted, or a `<secret:N>` placeholder).
 static SECRET_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)((?:access_token|master_?secret|client_?secret|api_?secret|secret|token|password)["']?\s*[:=]\s*["']?)([^"'&\s,}<]+)"#)
-        .expect("valid regex")
+    Regex::new(&format!(
+        r#"(?i)((?:{SECRET_NAMES})["']?\s*[:=]\s*["']?)([^"'&\s,}}<\[{{]+)"#
+    ))
+    .expect("valid regex")
 });
+static SECRET_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("(?i)(?:{SECRET_NAMES})$")).expect("valid regex"));
+/// A placeholder of a normalised recording (`<secret:1>`): not a secret itself.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^<[a-z_]+:\d+>$").expect("valid regex"));
 static SIGNED_URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)([?&](?:signature|x-amz-signature|sig)=)[^&\s\x22'<]+").expect("valid regex"));
 
@@ -77,13 +89,48 @@ impl Redactor {
             _ => caps[0].to_owned(),
         });
         let out = SECRET_FIELD.replace_all(&out, |caps: &regex::Captures| {
-            if &caps[2] == REDACTED {
+            let start = caps.get(0).map_or(0, |m| m.start());
+            // `<secret:1>` is a placeholder; `null`, `true`, `false` are no secrets, and
+            // replacing them would break the JSON they are part of.
+            let in_placeholder = out[..start].ends_with('<');
+            if in_placeholder || matches!(&caps[2], "null" | "true" | "false") {
                 caps[0].to_owned()
             } else {
                 format!("{}{REDACTED}", &caps[1])
             }
         });
         SIGNED_URL.replace_all(&out, format!("${{1}}{REDACTED}")).into_owned()
+    }
+}
+
+impl Redactor {
+    /// `value` with every secret replaced, still valid JSON: each string redacted as
+    /// text, and the string or number of a secret-named key (`access_token`, `…secret`,
+    /// `…token`, `password`) replaced by the string [`REDACTED`], placeholders excepted.
+    pub fn redact_json(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(key, child)| {
+                        let secret = SECRET_KEY.is_match(key)
+                            && match child {
+                                Value::String(s) => !PLACEHOLDER.is_match(s) && s != REDACTED,
+                                Value::Number(_) => true,
+                                _ => false,
+                            };
+                        let child = if secret {
+                            Value::String(REDACTED.to_owned())
+                        } else {
+                            self.redact_json(child)
+                        };
+                        (self.redact(key), child)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.redact_json(v)).collect()),
+            Value::String(text) => Value::String(self.redact(text)),
+            other => other.clone(),
+        }
     }
 }
 
@@ -175,6 +222,28 @@ mod tests {
         ));
         assert_eq!(r.redact(&once), once);
         assert_eq!(once, "Authorization: Basic <redacted>");
+    }
+
+    #[test]
+    fn redacted_json_stays_json() {
+        let r = redactor();
+        let value = serde_json::json!({
+            "access_token": "YWMtSecretToken123", "expires_in": 7200, "token": 123456789,
+            "client_secret": null, "shape": {"$.access_token": ["string"], "$.expires_in": ["integer"]},
+            "placeholder": {"access_token": "<secret:1>"},
+            "url": "http://h/dl?Expires=1&Signature=AbC123", "note": format!("secret {SECRET}"),
+        });
+        let redacted = r.redact_json(&value);
+        let text = r.redact(&serde_json::to_string_pretty(&redacted).unwrap());
+        let back: Value = serde_json::from_str(&text).expect(&text);
+        assert_eq!(back["access_token"], REDACTED);
+        assert_eq!(back["token"], REDACTED);
+        assert_eq!(back["client_secret"], Value::Null);
+        assert_eq!(back["expires_in"], 7200);
+        assert_eq!(back["shape"]["$.access_token"], serde_json::json!(["string"]));
+        assert_eq!(back["placeholder"]["access_token"], "<secret:1>");
+        assert_eq!(back["url"], "http://h/dl?Expires=1&Signature=<redacted>");
+        assert!(!text.contains("SecretToken") && !text.contains(SECRET), "{text}");
     }
 
     #[test]

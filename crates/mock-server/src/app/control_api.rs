@@ -22,7 +22,10 @@ use serde_json::json;
 
 use super::state::AppState;
 use crate::{
-    control::{faults::RuleSpec, journal::Filter},
+    control::{
+        faults::RuleSpec,
+        journal::{self, Filter},
+    },
     dataset::{apps::JiguangApp, population::Population, AppData},
     families::{jpush, shared::jiguang_error::JiguangError},
     kernel::{
@@ -256,13 +259,33 @@ async fn read_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<se
                 .map_err(|_| bad_request(format!("status must be a number, got `{text}`")))?,
         ),
     };
+    let since = match query.get("since") {
+        None => 0,
+        Some(text) => text
+            .parse()
+            .map_err(|_| bad_request(format!("since must be a seq (a whole number from 0), got `{text}`")))?,
+    };
+    let limit = match query.get("limit") {
+        None => journal::DEFAULT_PAGE,
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=journal::MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                bad_request(format!(
+                    "limit must be a whole number from 1 to {}, got `{text}`",
+                    journal::MAX_PAGE
+                ))
+            })?,
+    };
     let filter = Filter {
+        since,
         family,
         path: query.get("path").map(str::to_owned),
         status,
         warnings_only: query.get("warnings") == Some("true"),
     };
-    Ok(Json(json!({ "entries": state.journal.entries(&filter) })))
+    Ok(Json(json!(state.journal.page(&filter, limit))))
 }
 
 async fn clear_journal(State(state): State<AppState>) -> Json<serde_json::Value> {

@@ -41,7 +41,8 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
     let started = Instant::now();
     let now = state.core.clock.now();
     let credentials = basic_credentials(request.headers());
-    let app = app_key(family, &request, credentials.as_ref());
+    let app = known_app(&state, family, &request, credentials.as_ref());
+    let auth = Auth::of(app.as_deref(), credentials.is_some());
     let facts = RequestFacts {
         family: Some(family_name),
         method: request.method().as_str(),
@@ -52,7 +53,7 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
     let journal = state
         .journal
         .is_enabled()
-        .then(|| RequestRecord::of(&request, family, credentials));
+        .then(|| RequestRecord::of(&request, family, auth));
     let connection = request
         .extensions()
         .get::<ConnectInfo<ConnectionHandle>>()
@@ -92,6 +93,8 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
             latency_ms: started.elapsed().as_secs_f64() * 1000.0,
             fault: fault.map(|f| f.rule),
             warnings,
+            seq: 0,
+            truncated: Vec::new(),
         });
     }
     response
@@ -106,19 +109,53 @@ fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Respo
     }
 }
 
-/// The app a request names: the appKey of its Basic auth (known or not), or `org#app`
-/// from an Easemob path.
-fn app_key(family: Family, request: &Request, credentials: Option<&(String, String)>) -> Option<String> {
+/// The known app a request names: the appKey of its Basic auth, or `org#app` from an
+/// Easemob path. Anything else a client sends is no app: it is never kept (swapped
+/// credentials would put a master secret there) nor matched by faults.
+fn known_app(
+    state: &AppState,
+    family: Family,
+    request: &Request,
+    credentials: Option<&(String, String)>,
+) -> Option<String> {
+    let dataset = &state.core.dataset;
     match family {
-        Family::JPush | Family::JMessage => credentials.map(|(key, _)| key.clone()),
+        Family::JPush | Family::JMessage => {
+            let (key, _) = credentials?;
+            dataset
+                .jiguang
+                .iter()
+                .any(|a| &a.credentials.app_key == key)
+                .then(|| key.clone())
+        }
         Family::Easemob => {
             let mut segments = request.uri().path().trim_start_matches('/').split('/');
-            match (segments.next(), segments.next()) {
-                (Some(org), Some(app)) if !org.is_empty() && !app.is_empty() => Some(format!("{org}#{app}")),
-                _ => None,
-            }
+            let (org, name) = (segments.next()?, segments.next()?);
+            dataset
+                .easemob
+                .iter()
+                .any(|a| a.credentials.org_name == org && a.credentials.app_name == name)
+                .then(|| format!("{org}#{name}"))
         }
         Family::Control => None,
+    }
+}
+
+/// What a request's Basic auth amounted to; the credentials themselves are not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    None,
+    UnknownApp,
+    KnownApp,
+}
+
+impl Auth {
+    fn of(app: Option<&str>, has_credentials: bool) -> Auth {
+        match (has_credentials, app) {
+            (false, _) => Auth::None,
+            (true, None) => Auth::UnknownApp,
+            (true, Some(_)) => Auth::KnownApp,
+        }
     }
 }
 
@@ -150,11 +187,11 @@ struct RequestRecord {
     family: Family,
     route: Option<String>,
     raw_space: bool,
-    credentials: Option<(String, String)>,
+    auth: Auth,
 }
 
 impl RequestRecord {
-    fn of(request: &Request, family: Family, credentials: Option<(String, String)>) -> RequestRecord {
+    fn of(request: &Request, family: Family, auth: Auth) -> RequestRecord {
         RequestRecord {
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
@@ -162,7 +199,7 @@ impl RequestRecord {
             family,
             route: request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()),
             raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
-            credentials,
+            auth,
         }
     }
 
@@ -181,19 +218,15 @@ impl RequestRecord {
                     .to_owned(),
             );
         }
-        let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
         if let Some(documented) = self.route.as_deref().and_then(families::documented_params) {
-            for name in params.names().filter(|n| !documented.contains(n)) {
-                warnings.push(format!("unknown parameter `{name}`"));
-            }
+            let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
+            unknown_parameters(&params, documented, &mut warnings);
         }
         if matches!(self.family, Family::JPush | Family::JMessage) {
-            match &self.credentials {
-                None => warnings.push("no HTTP Basic authentication".to_owned()),
-                Some((key, _)) if !state.core.dataset.jiguang.iter().any(|a| &a.credentials.app_key == key) => {
-                    warnings.push("credentials of an unknown app".to_owned());
-                }
-                Some(_) => {}
+            match self.auth {
+                Auth::None => warnings.push("no HTTP Basic authentication".to_owned()),
+                Auth::UnknownApp => warnings.push("credentials of an unknown app".to_owned()),
+                Auth::KnownApp => {}
             }
         }
         if let Some(app) = app {
@@ -211,19 +244,58 @@ impl RequestRecord {
     }
 }
 
+/// The most unknown parameters an entry names one by one, and the longest name it shows.
+const MAX_UNKNOWN_PARAMS_NAMED: usize = 8;
+const MAX_PARAM_NAME_SHOWN: usize = 64;
+
+/// A warning per undocumented parameter (each name once, the first few by name, then a
+/// count), in one pass over the query.
+fn unknown_parameters(params: &QueryParams, documented: &[&str], warnings: &mut Vec<String>) {
+    let mut unknown = 0;
+    for name in params.names().filter(|n| !documented.contains(n)) {
+        unknown += 1;
+        if unknown <= MAX_UNKNOWN_PARAMS_NAMED {
+            let mut shown = name.to_owned();
+            crate::control::journal::clip(&mut shown, MAX_PARAM_NAME_SHOWN);
+            warnings.push(format!("unknown parameter `{shown}`"));
+        }
+    }
+    if unknown > MAX_UNKNOWN_PARAMS_NAMED {
+        warnings.push(format!(
+            "… and {} more unknown parameters",
+            unknown - MAX_UNKNOWN_PARAMS_NAMED
+        ));
+    }
+}
+
 /// Query parameters whose values are credentials (Easemob download links are signed
 /// URLs): the journal keeps their names, never their values.
 const CREDENTIAL_PARAMS: [&str; 1] = ["Signature"];
 
+/// `query` as sent, but for the values of credential parameters, recognised by their
+/// decoded names (as handlers read them: `Signatur%65` is `Signature`).
 fn redacted(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if CREDENTIAL_PARAMS.contains(&name) => format!("{name}=REDACTED"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((name, _)) if is_credential_param(name) => {
+                out.push_str(name);
+                out.push_str("=REDACTED");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out
+}
+
+/// Whether a raw parameter name, once decoded, names a credential.
+fn is_credential_param(raw_name: &str) -> bool {
+    form_urlencoded::parse(raw_name.as_bytes())
+        .next()
+        .is_some_and(|(name, _)| CREDENTIAL_PARAMS.contains(&name.as_ref()))
 }
 
 /// Seconds a 429 asks to wait: `X-Rate-Limit-Reset`, else `Retry-After`, else a minute.

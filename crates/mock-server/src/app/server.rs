@@ -50,11 +50,12 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(http_limits::MAX_BODY_BYTES))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyTimeoutLayer::new(http_limits::BODY_READ_TIMEOUT))
+        .layer(middleware::from_fn_with_state(state.clone(), http_limits::limits_layer))
+        // Outermost, so that the journal shows what the limits refused, too.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_layer::request_layer,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), http_limits::limits_layer))
         .with_state(state)
 }
 

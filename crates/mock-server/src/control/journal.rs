@@ -1,20 +1,44 @@
-//! The request journal: the last N vendor requests (bounded), each with what a client
-//! library author needs to see — time, method, path, query, family, app, status,
-//! latency, the fault applied, and contract warnings (what a client should not do, or a
-//! real server may reject). Filled by `traffic`, read through `GET /_mock/journal`.
+//! The request journal: the last vendor requests, bounded by count and by bytes, each
+//! with what a client library author needs to see — a sequence number, time, method,
+//! path, query, family, app, status, latency, the fault applied, and contract warnings
+//! (what a client should not do, or a real server may reject). Filled by the request
+//! layer, read a page at a time through `GET /_mock/journal`. It also owns the bounded
+//! memory of which apps a 429 told to wait, for the early-retry warning.
 
 use std::{
     collections::{HashMap, VecDeque},
     sync::Mutex,
 };
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::control::faults::{glob, FamilyName};
 
+/// The most memory the journal's entries may hold together; the oldest go first.
+pub const BYTE_BUDGET: usize = 8 << 20;
+/// The longest method, path, query, app or warning an entry keeps, in bytes.
+pub const MAX_FIELD_BYTES: usize = 2 << 10;
+/// The most warnings an entry keeps; a last one says how many more there were.
+pub const MAX_WARNINGS: usize = 16;
+/// Entries in a page of `GET /_mock/journal` when `limit` is not given.
+pub const DEFAULT_PAGE: usize = 100;
+/// The largest `limit` of `GET /_mock/journal`.
+pub const MAX_PAGE: usize = 1000;
+/// The most apps whose 429 wait is remembered.
+const MAX_THROTTLED_APPS: usize = 1024;
+/// The most bytes the names of those apps may take together.
+const THROTTLED_BYTE_BUDGET: usize = 256 << 10;
+/// The longest wait a 429 can ask for that is remembered (a day).
+const MAX_RESET_SECS: i64 = 86_400;
+/// What ends a field cut to [`MAX_FIELD_BYTES`].
+const CUT_MARK: &str = "…";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// Assigned by [`Journal::record`]: 1 for the first request ever journaled, one more
+    /// for each next, never reused (not even after a clear or reset).
+    pub seq: u64,
     /// When the request arrived, on the mock clock (written as RFC 3339 when read).
     pub time: DateTime<FixedOffset>,
     pub method: String,
@@ -22,7 +46,8 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     pub family: Option<FamilyName>,
-    /// The appKey (JPush/JMessage) or `org#app` (Easemob) the request named, if any.
+    /// The appKey (JPush/JMessage) or `org#app` (Easemob) of a known app the request
+    /// named, if any: never a value the client made up.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app: Option<String>,
     pub status: u16,
@@ -31,11 +56,82 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<u64>,
     pub warnings: Vec<String>,
+    /// The fields [`Journal::record`] cut (`method`, `path`, `query`, `app`, `warnings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub truncated: Vec<&'static str>,
+}
+
+impl Entry {
+    /// Cuts every field to its bound, naming the ones cut in `truncated`.
+    fn bounded(mut self) -> Entry {
+        let mut truncated = Vec::new();
+        let mut cut = |field: &'static str, text: &mut String| {
+            if clip(text, MAX_FIELD_BYTES) {
+                truncated.push(field);
+            }
+        };
+        cut("method", &mut self.method);
+        cut("path", &mut self.path);
+        if let Some(query) = &mut self.query {
+            cut("query", query);
+        }
+        if let Some(app) = &mut self.app {
+            cut("app", app);
+        }
+        let mut warnings_cut = false;
+        if self.warnings.len() > MAX_WARNINGS {
+            let more = self.warnings.len() - (MAX_WARNINGS - 1);
+            self.warnings.truncate(MAX_WARNINGS - 1);
+            self.warnings.push(format!("… and {more} more warnings"));
+            warnings_cut = true;
+        }
+        for warning in &mut self.warnings {
+            warnings_cut |= clip(warning, MAX_FIELD_BYTES);
+        }
+        self.warnings.shrink_to_fit();
+        if warnings_cut {
+            truncated.push("warnings");
+        }
+        self.truncated = truncated;
+        self
+    }
+
+    /// The heap and inline bytes the entry holds.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Entry>()
+            + self.method.capacity()
+            + self.path.capacity()
+            + self.query.as_ref().map_or(0, String::capacity)
+            + self.app.as_ref().map_or(0, String::capacity)
+            + self.warnings.capacity() * std::mem::size_of::<String>()
+            + self.warnings.iter().map(String::capacity).sum::<usize>()
+            + self.truncated.capacity() * std::mem::size_of::<&str>()
+    }
+}
+
+/// Cuts `text` to at most `max` bytes (on a character boundary, ending in
+/// [`CUT_MARK`]) and releases the rest; whether it was cut.
+pub fn clip(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        text.shrink_to_fit();
+        return false;
+    }
+    let mut end = max - CUT_MARK.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut kept = String::with_capacity(end + CUT_MARK.len());
+    kept.push_str(&text[..end]);
+    kept.push_str(CUT_MARK);
+    *text = kept;
+    true
 }
 
 /// Filters of `GET /_mock/journal`; every one is optional.
 #[derive(Debug, Default)]
 pub struct Filter {
+    /// Only entries with a larger `seq`.
+    pub since: u64,
     pub family: Option<FamilyName>,
     /// A path pattern, `*` standing for any run of characters.
     pub path: Option<String>,
@@ -43,20 +139,47 @@ pub struct Filter {
     pub warnings_only: bool,
 }
 
+impl Filter {
+    fn passes(&self, e: &Entry) -> bool {
+        e.seq > self.since
+            && self.family.is_none_or(|f| e.family == Some(f))
+            && self.path.as_deref().is_none_or(|p| glob(p, &e.path))
+            && self.status.is_none_or(|s| e.status == s)
+            && (!self.warnings_only || !e.warnings.is_empty())
+    }
+}
+
+/// One page of the journal, oldest first.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    /// How many entries pass the filter, this page's and the ones after it.
+    pub matched: usize,
+    /// The `since` that reads the next page: this page's last `seq` (or the `since`
+    /// asked, when the page is empty).
+    pub next_since: u64,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    list: VecDeque<(Entry, usize)>,
+    bytes: usize,
+    last_seq: u64,
+}
+
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<Entry>>,
-    /// Per app: until when (mock clock) a 429 said to wait.
-    blocked_until: Mutex<HashMap<String, DateTime<Utc>>>,
+    entries: Mutex<Entries>,
+    throttled: Mutex<Throttled>,
 }
 
 impl Journal {
     pub fn new(capacity: usize) -> Journal {
         Journal {
             capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
-            blocked_until: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
+            throttled: Mutex::new(Throttled::default()),
         }
     }
 
@@ -64,51 +187,154 @@ impl Journal {
         self.capacity > 0
     }
 
+    /// Keeps `entry` (its fields cut to their bounds, its `seq` assigned), dropping the
+    /// oldest entries while the count or the bytes are over their bounds.
     pub fn record(&self, entry: Entry) {
         if !self.is_enabled() {
             return;
         }
+        let mut entry = entry.bounded();
+        let size = entry.bytes();
         let mut entries = lock(&self.entries);
-        if entries.len() == self.capacity {
-            entries.pop_front();
+        while !entries.list.is_empty() && (entries.list.len() >= self.capacity || entries.bytes + size > BYTE_BUDGET) {
+            if let Some((_, freed)) = entries.list.pop_front() {
+                entries.bytes -= freed;
+            }
         }
-        entries.push_back(entry);
+        entries.last_seq += 1;
+        entry.seq = entries.last_seq;
+        entries.bytes += size;
+        entries.list.push_back((entry, size));
     }
 
-    /// Entries that pass `filter`, oldest first.
-    pub fn entries(&self, filter: &Filter) -> Vec<Entry> {
-        lock(&self.entries)
-            .iter()
-            .filter(|e| filter.family.is_none_or(|f| e.family == Some(f)))
-            .filter(|e| filter.path.as_deref().is_none_or(|p| glob(p, &e.path)))
-            .filter(|e| filter.status.is_none_or(|s| e.status == s))
-            .filter(|e| !filter.warnings_only || !e.warnings.is_empty())
-            .cloned()
-            .collect()
+    /// Up to `limit` entries that pass `filter`, oldest first, and how many passed.
+    pub fn page(&self, filter: &Filter, limit: usize) -> Page {
+        let entries = lock(&self.entries);
+        let mut page = Vec::new();
+        let mut matched = 0;
+        for (entry, _) in entries.list.iter().filter(|(e, _)| filter.passes(e)) {
+            matched += 1;
+            if page.len() < limit {
+                page.push(entry.clone());
+            }
+        }
+        let next_since = page.last().map_or(filter.since, |e| e.seq);
+        Page {
+            entries: page,
+            matched,
+            next_since,
+        }
     }
 
     pub fn len(&self) -> usize {
-        lock(&self.entries).len()
+        lock(&self.entries).list.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn clear(&self) {
-        lock(&self.entries).clear();
-        lock(&self.blocked_until).clear();
+    /// The bytes the entries hold (at most [`BYTE_BUDGET`]).
+    pub fn bytes(&self) -> usize {
+        lock(&self.entries).bytes
     }
 
-    /// Remembers that `app` was told to wait `reset_secs` after `now`.
+    /// Empties the journal and forgets every 429 wait; `seq` keeps counting up.
+    pub fn clear(&self) {
+        let mut entries = lock(&self.entries);
+        entries.list.clear();
+        entries.list.shrink_to_fit();
+        entries.bytes = 0;
+        *lock(&self.throttled) = Throttled::default();
+    }
+
+    /// Remembers that `app` (a known app's name) was told to wait `reset_secs` after `now`.
     pub fn note_throttled(&self, app: &str, now: DateTime<Utc>, reset_secs: i64) {
-        lock(&self.blocked_until).insert(app.to_owned(), now + chrono::TimeDelta::seconds(reset_secs));
+        let until = now + TimeDelta::seconds(reset_secs.clamp(0, MAX_RESET_SECS));
+        lock(&self.throttled).insert(app, until, now);
     }
 
     /// Whether `app` calls again before the wait a 429 asked for is over.
     pub fn is_early_retry(&self, app: &str, now: DateTime<Utc>) -> bool {
-        lock(&self.blocked_until).get(app).is_some_and(|until| now < *until)
+        let name = bounded_name(app);
+        lock(&self.throttled)
+            .until
+            .get(name.as_ref())
+            .is_some_and(|(until, _)| now < *until)
     }
+
+    /// How many apps' waits are remembered, and the bytes their names take.
+    pub fn throttled_size(&self) -> (usize, usize) {
+        let throttled = lock(&self.throttled);
+        (throttled.until.len(), throttled.bytes)
+    }
+}
+
+/// Per app: until when (mock clock) a 429 said to wait, and when it was noted (to
+/// evict the oldest). Bounded by count and by the bytes of its names.
+#[derive(Debug, Default)]
+struct Throttled {
+    until: HashMap<String, (DateTime<Utc>, u64)>,
+    bytes: usize,
+    noted: u64,
+}
+
+impl Throttled {
+    fn insert(&mut self, app: &str, until: DateTime<Utc>, now: DateTime<Utc>) {
+        self.noted += 1;
+        let noted = self.noted;
+        let name = bounded_name(app);
+        if let Some(slot) = self.until.get_mut(name.as_ref()) {
+            *slot = (until, noted);
+            return;
+        }
+        let name = name.into_owned();
+        self.bytes += name.len();
+        self.until.insert(name, (until, noted));
+        if self.is_over() {
+            self.evict(now);
+        }
+    }
+
+    fn is_over(&self) -> bool {
+        self.until.len() > MAX_THROTTLED_APPS || self.bytes > THROTTLED_BYTE_BUDGET
+    }
+
+    /// Forgets the waits that are over, then the oldest, until within bounds.
+    fn evict(&mut self, now: DateTime<Utc>) {
+        let mut freed = 0;
+        self.until.retain(|name, (until, _)| {
+            let keep = now < *until;
+            if !keep {
+                freed += name.len();
+            }
+            keep
+        });
+        self.bytes -= freed;
+        while self.is_over() {
+            let Some(oldest) = self
+                .until
+                .iter()
+                .min_by_key(|(_, (_, noted))| *noted)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.until.remove(&oldest);
+            self.bytes -= oldest.len();
+        }
+        self.until.shrink_to(MAX_THROTTLED_APPS + 1);
+    }
+}
+
+/// `app` as the retry map keys it: cut to [`MAX_FIELD_BYTES`].
+fn bounded_name(app: &str) -> std::borrow::Cow<'_, str> {
+    if app.len() <= MAX_FIELD_BYTES {
+        return app.into();
+    }
+    let mut name = app.to_owned();
+    clip(&mut name, MAX_FIELD_BYTES);
+    name.into()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -122,6 +348,7 @@ mod tests {
 
     fn entry(path: &str, status: u16, warnings: &[&str]) -> Entry {
         Entry {
+            seq: 0,
             time: DateTime::default(),
             method: "GET".into(),
             path: path.into(),
@@ -132,7 +359,12 @@ mod tests {
             latency_ms: 0.0,
             fault: None,
             warnings: warnings.iter().map(|w| w.to_string()).collect(),
+            truncated: Vec::new(),
         }
+    }
+
+    fn all(journal: &Journal, filter: &Filter) -> Vec<Entry> {
+        journal.page(filter, usize::MAX).entries
     }
 
     #[test]
@@ -143,16 +375,150 @@ mod tests {
         }
         assert_eq!(journal.len(), 3);
         journal.record(entry("/v3/x", 429, &["w"]));
-        let warned = journal.entries(&Filter {
-            warnings_only: true,
-            ..Filter::default()
-        });
+        let warned = all(
+            &journal,
+            &Filter {
+                warnings_only: true,
+                ..Filter::default()
+            },
+        );
         assert_eq!(warned.len(), 1);
-        let by_path = journal.entries(&Filter {
-            path: Some("/v3/4".into()),
-            ..Filter::default()
-        });
+        let by_path = all(
+            &journal,
+            &Filter {
+                path: Some("/v3/4".into()),
+                ..Filter::default()
+            },
+        );
         assert_eq!(by_path[0].status, 204);
-        assert!(Journal::new(0).entries(&Filter::default()).is_empty());
+        assert!(all(&Journal::new(0), &Filter::default()).is_empty());
+    }
+
+    #[test]
+    fn the_byte_budget_evicts_the_oldest_entries() {
+        let journal = Journal::new(1_000_000);
+        let path = format!("/v3/{}", "p".repeat(MAX_FIELD_BYTES));
+        let mut recorded = 0;
+        while recorded < 20_000 {
+            let mut e = entry(&path, 200, &[]);
+            e.query = Some("q".repeat(60_000));
+            journal.record(e);
+            recorded += 1;
+        }
+        assert!(journal.bytes() <= BYTE_BUDGET, "{}", journal.bytes());
+        let kept = journal.len();
+        assert!(kept < recorded && kept > 1000, "the bytes bound, not the count: {kept}");
+        let first = all(&journal, &Filter::default())[0].seq;
+        assert_eq!(first, (recorded - kept + 1) as u64, "the oldest went first");
+    }
+
+    #[test]
+    fn long_fields_are_cut_and_marked() {
+        let journal = Journal::new(10);
+        let mut e = entry(&format!("/v3/{}", "é".repeat(5000)), 200, &[]);
+        e.query = Some("a=1".into());
+        e.app = Some("k".repeat(10_000));
+        e.warnings = (0..100).map(|i| format!("w{i} {}", "x".repeat(5000))).collect();
+        journal.record(e);
+        let kept = &all(&journal, &Filter::default())[0];
+        assert!(kept.path.len() <= MAX_FIELD_BYTES && kept.path.ends_with(CUT_MARK));
+        assert!(kept.path.starts_with("/v3/é"));
+        assert_eq!(kept.query.as_deref(), Some("a=1"), "short fields stay whole");
+        assert!(kept.app.as_ref().unwrap().len() <= MAX_FIELD_BYTES);
+        assert_eq!(kept.warnings.len(), MAX_WARNINGS);
+        assert!(kept.warnings.iter().all(|w| w.len() <= MAX_FIELD_BYTES));
+        assert_eq!(kept.warnings.last().unwrap(), "… and 85 more warnings");
+        assert_eq!(kept.truncated, ["path", "app", "warnings"]);
+        let json = serde_json::to_value(kept).unwrap();
+        assert_eq!(json["truncated"], serde_json::json!(["path", "app", "warnings"]));
+        assert!(serde_json::to_value(entry("/", 200, &[]))
+            .unwrap()
+            .get("truncated")
+            .is_none());
+    }
+
+    #[test]
+    fn pages_follow_seq_since_and_limit() {
+        let journal = Journal::new(5);
+        for i in 0..8 {
+            journal.record(entry(&format!("/v3/{i}"), if i % 2 == 0 { 200 } else { 400 }, &[]));
+        }
+        let page = journal.page(&Filter::default(), 2);
+        let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [4, 5], "seq counts every request, the oldest kept first");
+        assert_eq!((page.matched, page.next_since), (5, 5));
+        let next = journal.page(
+            &Filter {
+                since: page.next_since,
+                ..Filter::default()
+            },
+            2,
+        );
+        assert_eq!(next.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [6, 7]);
+        assert_eq!((next.matched, next.next_since), (3, 7));
+        let failed = journal.page(
+            &Filter {
+                since: 5,
+                status: Some(400),
+                ..Filter::default()
+            },
+            10,
+        );
+        assert_eq!(failed.entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [6, 8]);
+        let past_the_end = journal.page(
+            &Filter {
+                since: 8,
+                ..Filter::default()
+            },
+            10,
+        );
+        assert_eq!(
+            (
+                past_the_end.entries.len(),
+                past_the_end.matched,
+                past_the_end.next_since
+            ),
+            (0, 0, 8)
+        );
+        journal.clear();
+        journal.record(entry("/v3/after", 200, &[]));
+        assert_eq!(
+            journal.page(&Filter::default(), 1).entries[0].seq,
+            9,
+            "seq survives a clear"
+        );
+    }
+
+    #[test]
+    fn the_retry_map_stays_bounded_and_forgets_the_oldest() {
+        let journal = Journal::new(10);
+        let now = DateTime::<Utc>::default();
+        for i in 0..20_000 {
+            journal.note_throttled(&format!("app-{i}-{}", "k".repeat(i % 5000)), now, 60);
+        }
+        let (apps, bytes) = journal.throttled_size();
+        assert!(
+            apps <= MAX_THROTTLED_APPS && bytes <= THROTTLED_BYTE_BUDGET,
+            "{apps} apps, {bytes} B"
+        );
+        let last = format!("app-19999-{}", "k".repeat(19_999 % 5000));
+        assert!(journal.is_early_retry(&last, now), "the newest is remembered");
+        assert!(!journal.is_early_retry("app-0-", now), "the oldest is forgotten");
+        // Waits that are over go before any that still runs, however old.
+        let journal = Journal::new(10);
+        journal.note_throttled("long", now, 3600);
+        for i in 0..MAX_THROTTLED_APPS - 1 {
+            journal.note_throttled(&format!("ended-{i}"), now, 1);
+        }
+        let later = now + TimeDelta::seconds(2);
+        for i in 0..MAX_THROTTLED_APPS - 1 {
+            journal.note_throttled(&format!("running-{i}"), later, 60);
+        }
+        assert!(
+            journal.is_early_retry("long", later),
+            "a running wait outlives ended ones"
+        );
+        assert!(journal.is_early_retry("running-0", later));
+        assert!(journal.throttled_size().0 <= MAX_THROTTLED_APPS);
     }
 }
