@@ -9,7 +9,7 @@
 //! response (docs/SPEC.md §0 "HTTP limits and shutdown"): a target over its hard limit of
 //! 65 534 bytes (414), a head over [`HYPER_MAX_HEAD_BYTES`] or with more than
 //! [`HYPER_MAX_HEADERS`] fields (431), and a request line it cannot parse otherwise (400,
-//! e.g. a target over the listener's 16 KiB line limit holding raw bytes). The
+//! e.g. a target over the listener's 64 KiB line limit holding raw bytes). The
 //! mock's own limits sit well below hyper's so that realistic cases get JSON.
 
 use std::time::Duration;
@@ -21,7 +21,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{listener::INVALID_TARGET_HEADER, state::AppState};
+use super::{
+    listener::{INVALID_HEADER_HEADER, INVALID_TARGET_HEADER},
+    state::AppState,
+};
 use crate::families::{
     easemob::{self, EmError},
     family_of,
@@ -77,6 +80,12 @@ fn over_limit(request: &Request) -> Option<(StatusCode, String)> {
         return Some((
             StatusCode::BAD_REQUEST,
             "the request target holds raw control or non-ASCII bytes: percent-encode them".to_owned(),
+        ));
+    }
+    if headers.contains_key(INVALID_HEADER_HEADER) {
+        return Some((
+            StatusCode::BAD_REQUEST,
+            "a header holds control bytes, which no header may carry".to_owned(),
         ));
     }
     let target = request.uri().path_and_query().map_or(0, |t| t.as_str().len());

@@ -12,6 +12,7 @@
 //! A target with raw control or non-ASCII bytes would get the same bodiless 400; those
 //! bytes are percent-encoded too, and the header [`INVALID_TARGET_HEADER`] added, so that
 //! the mock itself refuses the request in the family's JSON shape (see `http_limits`).
+//! Control bytes in a header line are replaced alike, with [`INVALID_HEADER_HEADER`].
 
 use std::{
     io,
@@ -31,8 +32,12 @@ use tokio::{
 
 pub const RAW_SPACE_HEADER: &str = "x-mock-raw-space";
 pub const INVALID_TARGET_HEADER: &str = "x-mock-invalid-target";
-/// Lines longer than this are passed through untouched.
-const MAX_LINE: usize = 16 * 1024;
+/// Marks a request a header line of which held control bytes (replaced by `?`).
+pub const INVALID_HEADER_HEADER: &str = "x-mock-invalid-header";
+/// Lines longer than this are passed through untouched (and framing is given up): as
+/// long as hyper's own longest request target, so that every target hyper would read is
+/// repaired first, and the limits layer can answer an over-long one in JSON.
+const MAX_LINE: usize = 64 * 1024;
 /// Characters clients send raw in a target that `http::Uri` refuses, with their escapes.
 const RAW_CHARS: [(char, &str); 4] = [(' ', "%20"), ('<', "%3C"), ('>', "%3E"), ('"', "%22")];
 
@@ -78,19 +83,51 @@ fn dropped_error() -> io::Error {
     )
 }
 
-/// Wraps a stream and repairs request lines as they are read; writes pass through.
+/// Wraps a stream and repairs request lines (and header lines with control bytes) as
+/// they are read; writes pass through. It follows the messages' framing (bodies by
+/// `Content-Length` or chunked), so that on a kept-alive connection a body never passes
+/// for the next request line, nor the next request line for a body.
 pub struct RawSpaceStream<S> {
     inner: S,
     handle: ConnectionHandle,
-    /// Bytes of a possible request line not yet complete.
+    /// Bytes of a line not yet complete.
     line: Vec<u8>,
     /// Bytes ready for the reader, from `out_pos` on.
     out: Vec<u8>,
     out_pos: usize,
-    /// Whether the next byte starts a line that may be a request line.
-    at_line_start: bool,
+    framing: Framing,
     eof: bool,
 }
+
+/// Where the stream stands in the messages it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// A message head; its request line next when `first`.
+    Head { first: bool, body: BodyKind },
+    /// `remaining` bytes of a body with a `Content-Length`.
+    Body { remaining: u64 },
+    /// A chunked body's size line next.
+    ChunkSize,
+    /// `remaining` bytes of a chunk's data and its CRLF.
+    ChunkData { remaining: u64 },
+    /// The trailer lines after the last chunk.
+    Trailers,
+    /// Framing lost (a line too long, an unreadable length): every byte passes unchanged
+    /// and hyper judges the rest.
+    Opaque,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    None,
+    Length(u64),
+    Chunked,
+}
+
+const NEXT_MESSAGE: Framing = Framing::Head {
+    first: true,
+    body: BodyKind::None,
+};
 
 impl<S> RawSpaceStream<S> {
     pub fn new(inner: S) -> Self {
@@ -100,7 +137,7 @@ impl<S> RawSpaceStream<S> {
             line: Vec::new(),
             out: Vec::new(),
             out_pos: 0,
-            at_line_start: true,
+            framing: NEXT_MESSAGE,
             eof: false,
         }
     }
@@ -110,38 +147,125 @@ impl<S> RawSpaceStream<S> {
         &self.handle
     }
 
-    /// Moves bytes from `input` into `out`, holding back a possible request line until
-    /// it is complete.
+    /// Moves bytes from `input` into `out`, holding back each line of a head until it is
+    /// complete (a line is at most [`MAX_LINE`] bytes; a longer one ends the framing).
     fn process(&mut self, mut input: &[u8]) {
         while !input.is_empty() {
-            if !self.at_line_start && self.line.is_empty() {
-                match input.iter().position(|&b| b == b'\n') {
-                    Some(end) => {
-                        self.out.extend_from_slice(&input[..=end]);
-                        input = &input[end + 1..];
-                        self.at_line_start = true;
-                    }
-                    None => {
-                        self.out.extend_from_slice(input);
-                        return;
+            match self.framing {
+                Framing::Opaque => {
+                    self.out.extend_from_slice(input);
+                    return;
+                }
+                Framing::Body { remaining } | Framing::ChunkData { remaining } => {
+                    let n = input.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
+                    self.out.extend_from_slice(&input[..n]);
+                    input = &input[n..];
+                    let left = remaining - n as u64;
+                    self.framing = match (self.framing, left) {
+                        (Framing::Body { .. }, 0) => NEXT_MESSAGE,
+                        (Framing::Body { .. }, _) => Framing::Body { remaining: left },
+                        (_, 0) => Framing::ChunkSize,
+                        (_, _) => Framing::ChunkData { remaining: left },
+                    };
+                }
+                _ => {
+                    let end = input.iter().position(|&b| b == b'\n');
+                    let take = end.map_or(input.len(), |e| e + 1);
+                    self.line.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    if end.is_some() {
+                        let line = std::mem::take(&mut self.line);
+                        self.on_line(&line);
+                    } else if self.line.len() > MAX_LINE {
+                        self.out.append(&mut self.line);
+                        self.framing = Framing::Opaque;
                     }
                 }
-                continue;
-            }
-            let end = input.iter().position(|&b| b == b'\n');
-            let take = end.map_or(input.len(), |e| e + 1);
-            self.line.extend_from_slice(&input[..take]);
-            input = &input[take..];
-            self.at_line_start = false;
-            if end.is_some() {
-                let line = std::mem::take(&mut self.line);
-                self.out.extend_from_slice(&repair(&line));
-                self.at_line_start = true;
-            } else if !could_be_request_line(&self.line) || self.line.len() > MAX_LINE {
-                self.out.append(&mut self.line);
             }
         }
     }
+
+    /// A complete line of a head, a chunk size or a trailer.
+    fn on_line(&mut self, line: &[u8]) {
+        let blank = matches!(line, b"\r\n" | b"\n");
+        let (output, next) = match self.framing {
+            // Blank lines before a request line are tolerated, as hyper does.
+            Framing::Head { first: true, .. } if blank => (line.into(), NEXT_MESSAGE),
+            Framing::Head { first: true, body } => (repair(line), Framing::Head { first: false, body }),
+            Framing::Head { body, .. } if blank => (line.into(), after_head(body)),
+            Framing::Head { body, .. } => {
+                let (output, body) = header_line(line, body);
+                let next = body.map_or(Framing::Opaque, |body| Framing::Head { first: false, body });
+                (output, next)
+            }
+            Framing::ChunkSize => (line.into(), chunk_size(line).map_or(Framing::Opaque, after_chunk_size)),
+            Framing::Trailers if blank => (line.into(), NEXT_MESSAGE),
+            other => (line.into(), other),
+        };
+        self.out.extend_from_slice(&output);
+        self.framing = next;
+    }
+}
+
+/// What follows a head that announced `body`.
+fn after_head(body: BodyKind) -> Framing {
+    match body {
+        BodyKind::None | BodyKind::Length(0) => NEXT_MESSAGE,
+        BodyKind::Length(remaining) => Framing::Body { remaining },
+        BodyKind::Chunked => Framing::ChunkSize,
+    }
+}
+
+/// What follows a chunk-size line: the chunk and its CRLF, or the trailers after the last.
+fn after_chunk_size(size: u64) -> Framing {
+    match size {
+        0 => Framing::Trailers,
+        size => Framing::ChunkData {
+            remaining: size.saturating_add(2),
+        },
+    }
+}
+
+/// A header line, with any control byte hyper would refuse replaced and the request
+/// marked invalid, and the body it announces; `None` when its length cannot be read.
+fn header_line(line: &[u8], body: BodyKind) -> (std::borrow::Cow<'_, [u8]>, Option<BodyKind>) {
+    let content = line.strip_suffix(b"\n").unwrap_or(line);
+    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    let body = match content.iter().position(|&b| b == b':') {
+        Some(colon) => {
+            let (name, value) = (&content[..colon], String::from_utf8_lossy(&content[colon + 1..]));
+            if name.eq_ignore_ascii_case(b"content-length") && body != BodyKind::Chunked {
+                value.trim().parse().ok().map(BodyKind::Length)
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") && value.to_ascii_lowercase().contains("chunked")
+            {
+                Some(BodyKind::Chunked)
+            } else {
+                Some(body)
+            }
+        }
+        None => Some(body),
+    };
+    if !content.iter().any(|&b| is_invalid_in_header(b)) {
+        return (line.into(), body);
+    }
+    let mut fixed: Vec<u8> = content
+        .iter()
+        .map(|&b| if is_invalid_in_header(b) { b'?' } else { b })
+        .collect();
+    fixed.extend_from_slice(format!("\r\n{INVALID_HEADER_HEADER}: 1\r\n").as_bytes());
+    (fixed.into(), body)
+}
+
+/// Control bytes no header line may hold (a tab may).
+fn is_invalid_in_header(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t') || byte == 0x7F
+}
+
+/// The size a chunk-size line gives (hex, before any extension).
+fn chunk_size(line: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(line).ok()?;
+    let size = text.split(';').next()?.trim();
+    u64::from_str_radix(size, 16).ok()
 }
 
 /// Whether `prefix` can still grow into `METHOD SP target SP HTTP/1.x`.
@@ -317,6 +441,45 @@ mod tests {
         assert_eq!(
             got,
             "GET /v3/rec%01eived?a=%E5%BC%A0%20b HTTP/1.1\r\nx-mock-raw-space: 1\r\nx-mock-invalid-target: 1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn a_body_without_a_final_newline_does_not_hide_the_next_request_line() {
+        let got = rewrite(&[
+            b"POST /v3/status/message HTTP/1.1\r\nContent-Length: 7\r\n\r\n{\"a\":1}",
+            b"GET /v2/m?t=1 2 HTTP/1.1\r\n\r\n",
+        ]);
+        assert_eq!(
+            got,
+            "POST /v3/status/message HTTP/1.1\r\nContent-Length: 7\r\n\r\n{\"a\":1}\
+             GET /v2/m?t=1%202 HTTP/1.1\r\nx-mock-raw-space: 1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn a_body_line_that_looks_like_a_request_line_is_left_alone() {
+        let body = "GET /x y HTTP/1.1\n";
+        let message = format!("POST /a HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        assert_eq!(rewrite(&[message.as_bytes()]), message);
+    }
+
+    #[test]
+    fn chunked_bodies_are_followed_to_their_end() {
+        let chunked = "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nGET /\r\n0\r\n\r\n";
+        let got = rewrite(&[chunked.as_bytes(), b"GET /b c HTTP/1.1\r\n\r\n"]);
+        assert_eq!(
+            got,
+            format!("{chunked}GET /b%20c HTTP/1.1\r\nx-mock-raw-space: 1\r\n\r\n")
+        );
+    }
+
+    #[test]
+    fn control_bytes_in_a_header_are_replaced_and_the_request_marked_invalid() {
+        let got = rewrite(&[b"GET /a HTTP/1.1\r\nAuthorization: Bearer \x7f\x01\r\n\r\n"]);
+        assert_eq!(
+            got,
+            "GET /a HTTP/1.1\r\nAuthorization: Bearer ??\r\nx-mock-invalid-header: 1\r\n\r\n"
         );
     }
 
