@@ -365,8 +365,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
             if read.filled().is_empty() {
                 this.eof = true;
             } else {
-                let filled = read.filled().to_vec();
-                this.process(&filled);
+                this.process(read.filled());
             }
         }
     }
