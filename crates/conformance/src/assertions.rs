@@ -94,6 +94,11 @@ enum Check {
     Fields(Fields),
     Count(Value),
     Sum(Value),
+    /// The sum within bounds: `sum = { min = .., max = .. }` (either may be omitted).
+    SumWithin {
+        min: Option<Value>,
+        max: Option<Value>,
+    },
     AllEqual,
     /// The selected values are exactly these, in order (`prefix`: begin with these).
     Sequence {
@@ -198,7 +203,7 @@ fn compile_checks(spec: &AssertSpec, schemas: &Schemas) -> Result<Vec<Check>, St
         return Err("`strict` only applies to `fields`".into());
     }
     push(value(&spec.count).map(Check::Count));
-    push(value(&spec.sum).map(Check::Sum));
+    push(spec.sum.as_ref().map(sum_check).transpose()?);
     push(spec.all_equal.filter(|on| *on).map(|_| Check::AllEqual));
     push(value(&spec.sequence).map(|expected| Check::Sequence {
         expected,
@@ -357,6 +362,12 @@ impl Check {
             }
             Check::Count(v) => format!("selects {v} values"),
             Check::Sum(v) => format!("sums to {v}"),
+            Check::SumWithin { min, max } => match (min, max) {
+                (Some(min), Some(max)) => format!("sums to {min}..={max}"),
+                (Some(min), None) => format!("sums to at least {min}"),
+                (None, Some(max)) => format!("sums to at most {max}"),
+                (None, None) => "sums to anything".into(),
+            },
             Check::AllEqual => "has one value throughout".into(),
             Check::Sequence {
                 expected,
@@ -510,13 +521,28 @@ impl Check {
                 .try_for_each(|(i, v)| schemas.check_fields(fields, v, &at(i))),
             Check::Sum(expected) => {
                 let expected = resolve(expected)?;
-                let sum = values
-                    .iter()
-                    .map(|v| v.as_f64().ok_or_else(|| format!("got {}, not a number", describe(v))))
-                    .sum::<Result<f64, String>>()?;
+                let sum = sum_of(values)?;
                 expect(json_eq(&Value::from(sum), &expected), || {
                     format!("the sum is {sum}, expected {expected}")
                 })
+            }
+            Check::SumWithin { min, max } => {
+                let sum = Value::from(sum_of(values)?);
+                for (bound, below) in [(min, true), (max, false)] {
+                    let Some(written) = bound else { continue };
+                    let bound = resolve(written)?;
+                    let order = compare(&sum, &bound)?;
+                    let outside = if below {
+                        order == Ordering::Less
+                    } else {
+                        order == Ordering::Greater
+                    };
+                    expect(!outside, || {
+                        let side = if below { "below" } else { "above" };
+                        format!("the sum is {sum}, {side} {bound}")
+                    })?;
+                }
+                Ok(())
             }
             Check::AllEqual => each(values, |v| {
                 expect(json_eq(v, &values[0]), || {
@@ -595,6 +621,30 @@ pub fn json_eq(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// The sum of numbers; anything else is an error.
+fn sum_of(values: &[Value]) -> Result<f64, String> {
+    values
+        .iter()
+        .map(|v| v.as_f64().ok_or_else(|| format!("got {}, not a number", describe(v))))
+        .sum()
+}
+
+/// `sum = N` (exactly) or `sum = { min = N, max = M }` (within, either bound optional):
+/// the bounded form suits counts taken from two answers between which data may arrive.
+fn sum_check(spec: &toml::Value) -> Result<Check, String> {
+    let Some(table) = spec.as_table() else {
+        return Ok(Check::Sum(toml_to_json(spec)));
+    };
+    if let Some(key) = table.keys().find(|k| !matches!(k.as_str(), "min" | "max")) {
+        return Err(format!("`sum` takes `min` and `max`, not `{key}`"));
+    }
+    let (min, max) = (table.get("min").map(toml_to_json), table.get("max").map(toml_to_json));
+    if min.is_none() && max.is_none() {
+        return Err("`sum = { .. }` needs `min`, `max` or both".into());
+    }
+    Ok(Check::SumWithin { min, max })
 }
 
 /// Orders two numbers or two strings; anything else cannot be ordered.
@@ -690,6 +740,21 @@ mod tests {
         assert!(check("path = '$.nothing'\nexists = false", body.clone()).is_ok());
         assert!(check("path = '$.error'\nexists = false", body.clone()).is_err());
         assert!(check("header = 'content-type'\nmatches = '^application/json'", body.clone()).is_ok());
+    }
+
+    #[test]
+    fn a_sum_can_be_bounded_instead_of_exact() {
+        let body = json!({"ids": [1, 2, 3]});
+        assert!(check("path = '$.ids[*]'\nsum = { min = 6, max = 8 }", body.clone()).is_ok());
+        assert!(check("path = '$.ids[*]'\nsum = { min = '${total}' }", body.clone()).is_ok());
+        let above = check("path = '$.ids[*]'\nsum = { max = 5 }", body.clone()).unwrap_err();
+        assert!(above.contains("the sum is 6.0, above 5"), "{above}");
+        let below = check("path = '$.ids[*]'\nsum = { min = 7 }", body.clone()).unwrap_err();
+        assert!(below.contains("below 7"), "{below}");
+        assert!(check("path = '$.ids[*]'\nsum = { least = 1 }", body.clone())
+            .unwrap_err()
+            .contains("not `least`"));
+        assert!(check("path = '$.ids[*]'\nsum = {}", body).is_err());
     }
 
     #[test]
