@@ -1,5 +1,6 @@
 //! Fault rules: which requests get an injected failure, and which failure. The model only
-//! (matching, scopes, seeded fractions); `traffic` applies the effects to requests.
+//! (matching, scopes, seeded fractions); `app::request_layer` applies the effects to
+//! requests.
 //!
 //! A rule is `{"match": {...}, "effect": {...}}` plus at most one scope: `times` (the
 //! next N matching requests), `fraction` (a seeded, reproducible share of them) or
