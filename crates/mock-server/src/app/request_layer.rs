@@ -129,13 +129,8 @@ fn known_app(
                 .then(|| key.clone())
         }
         Family::Easemob => {
-            let mut segments = request.uri().path().trim_start_matches('/').split('/');
-            let (org, name) = (segments.next()?, segments.next()?);
-            dataset
-                .easemob
-                .iter()
-                .any(|a| a.credentials.org_name == org && a.credentials.app_name == name)
-                .then(|| format!("{org}#{name}"))
+            let (org, name) = easemob::org_app(request.uri().path());
+            easemob::app_index(dataset, org, name).map(|_| format!("{org}#{name}"))
         }
         Family::Control => None,
     }

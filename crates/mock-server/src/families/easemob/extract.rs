@@ -95,7 +95,7 @@ fn app_of_path(parts: &Parts, cx: &Context) -> Result<usize, Refused> {
         return Err(Refused::OtherFamily { message });
     }
     let (org, app) = super::org_app(path);
-    super::app_index(cx, org, app)
+    super::app_index(&cx.core.dataset, org, app)
         .ok_or_else(|| Refused::Easemob(super::app_not_found(org, app, path).at(cx.core.clock.now())))
 }
 

@@ -40,7 +40,10 @@ use super::shared::{
     context::Core,
     route::{self, Route},
 };
-use crate::kernel::ratelimit::{Quota, RateLimiter};
+use crate::{
+    dataset::Dataset,
+    kernel::ratelimit::{Quota, RateLimiter},
+};
 
 /// The endpoints of the family, each served by one handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,15 +147,14 @@ where
 }
 
 /// The org and app segments that begin every Easemob path (raw: the names need no escapes).
-fn org_app(path: &str) -> (&str, &str) {
+pub fn org_app(path: &str) -> (&str, &str) {
     let mut segments = path.trim_start_matches('/').split('/');
     (segments.next().unwrap_or_default(), segments.next().unwrap_or_default())
 }
 
 /// The Easemob app called `org/app`, by index.
-fn app_index(cx: &Context, org: &str, app: &str) -> Option<usize> {
-    cx.core
-        .dataset
+pub fn app_index(dataset: &Dataset, org: &str, app: &str) -> Option<usize> {
+    dataset
         .easemob
         .iter()
         .position(|a| a.credentials.org_name == org && a.credentials.app_name == app)
@@ -182,7 +184,7 @@ pub fn unserved(cx: &Context, status: StatusCode, description: String, path: &st
     let (org, app) = org_app(path);
     let error = if status == StatusCode::METHOD_NOT_ALLOWED {
         EmError::MethodNotAllowed(description)
-    } else if app_index(cx, org, app).is_some() {
+    } else if app_index(&cx.core.dataset, org, app).is_some() {
         EmError::NoResource(description)
     } else {
         app_not_found(org, app, path)
