@@ -68,7 +68,7 @@ pub fn statuses<'r>(
 }
 
 /// Each id once, in the order first sent (a repeated id is answered once).
-pub fn unique_in_order<'r>(ids: &'r [std::borrow::Cow<'_, str>]) -> impl Iterator<Item = &'r str> {
+fn unique_in_order<'r>(ids: &'r [std::borrow::Cow<'_, str>]) -> impl Iterator<Item = &'r str> {
     let mut seen = HashSet::with_capacity_and_hasher(ids.len(), FxBuildHasher);
     ids.iter().map(|id| id.as_ref()).filter(move |id| seen.insert(*id))
 }
