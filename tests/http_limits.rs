@@ -225,6 +225,15 @@ async fn long_targets_and_big_heads_get_json_in_the_family_shape() {
     let reply = exchange(&mock, request("GET", "/some-org/some-app/users", &many), Vec::new()).await;
     assert_eq!(reply.status, 431, "{}", reply.body);
     assert_eq!(reply.json()["error"], "illegal_argument");
+    // Far beyond hyper's own field limit: the listener keeps hyper from seeing them.
+    let thousand: Vec<String> = (0..1000).map(|i| format!("X-Header-{i}: {i}")).collect();
+    let reply = exchange(&mock, request("GET", "/v3/received?msg_ids=1", &thousand), Vec::new()).await;
+    reply.assert_jiguang(431, 3002);
+    let message = reply.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        message.starts_with("1002 header fields"),
+        "Host, Connection and 1000 more: {message}"
+    );
     assert_still_serving(&mock).await;
 }
 

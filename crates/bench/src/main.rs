@@ -296,6 +296,11 @@ fn load_routes(mock: &Server) -> Vec<(Route, usize)> {
             target: Target::SameSizeBody,
         },
         Route {
+            name: "v2 first page (1000), a new 7-day window each",
+            request: authed("/v2/messages?count=1000".into()).unique_weeks(),
+            target: Target::NewQuery,
+        },
+        Route {
             name: "v1 offset page of 1000",
             request: authed("/v1/messages?start=2000&count=1000".into()),
             target: Target::SameSizeBody,
@@ -311,7 +316,7 @@ fn load_routes(mock: &Server) -> Vec<(Route, usize)> {
         Route {
             name: "v3/received, 1 msg_id",
             request: authed(format!("/v3/received?msg_ids={}", msg_ids[0])),
-            target: Target::HelloWorld,
+            target: Target::HotPath,
         },
         Route {
             name: "v3/status/message, 1000 ids",
@@ -350,13 +355,18 @@ fn load_routes(mock: &Server) -> Vec<(Route, usize)> {
 
 /// The size of a route's answer, asked once over a fresh connection.
 fn answer_size(addr: &str, request: &Request) -> usize {
+    let path = if request.unique_weeks {
+        format!("{}&{WEEK_QUERY}", request.path)
+    } else {
+        request.path.clone()
+    };
     let mut conn = Connection::open(addr);
     let authorization = request.headers.iter().find(|(name, _)| *name == "Authorization");
     conn.authorization = authorization.map(|(_, v)| v.clone()).unwrap_or_default();
     let (_, body) = match (&request.body, authorization) {
-        (Some(body), _) => conn.post_authorized(&request.path, body),
-        (None, Some(_)) => conn.get(&request.path),
-        (None, None) => conn.get_unauthorized(&request.path),
+        (Some(body), _) => conn.post_authorized(&path, body),
+        (None, Some(_)) => conn.get(&path),
+        (None, None) => conn.get_unauthorized(&path),
     };
     body.len()
 }
@@ -480,8 +490,8 @@ fn targets(report: &Report) -> Vec<TargetCheck> {
     ];
     for row in &report.load.rows {
         let (value, baseline) = match row.target {
-            Target::HelloWorld => (row.ratio_to_hello_world, "hello-world"),
-            Target::SameSizeBody => (row.ratio_to_same_size_body, "same-size body"),
+            Target::HelloWorld | Target::HotPath => (row.ratio_to_hello_world, "hello-world"),
+            Target::SameSizeBody | Target::NewQuery => (row.ratio_to_same_size_body, "same-size body"),
         };
         checks.push(check(
             format!("{} vs {baseline}", row.name),

@@ -13,6 +13,9 @@ pub struct Request {
     pub path: String,
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<String>,
+    /// Whether each request asks for a week no request asked for before (see
+    /// [`Request::unique_weeks`]).
+    pub unique_weeks: bool,
 }
 
 impl Request {
@@ -22,6 +25,17 @@ impl Request {
             path: path.into(),
             headers: Vec::new(),
             body: None,
+            unique_weeks: false,
+        }
+    }
+
+    /// This request with `begin_time` and `end_time` of a 7-day window one second later
+    /// on every request, each wrk thread a day apart: every page is new to the server,
+    /// as the distinct queries of a test suite are (`UNIQUE_WEEKS_FROM` is the first).
+    pub fn unique_weeks(self) -> Request {
+        Request {
+            unique_weeks: true,
+            ..self
         }
     }
 
@@ -85,9 +99,36 @@ fn script_file(request: &Request) -> PathBuf {
     if let Some(body) = &request.body {
         lua.push_str(&format!("wrk.body = {}\n", quote(body)));
     }
+    if request.unique_weeks {
+        lua.push_str(&unique_weeks_lua(&request.path));
+    }
     let path = std::env::temp_dir().join(format!("bench-wrk-{}-{:p}.lua", std::process::id(), request));
     std::fs::write(&path, lua).expect("write the wrk script");
     path
+}
+
+/// The first window of [`Request::unique_weeks`]: 2026-11-06 12:00:00, local time of the
+/// dataset (seconds since the epoch, read as UTC by Lua's `os.date("!...")`).
+const UNIQUE_WEEKS_FROM: i64 = 1_793_966_400;
+
+/// A wrk `request` function that appends a new week to `path` on every call.
+fn unique_weeks_lua(path: &str) -> String {
+    format!(
+        r#"
+local threads = 0
+function setup(thread)
+  thread:set("thread_index", threads)
+  threads = threads + 1
+end
+local served = 0
+function request()
+  served = served + 1
+  local first = {UNIQUE_WEEKS_FROM} + thread_index * 86400 + served
+  local at = function(t) return os.date("!%Y-%m-%d%%20%H:%M:%S", t) end
+  return wrk.format(nil, [==[{path}]==] .. "&begin_time=" .. at(first) .. "&end_time=" .. at(first + 7 * 86400))
+end
+"#
+    )
 }
 
 /// Reads `Requests/sec`, the 50% and 99% latencies, and error counts from wrk's report.

@@ -13,8 +13,14 @@
 //! bytes are percent-encoded too, and the header [`INVALID_TARGET_HEADER`] added, so that
 //! the mock itself refuses the request in the family's JSON shape (see `http_limits`).
 //! Control bytes in a header line are replaced alike, with [`INVALID_HEADER_HEADER`].
+//!
+//! A head with more than [`MAX_HEADERS`] fields loses the fields beyond them and gains
+//! [`HEADER_COUNT_HEADER`], so that the mock refuses it in JSON (431) while hyper parses
+//! no more fields than fit its inline buffers: a field limit set on hyper itself makes it
+//! allocate (and fill) an array that large for every request.
 
 use std::{
+    borrow::Cow,
     io,
     pin::Pin,
     sync::{
@@ -30,10 +36,14 @@ use tokio::{
     net::{TcpListener, TcpStream},
 };
 
+use super::http_limits::MAX_HEADERS;
+
 pub const RAW_SPACE_HEADER: &str = "x-mock-raw-space";
 pub const INVALID_TARGET_HEADER: &str = "x-mock-invalid-target";
 /// Marks a request a header line of which held control bytes (replaced by `?`).
 pub const INVALID_HEADER_HEADER: &str = "x-mock-invalid-header";
+/// Marks a request with more header fields than [`MAX_HEADERS`]; its value is how many.
+pub const HEADER_COUNT_HEADER: &str = "x-mock-header-count";
 /// Lines longer than this are passed through untouched (and framing is given up): as
 /// long as hyper's own longest request target, so that every target hyper would read is
 /// repaired first, and the limits layer can answer an over-long one in JSON.
@@ -90,6 +100,9 @@ fn dropped_error() -> io::Error {
 pub struct RawSpaceStream<S> {
     inner: S,
     handle: ConnectionHandle,
+    /// What each read from `inner` lands in, zeroed once: a fresh buffer per read
+    /// would be zeroed on every read.
+    read_buffer: Box<[u8]>,
     /// Bytes of a line not yet complete.
     line: Vec<u8>,
     /// Bytes ready for the reader, from `out_pos` on.
@@ -102,8 +115,10 @@ pub struct RawSpaceStream<S> {
 /// Where the stream stands in the messages it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Framing {
-    /// A message head; its request line next when `first`.
-    Head { first: bool, body: BodyKind },
+    /// A message head, its request line next.
+    RequestLine,
+    /// A message head's header lines.
+    Head(Head),
     /// `remaining` bytes of a body with a `Content-Length`.
     Body { remaining: u64 },
     /// A chunked body's size line next.
@@ -117,23 +132,34 @@ enum Framing {
     Opaque,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the header lines of a head have shown so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Head {
+    body: BodyKind,
+    fields: usize,
+    /// Whether a line held control bytes.
+    invalid: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum BodyKind {
+    #[default]
     None,
     Length(u64),
     Chunked,
 }
 
-const NEXT_MESSAGE: Framing = Framing::Head {
-    first: true,
-    body: BodyKind::None,
-};
+const NEXT_MESSAGE: Framing = Framing::RequestLine;
+
+/// The size of each read from the connection.
+const READ_SIZE: usize = 8192;
 
 impl<S> RawSpaceStream<S> {
     pub fn new(inner: S) -> Self {
         RawSpaceStream {
             inner,
             handle: ConnectionHandle::default(),
+            read_buffer: vec![0; READ_SIZE].into_boxed_slice(),
             line: Vec::new(),
             out: Vec::new(),
             out_pos: 0,
@@ -171,14 +197,22 @@ impl<S> RawSpaceStream<S> {
                 _ => {
                     let end = input.iter().position(|&b| b == b'\n');
                     let take = end.map_or(input.len(), |e| e + 1);
-                    self.line.extend_from_slice(&input[..take]);
-                    input = &input[take..];
-                    if end.is_some() {
-                        let line = std::mem::take(&mut self.line);
+                    let (piece, rest) = input.split_at(take);
+                    input = rest;
+                    if end.is_some() && self.line.is_empty() {
+                        self.on_line(piece);
+                    } else if end.is_some() {
+                        let mut line = std::mem::take(&mut self.line);
+                        line.extend_from_slice(piece);
                         self.on_line(&line);
-                    } else if self.line.len() > MAX_LINE {
+                        line.clear();
+                        self.line = line;
+                    } else if self.line.len() + piece.len() > MAX_LINE {
+                        self.line.extend_from_slice(piece);
                         self.out.append(&mut self.line);
                         self.framing = Framing::Opaque;
+                    } else {
+                        self.line.extend_from_slice(piece);
                     }
                 }
             }
@@ -190,14 +224,10 @@ impl<S> RawSpaceStream<S> {
         let blank = matches!(line, b"\r\n" | b"\n");
         let (output, next) = match self.framing {
             // Blank lines before a request line are tolerated, as hyper does.
-            Framing::Head { first: true, .. } if blank => (line.into(), NEXT_MESSAGE),
-            Framing::Head { first: true, body } => (repair(line), Framing::Head { first: false, body }),
-            Framing::Head { body, .. } if blank => (line.into(), after_head(body)),
-            Framing::Head { body, .. } => {
-                let (output, body) = header_line(line, body);
-                let next = body.map_or(Framing::Opaque, |body| Framing::Head { first: false, body });
-                (output, next)
-            }
+            Framing::RequestLine if blank => (line.into(), NEXT_MESSAGE),
+            Framing::RequestLine => (repair(line), Framing::Head(Head::default())),
+            Framing::Head(head) if blank => (end_of_head(line, head), after_head(head.body)),
+            Framing::Head(head) => header_line(line, head),
             Framing::ChunkSize => (line.into(), chunk_size(line).map_or(Framing::Opaque, after_chunk_size)),
             Framing::Trailers if blank => (line.into(), NEXT_MESSAGE),
             other => (line.into(), other),
@@ -205,6 +235,22 @@ impl<S> RawSpaceStream<S> {
         self.out.extend_from_slice(&output);
         self.framing = next;
     }
+}
+
+/// The blank line ending a head, after the marker fields its lines called for.
+fn end_of_head(blank: &[u8], head: Head) -> Cow<'_, [u8]> {
+    if head.fields <= MAX_HEADERS && !head.invalid {
+        return blank.into();
+    }
+    let mut marked = Vec::new();
+    if head.invalid {
+        marked.extend_from_slice(format!("{INVALID_HEADER_HEADER}: 1\r\n").as_bytes());
+    }
+    if head.fields > MAX_HEADERS {
+        marked.extend_from_slice(format!("{HEADER_COUNT_HEADER}: {}\r\n", head.fields).as_bytes());
+    }
+    marked.extend_from_slice(blank);
+    marked.into()
 }
 
 /// What follows a head that announced `body`.
@@ -226,34 +272,53 @@ fn after_chunk_size(size: u64) -> Framing {
     }
 }
 
-/// A header line, with any control byte hyper would refuse replaced and the request
-/// marked invalid, and the body it announces; `None` when its length cannot be read.
-fn header_line(line: &[u8], body: BodyKind) -> (std::borrow::Cow<'_, [u8]>, Option<BodyKind>) {
+/// A header line, with any control byte hyper would refuse replaced (the request is then
+/// marked invalid at the end of its head), and what follows it: the head with the body
+/// the line announces, or no framing when its length cannot be read. Lines beyond
+/// [`MAX_HEADERS`] are dropped: the request is refused anyway.
+fn header_line(line: &[u8], head: Head) -> (Cow<'_, [u8]>, Framing) {
     let content = line.strip_suffix(b"\n").unwrap_or(line);
     let content = content.strip_suffix(b"\r").unwrap_or(content);
-    let body = match content.iter().position(|&b| b == b':') {
-        Some(colon) => {
-            let (name, value) = (&content[..colon], String::from_utf8_lossy(&content[colon + 1..]));
-            if name.eq_ignore_ascii_case(b"content-length") && body != BodyKind::Chunked {
-                value.trim().parse().ok().map(BodyKind::Length)
-            } else if name.eq_ignore_ascii_case(b"transfer-encoding") && value.to_ascii_lowercase().contains("chunked")
-            {
-                Some(BodyKind::Chunked)
-            } else {
-                Some(body)
-            }
-        }
-        None => Some(body),
+    let Some(body) = announced_body(content, head.body) else {
+        return (line.into(), Framing::Opaque);
     };
-    if !content.iter().any(|&b| is_invalid_in_header(b)) {
-        return (line.into(), body);
+    let invalid = content.iter().any(|&b| is_invalid_in_header(b));
+    let head = Head {
+        body,
+        fields: head.fields + 1,
+        invalid: head.invalid || invalid,
+    };
+    let output = if head.fields > MAX_HEADERS {
+        Cow::Borrowed(&[][..])
+    } else if invalid {
+        let mut fixed: Vec<u8> = content
+            .iter()
+            .map(|&b| if is_invalid_in_header(b) { b'?' } else { b })
+            .collect();
+        fixed.extend_from_slice(b"\r\n");
+        fixed.into()
+    } else {
+        line.into()
+    };
+    (output, Framing::Head(head))
+}
+
+/// The body a head announces once it has shown the header `content` (`None` when the
+/// length cannot be read).
+fn announced_body(content: &[u8], body: BodyKind) -> Option<BodyKind> {
+    let Some(colon) = content.iter().position(|&b| b == b':') else {
+        return Some(body);
+    };
+    let (name, value) = (&content[..colon], &content[colon + 1..]);
+    if name.eq_ignore_ascii_case(b"content-length") && body != BodyKind::Chunked {
+        String::from_utf8_lossy(value).trim().parse().ok().map(BodyKind::Length)
+    } else if name.eq_ignore_ascii_case(b"transfer-encoding")
+        && value.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"))
+    {
+        Some(BodyKind::Chunked)
+    } else {
+        Some(body)
     }
-    let mut fixed: Vec<u8> = content
-        .iter()
-        .map(|&b| if is_invalid_in_header(b) { b'?' } else { b })
-        .collect();
-    fixed.extend_from_slice(format!("\r\n{INVALID_HEADER_HEADER}: 1\r\n").as_bytes());
-    (fixed.into(), body)
 }
 
 /// Control bytes no header line may hold (a tab may).
@@ -280,7 +345,7 @@ fn could_be_request_line(prefix: &[u8]) -> bool {
 /// percent-encoded and a marker header after it, and one with raw control or non-ASCII
 /// bytes those bytes encoded and [`INVALID_TARGET_HEADER`]; any other line is returned as
 /// it is.
-fn repair(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+fn repair(line: &[u8]) -> Cow<'_, [u8]> {
     if !could_be_request_line(line) {
         return line.into();
     }
@@ -359,14 +424,19 @@ impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
                 }
                 return Poll::Ready(Ok(()));
             }
-            let mut chunk = [0u8; 8192];
+            let mut chunk = std::mem::take(&mut this.read_buffer);
             let mut read = ReadBuf::new(&mut chunk);
-            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
-            if read.filled().is_empty() {
-                this.eof = true;
-            } else {
-                this.process(read.filled());
+            let polled = Pin::new(&mut this.inner).poll_read(cx, &mut read);
+            let filled = read.filled().len();
+            if let Poll::Ready(Ok(())) = polled {
+                if filled == 0 {
+                    this.eof = true;
+                } else {
+                    this.process(&chunk[..filled]);
+                }
             }
+            this.read_buffer = chunk;
+            ready!(polled)?;
         }
     }
 }
@@ -479,6 +549,21 @@ mod tests {
         assert_eq!(
             got,
             "GET /a HTTP/1.1\r\nAuthorization: Bearer ??\r\nx-mock-invalid-header: 1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn fields_beyond_the_limit_are_dropped_and_counted() {
+        let fields: String = (0..MAX_HEADERS + 5).map(|i| format!("X-{i}: \x01\r\n")).collect();
+        let got = rewrite(&[format!("GET /a HTTP/1.1\r\n{fields}\r\nGET /b HTTP/1.1\r\n\r\n").as_bytes()]);
+        let kept: String = (0..MAX_HEADERS).map(|i| format!("X-{i}: ?\r\n")).collect();
+        let count = MAX_HEADERS + 5;
+        assert_eq!(
+            got,
+            format!(
+                "GET /a HTTP/1.1\r\n{kept}x-mock-invalid-header: 1\r\nx-mock-header-count: {count}\r\n\r\n\
+                 GET /b HTTP/1.1\r\n\r\n"
+            )
         );
     }
 

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::{
     body::{Body, Bytes},
-    extract::{ConnectInfo, FromRef, MatchedPath, Request, State},
+    extract::{ConnectInfo, FromRef, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -180,7 +180,6 @@ struct RequestRecord {
     path: String,
     query: Option<String>,
     family: Family,
-    route: Option<String>,
     raw_space: bool,
     auth: Auth,
 }
@@ -192,7 +191,6 @@ impl RequestRecord {
             path: request.uri().path().to_owned(),
             query: request.uri().query().map(redacted),
             family,
-            route: request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()),
             raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
             auth,
         }
@@ -213,7 +211,7 @@ impl RequestRecord {
                     .to_owned(),
             );
         }
-        if let Some(documented) = self.route.as_deref().and_then(families::documented_params) {
+        if let Some(documented) = families::documented_params(&self.path) {
             let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
             unknown_parameters(&params, documented, &mut warnings);
         }

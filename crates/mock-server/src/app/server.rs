@@ -1,15 +1,16 @@
-//! Building the router and running it: [`router`] for in-process use (tests drive it with
-//! `oneshot`), [`start`] to bind and serve in the background, as `main` and tests do,
+//! Building the service and running it: [`app`] (the router inside the layers every
+//! request passes), [`start`] to bind and serve in the background, as `main` and tests do,
 //! with its connection timeouts and its bounded graceful stop; and the answers to routes
 //! nobody serves, in the shape of the family the path belongs to.
 
-use std::{io, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, io, net::SocketAddr, time::Duration};
 
 use axum::{
+    body::Body,
     extract::{ConnectInfo, DefaultBodyLimit, FromRef, State},
     http::{Method, Request, StatusCode, Uri},
     middleware,
-    response::Response,
+    response::{IntoResponse, Response},
     serve::Listener,
     Router,
 };
@@ -24,7 +25,7 @@ use tokio::{
     sync::oneshot,
     task::{JoinHandle, JoinSet},
 };
-use tower::ServiceExt;
+use tower::{Service, ServiceBuilder, ServiceExt};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer};
 
 use super::{control_api, http_limits, listener::RawSpaceListener, request_layer, state::AppState};
@@ -46,17 +47,29 @@ pub fn router(state: AppState) -> Router {
         .merge(control_api::routes(&state))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
-        // One explicit body limit (axum's own default would be a second one).
-        .layer(RequestBodyLimitLayer::new(http_limits::MAX_BODY_BYTES))
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyTimeoutLayer::new(http_limits::BODY_READ_TIMEOUT))
-        .layer(middleware::from_fn_with_state(state.clone(), http_limits::limits_layer))
+        .with_state(state)
+}
+
+/// The router inside the layers every request passes, outermost first. They wrap the
+/// router once, instead of each route as `Router::layer` would: that would clone and
+/// box every layer of the matched route on every request.
+pub fn app(
+    state: AppState,
+) -> impl Service<Request<Incoming>, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
+    ServiceBuilder::new()
+        .map_request(|request: Request<Incoming>| request.map(Body::new))
         // Outermost, so that the journal shows what the limits refused, too.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_layer::request_layer,
         ))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state.clone(), http_limits::limits_layer))
+        .layer(RequestBodyTimeoutLayer::new(http_limits::BODY_READ_TIMEOUT))
+        // One explicit body limit (axum's own default would be a second one).
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(http_limits::MAX_BODY_BYTES))
+        .map_response(IntoResponse::into_response)
+        .service(router(state))
 }
 
 /// Unknown routes: 404 in the shape of the family the path belongs to.
@@ -107,7 +120,7 @@ pub async fn start(settings: Settings) -> io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let grace = settings.shutdown_timeout;
     let state = AppState::new(settings);
-    let app = router(state.clone());
+    let app = app(state.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(RawSpaceListener(listener), app, stopped, grace));
     Ok(RunningServer {
@@ -121,12 +134,15 @@ pub async fn start(settings: Settings) -> io::Result<RunningServer> {
 /// Serves `app` until `stopped` resolves (or its sender is dropped), then stops accepting,
 /// lets open connections finish for up to `grace`, and drops whatever is left: a
 /// stalled client or a long delay fault cannot hold a stop longer than that.
-async fn serve(
+async fn serve<A>(
     mut listener: RawSpaceListener,
-    app: Router,
+    app: A,
     mut stopped: oneshot::Receiver<()>,
     grace: Duration,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    A: Service<Request<Incoming>, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static,
+{
     let http = http1_builder();
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
@@ -165,13 +181,13 @@ async fn serve(
 }
 
 /// HTTP/1.1 with keep-alive, the header-read timeout (which also ends idle keep-alive
-/// connections), and hyper's own head limits above the mock's (see [`http_limits`]).
+/// connections), and hyper's own head size limit above the mock's; its field limit stays
+/// at its default, which the listener keeps every head within (see [`http_limits`]).
 fn http1_builder() -> http1::Builder {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(http_limits::HEADER_READ_TIMEOUT)
         .keep_alive(true)
-        .max_headers(http_limits::HYPER_MAX_HEADERS)
         .max_header_size(http_limits::HYPER_MAX_HEAD_BYTES);
     http
 }

@@ -31,16 +31,17 @@ pub fn family_of(path: &str) -> Family {
     }
 }
 
-/// The documented query parameters of the route whose template is `template` (as axum's
-/// `MatchedPath` gives it), if it is a vendor route.
-pub fn documented_params(template: &str) -> Option<&'static [&'static str]> {
-    jpush::documented_params(template)
-        .or_else(|| find(jmessage::ROUTES, template))
-        .or_else(|| find(easemob::ROUTES, template))
+/// The documented query parameters of the vendor route that serves `path`, if any. The
+/// tables are tried in the order the router prefers them: literal roots before Easemob's
+/// `/{org}/{app}`.
+pub fn documented_params(path: &str) -> Option<&'static [&'static str]> {
+    jpush::documented_params(path)
+        .or_else(|| find(jmessage::ROUTES, path))
+        .or_else(|| find(easemob::ROUTES, path))
 }
 
-fn find<E>(table: &'static [Route<E>], template: &str) -> Option<&'static [&'static str]> {
-    table.iter().find(|r| r.path == template).map(|r| r.params)
+fn find<E>(table: &'static [Route<E>], path: &str) -> Option<&'static [&'static str]> {
+    table.iter().find(|r| r.serves(path)).map(|r| r.params)
 }
 
 fn first_segment(path: &str) -> &str {
@@ -70,7 +71,12 @@ mod tests {
             documented_params("/v2/messages").map(|p| p.contains(&"cursor")),
             Some(true)
         );
-        assert_eq!(documented_params("/{org}/{app}/chatmessages").map(|p| p.len()), Some(3));
+        assert_eq!(
+            documented_params("/some-org/some-app/chatmessages").map(|p| p.len()),
+            Some(3)
+        );
+        assert_eq!(documented_params("/v3/received/"), None);
+        assert_eq!(documented_params("/some-org/some-app/chatmessages/x/y"), None);
         assert_eq!(documented_params("/_mock/clock"), None);
     }
 }

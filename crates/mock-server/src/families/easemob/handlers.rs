@@ -23,14 +23,14 @@ use super::{
     params,
     ql::Comparison,
     rules,
-    wire::{self, FileLinkBody, FileUrl, QlBody, Renderer, TokenBody},
+    wire::{self, FileLinkBody, FileUrl, QlHead, QlTail, Renderer, TokenBody, ENTITIES},
     Context, EmError, Stamped, DOWNLOAD_SEGMENT,
 };
 use crate::{
     dataset::chat::Scope,
     families::shared::{
         cursor,
-        jiguang_error::json_response,
+        jiguang_error::{json_response, json_with_records},
         page_memo::{PageKey, PageStart},
     },
     kernel::query::QueryParams,
@@ -225,12 +225,12 @@ fn ql_body(cx: &Context, app: usize, base: &str, query: &QueryParams, now: DateT
     let page = pages.page(&stream, key, |heads| {
         let renderer = renderer(cx, app);
         let entities: Vec<_> = heads.iter().map(|head| renderer.entity(head)).collect();
-        serde_json::value::to_raw_value(&entities).expect("entities serialise")
+        serde_json::to_vec(&entities).expect("entities serialise")
     });
     let next = cursor::next_cursor(&page_query, page.len, page.next_at, now);
     let data = &cx.core.dataset.easemob[app];
     let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
-    let body = QlBody {
+    let head = QlHead {
         action: "get",
         application: &wire::application_id(cx.core.dataset.seed, data.slot),
         params: ["ql", "limit", "cursor"]
@@ -238,15 +238,16 @@ fn ql_body(cx: &Context, app: usize, base: &str, query: &QueryParams, now: DateT
             .filter_map(|key| query.get(key).map(|value| (key, [value])))
             .collect(),
         uri: format!("{base}/{org}/{name}/chatmessages"),
-        count: page.len,
-        entities: &page.records,
+    };
+    let tail = QlTail {
         timestamp: now.timestamp_millis(),
         duration: 0,
         organization: org,
         application_name: name,
+        count: page.len,
         cursor: next.map(|next| cx.core.signer.sign(&next)),
     };
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json_with_records(StatusCode::OK, &head, ENTITIES, page.records, &tail))
 }
 
 /// Counts one history call of `app` (SPEC §4: 10 a minute; not /token, not downloads).

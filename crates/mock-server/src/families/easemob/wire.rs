@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use rand::Rng;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::dataset::{
@@ -48,16 +47,22 @@ pub struct FileUrl {
     pub url: String,
 }
 
-/// `GET /chatmessages?ql=...`.
+/// `GET /chatmessages?ql=...`: the fields before [`ENTITIES`], the page's memoised JSON
+/// array of [`Entity`] (see `crate::families::shared::page_memo`), then [`QlTail`].
 #[derive(Serialize)]
-pub struct QlBody<'a> {
+pub struct QlHead<'a> {
     pub action: &'static str,
     pub application: &'a str,
     /// The query parameters as received, each as a list (the vendor's echo).
     pub params: BTreeMap<&'static str, [&'a str; 1]>,
     pub uri: String,
-    /// The page's memoised JSON array of [`Entity`] (see `crate::families::shared::page_memo`).
-    pub entities: &'a RawValue,
+}
+
+pub const ENTITIES: &str = "entities";
+
+/// The fields of a ql answer after its [`ENTITIES`].
+#[derive(Serialize)]
+pub struct QlTail<'a> {
     pub timestamp: i64,
     pub duration: u32,
     pub organization: &'a str,

@@ -1,18 +1,29 @@
 //! JMessage's memoised answers, behind one narrow API, keyed by validated, normalised
 //! requests and bounded: rendered history pages and query totals (the shared page memo),
-//! each statistics period's chat aggregate, and whole statistics answers.
+//! each message's JSON, each statistics period's chat aggregate, and whole statistics
+//! answers.
+//!
+//! A message's JSON is a pure function of where it sits in its app's stream (the app,
+//! the hour, its index there), so the pages of distinct but overlapping windows — what a
+//! suite of distinct queries sends — are assembled from messages rendered once.
 //!
 //! A statistics answer is a pure function of its [`StatKey`]: the app, the statistic, its
 //! periods, and the two instants that clip them — where retention begins and the clock —
 //! each clamped to the periods' span, so that an answer about the past keeps its key
 //! while the clock runs.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use serde_json::value::{to_raw_value, RawValue};
 
 use super::rules::HISTORY_RETENTION;
 use crate::{
-    dataset::{chat::Window, chat_stats::ChatAggregate},
+    dataset::{
+        chat::{ChatHead, Window},
+        chat_stats::ChatAggregate,
+    },
     families::shared::{
         page_memo::PageMemo,
         statistics_period::{StatsRange, TimeUnit},
@@ -22,6 +33,20 @@ use crate::{
 
 /// Bytes of whole statistics answers kept.
 const STATISTICS_BYTES: usize = 4 << 20;
+/// Bytes of single messages' JSON kept: about 16,000 messages, eight days of an app of the
+/// default dataset.
+const MESSAGE_BYTES: usize = 8 << 20;
+/// What a kept message costs beside its JSON: its key, the shared pointer's counts, and
+/// the map's slot.
+const MESSAGE_OVERHEAD: usize = 64;
+
+/// Where a message sits: the app's stream slot, the hour, its index in the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct MessageKey {
+    app: u64,
+    hour: i64,
+    index: u32,
+}
 
 /// Which statistic an answer is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +87,7 @@ impl StatKey {
 pub struct JmessageCache {
     /// Rendered history pages and query totals.
     pub pages: PageMemo,
+    messages: Memo<MessageKey, Arc<RawValue>>,
     /// Chat aggregates, by (app slot, window first ms, window last ms).
     aggregates: Memo<(u64, i64, i64), ChatAggregate>,
     statistics: Memo<StatKey, Bytes>,
@@ -71,6 +97,9 @@ impl Default for JmessageCache {
     fn default() -> JmessageCache {
         JmessageCache {
             pages: PageMemo::default(),
+            messages: Memo::with_byte_budget(4 * DEFAULT_CAPACITY, MESSAGE_BYTES, |_, json| {
+                MESSAGE_OVERHEAD + json.get().len()
+            }),
             aggregates: Memo::new(DEFAULT_CAPACITY),
             statistics: Memo::with_byte_budget(DEFAULT_CAPACITY, STATISTICS_BYTES, |_, body| {
                 std::mem::size_of::<StatKey>() + body.len()
@@ -80,6 +109,39 @@ impl Default for JmessageCache {
 }
 
 impl JmessageCache {
+    /// The JSON array of the messages `heads` of app `slot`, each rendered by `render` the
+    /// first time it is asked for.
+    pub fn messages<M: serde::Serialize>(
+        &self,
+        slot: u64,
+        heads: &[ChatHead],
+        render: impl Fn(&ChatHead) -> M,
+    ) -> Vec<u8> {
+        let json: Vec<Arc<RawValue>> = heads
+            .iter()
+            .map(|head| {
+                let key = MessageKey {
+                    app: slot,
+                    hour: head.hour,
+                    index: head.index,
+                };
+                self.messages.get_or_compute(key, || {
+                    Arc::from(to_raw_value(&render(head)).expect("messages serialise"))
+                })
+            })
+            .collect();
+        let mut array = Vec::with_capacity(2 + json.iter().map(|m| m.get().len() + 1).sum::<usize>());
+        array.push(b'[');
+        for (i, message) in json.iter().enumerate() {
+            if i > 0 {
+                array.push(b',');
+            }
+            array.extend_from_slice(message.get().as_bytes());
+        }
+        array.push(b']');
+        array
+    }
+
     /// The aggregate of `window` of app `slot`, computed by `compute` on a miss.
     pub fn aggregate(&self, slot: u64, window: Window, compute: impl FnOnce() -> ChatAggregate) -> ChatAggregate {
         self.aggregates
@@ -136,6 +198,33 @@ mod tests {
         let key = StatKey::new(0, StatKind::Users, &r, now);
         assert_ne!(key, StatKey::new(1, StatKind::Users, &r, now));
         assert_ne!(key, StatKey::new(0, StatKind::Groups, &r, now));
+    }
+
+    #[test]
+    fn each_message_is_rendered_once_and_pages_are_its_json_in_order() {
+        let cache = JmessageCache::default();
+        let head = |hour, index| ChatHead {
+            hour,
+            index,
+            t_ms: hour * 3_600_000 + i64::from(index),
+            msgid: u64::from(index),
+            from: crate::dataset::chat::Party::Admin,
+            target: crate::dataset::chat::Target::Group(0),
+            kind: crate::dataset::chat::MsgKind::Text,
+            platform: crate::dataset::chat::Platform::Api,
+        };
+        let renders = std::cell::Cell::new(0);
+        let render = |h: &ChatHead| {
+            renders.set(renders.get() + 1);
+            serde_json::json!({ "msgid": h.msgid, "hour": h.hour })
+        };
+        let first = cache.messages(7, &[head(1, 0), head(1, 1)], render);
+        let overlapping = cache.messages(7, &[head(1, 1), head(2, 0)], render);
+        assert_eq!(first, br#"[{"hour":1,"msgid":0},{"hour":1,"msgid":1}]"#);
+        assert_eq!(overlapping, br#"[{"hour":1,"msgid":1},{"hour":2,"msgid":0}]"#);
+        assert_eq!(renders.get(), 3, "the shared message is rendered once");
+        cache.messages(8, &[head(1, 0)], render);
+        assert_eq!(renders.get(), 4, "another app's message at the same place is its own");
     }
 
     #[test]

@@ -3,14 +3,12 @@
 
 use axum::{extract::State, http::StatusCode, response::Response};
 
-use serde_json::value::{to_raw_value, RawValue};
-
 use super::{
     extract::{JmApp, JmPath, JmQuery},
     model::{self, Boundary},
     params::{self, V2Request},
     rules::HISTORY_RETENTION,
-    wire::{Renderer, V1Page, V2Page},
+    wire::{Renderer, V1PageHead, V2PageHead, MESSAGES},
     Context, JmError,
 };
 use crate::{
@@ -20,7 +18,7 @@ use crate::{
     },
     families::shared::{
         cursor,
-        jiguang_error::json_response,
+        jiguang_error::{json_with_records, NoFields},
         page_memo::{PageKey, PageStart},
     },
     kernel::query::QueryParams,
@@ -128,15 +126,20 @@ fn v2_history(
         start: PageStart::At(query.at),
         count: query.count,
     };
-    let page = pages.page(&stream, key, |heads| render(cx, app, heads));
+    let page = pages.page(&stream, key, |heads| render(cx, app, stream.slot, heads));
     let next = cursor::next_cursor(&query, page.len, page.next_at, now);
-    let body = V2Page {
+    let head = V2PageHead {
         total: query.total,
         cursor: next.map(|next| cx.core.signer.sign(&next)),
         count: page.len,
-        messages: &page.records,
     };
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json_with_records(
+        StatusCode::OK,
+        &head,
+        MESSAGES,
+        page.records,
+        &NoFields {},
+    ))
 }
 
 fn v1_history(
@@ -159,19 +162,25 @@ fn v1_history(
         start: PageStart::Offset(request.start.min(total)),
         count: request.count,
     };
-    let page = pages.page(&stream, key, |heads| render(cx, app, heads));
-    let body = V1Page {
+    let page = pages.page(&stream, key, |heads| render(cx, app, stream.slot, heads));
+    let head = V1PageHead {
         total,
         start: request.start,
         count: page.len,
-        messages: &page.records,
     };
-    Ok(json_response(StatusCode::OK, &body))
+    Ok(json_with_records(
+        StatusCode::OK,
+        &head,
+        MESSAGES,
+        page.records,
+        &NoFields {},
+    ))
 }
 
-/// The JSON array of the records of `heads`.
-fn render(cx: &Context, app: usize, heads: &[ChatHead]) -> Box<RawValue> {
-    to_raw_value(&renderer(cx, app).messages(heads)).expect("messages serialise")
+/// The JSON array of the records of `heads`, of the app whose stream is `slot`.
+fn render(cx: &Context, app: usize, slot: u64, heads: &[ChatHead]) -> Vec<u8> {
+    let renderer = renderer(cx, app);
+    cx.jmessage.cache.messages(slot, heads, |head| renderer.message(head))
 }
 
 fn renderer(cx: &Context, app: usize) -> Renderer<'_> {

@@ -4,7 +4,6 @@
 
 use rand::Rng;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::dataset::{
     apps::JiguangApp,
@@ -14,23 +13,25 @@ use crate::dataset::{
 };
 use crate::kernel::rng::{stream, Purpose};
 
-/// A V2 page; `messages` is the page's memoised JSON array (see `crate::families::shared::page_memo`).
+/// The name of the field that holds a page's messages, after the fields of its head.
+pub const MESSAGES: &str = "messages";
+
+/// A V2 page's fields before its [`MESSAGES`], the page's memoised JSON array (see
+/// `crate::families::shared::page_memo`).
 #[derive(Serialize)]
-pub struct V2Page<'a> {
+pub struct V2PageHead {
     pub total: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     pub count: usize,
-    pub messages: &'a RawValue,
 }
 
-/// A V1 page; `messages` is the page's memoised JSON array.
+/// A V1 page's fields before its [`MESSAGES`].
 #[derive(Serialize)]
-pub struct V1Page<'a> {
+pub struct V1PageHead {
     pub total: u64,
     pub start: u64,
     pub count: usize,
-    pub messages: &'a RawValue,
 }
 
 #[derive(Serialize)]
@@ -132,11 +133,7 @@ pub struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn messages(&self, heads: &[ChatHead]) -> Vec<WireMessage<'a>> {
-        heads.iter().map(|head| self.message(head)).collect()
-    }
-
-    fn message(&self, head: &ChatHead) -> WireMessage<'a> {
+    pub fn message(&self, head: &ChatHead) -> WireMessage<'a> {
         let own_key = self.app.credentials.app_key.as_str();
         let (from_id, from_name, from_appkey) = self.party(head.from);
         let (target_type, target_id, target_name, target_appkey, set_from_name) = match head.target {

@@ -114,11 +114,11 @@ where
     }
 }
 
-/// The documented query parameters of a route template, under either host's path.
-pub fn documented_params(template: &str) -> Option<&'static [&'static str]> {
-    let rest = template
+/// The documented query parameters of the route serving `path`, under either host's path.
+pub fn documented_params(path: &str) -> Option<&'static [&'static str]> {
+    let rest = path
         .strip_prefix(BEIJING_ALIAS)
-        .or_else(|| template.strip_prefix(MAIN_ROOT))?;
+        .or_else(|| path.strip_prefix(MAIN_ROOT))?;
     ROUTES
         .iter()
         .find(|r| r.path.strip_prefix(MAIN_ROOT) == Some(rest))

@@ -1,8 +1,9 @@
 //! The error body shared by the Jiguang families (JPush v3, JMessage v1/v2):
-//! `{"error":{"code":N,"message":"..."}}` with `Content-Type: application/json`.
+//! `{"error":{"code":N,"message":"..."}}` with `Content-Type: application/json`; and the
+//! JSON responses of every family, memoised parts shared rather than copied.
 
 use axum::{
-    body::Bytes,
+    body::{Body as HttpBody, Bytes},
     http::{header::CONTENT_TYPE, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -61,6 +62,83 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     let mut bytes = Vec::with_capacity(4096);
     serde_json::to_writer(&mut bytes, body).expect("response bodies serialise");
     json_bytes(status, bytes)
+}
+
+/// A JSON object response: the fields of `head`, then `name` holding `records` (a JSON
+/// value rendered before: a memoised page, sent as it is kept rather than copied into
+/// the body), then the fields of `tail`.
+pub fn json_with_records<H: Serialize, T: Serialize>(
+    status: StatusCode,
+    head: &H,
+    name: &str,
+    records: Bytes,
+    tail: &T,
+) -> Response {
+    let mut prefix = serde_json::to_vec(head).expect("response bodies serialise");
+    debug_assert_eq!(prefix.last(), Some(&b'}'), "the head is a JSON object");
+    prefix.pop();
+    if prefix.len() > 1 {
+        prefix.push(b',');
+    }
+    serde_json::to_writer(&mut prefix, name).expect("a name serialises");
+    prefix.push(b':');
+    let mut suffix = serde_json::to_vec(tail).expect("response bodies serialise");
+    debug_assert_eq!(suffix.first(), Some(&b'{'), "the tail is a JSON object");
+    if suffix.len() > 2 {
+        suffix[0] = b',';
+    } else {
+        suffix = b"}".to_vec();
+    }
+    let body = Pieces::new([Bytes::from(prefix), records, Bytes::from(suffix)]);
+    let mut response = (status, HttpBody::new(body)).into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    response
+}
+
+/// An object without fields, for a [`json_with_records`] that ends with its records.
+#[derive(Serialize)]
+pub struct NoFields {}
+
+/// A body sent as the pieces it is made of, its length known (so that it is sent with
+/// a `Content-Length`, as a single buffer would be).
+struct Pieces {
+    pieces: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Pieces {
+    fn new<const N: usize>(pieces: [Bytes; N]) -> Pieces {
+        Pieces {
+            remaining: pieces.iter().map(|p| p.len() as u64).sum(),
+            pieces: pieces.into_iter().filter(|p| !p.is_empty()).collect(),
+        }
+    }
+}
+
+impl http_body::Body for Pieces {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let piece = self.pieces.pop_front();
+        if let Some(piece) = &piece {
+            self.remaining -= piece.len() as u64;
+        }
+        std::task::Poll::Ready(piece.map(|p| Ok(http_body::Frame::data(p))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// A response of already serialised JSON (memoised bodies are shared, not copied).

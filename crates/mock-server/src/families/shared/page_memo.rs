@@ -4,9 +4,7 @@
 //! *whether* it may be served — so their JSON is kept in a byte-bounded memo and reused,
 //! as a pre-serialised body would be. Totals are memoised alike.
 
-use std::sync::Arc;
-
-use serde_json::value::RawValue;
+use bytes::Bytes;
 
 use crate::{
     dataset::chat::{ChatHead, ChatStream, Position, Scope, Window},
@@ -36,7 +34,8 @@ pub struct PageKey {
 /// the next page starts.
 #[derive(Debug, Clone)]
 pub struct RenderedPage {
-    pub records: Arc<RawValue>,
+    /// A JSON array.
+    pub records: Bytes,
     pub len: usize,
     pub next_at: Option<Position>,
 }
@@ -51,7 +50,7 @@ impl Default for PageMemo {
     fn default() -> PageMemo {
         PageMemo {
             pages: Memo::with_byte_budget(DEFAULT_CAPACITY, PAGE_BYTES, |_, page| {
-                std::mem::size_of::<PageKey>() + page.records.get().len()
+                std::mem::size_of::<PageKey>() + page.records.len()
             }),
             totals: Memo::new(DEFAULT_CAPACITY),
         }
@@ -65,14 +64,8 @@ impl PageMemo {
             .get_or_compute((stream.slot, scope, window), || stream.count(window, scope))
     }
 
-    /// The page `key` names, its records rendered as JSON by `render` on a miss
-    /// (`serde_json::value::to_raw_value`, which does not parse again what it wrote).
-    pub fn page(
-        &self,
-        stream: &ChatStream,
-        key: PageKey,
-        render: impl FnOnce(&[ChatHead]) -> Box<RawValue>,
-    ) -> RenderedPage {
+    /// The page `key` names, its records rendered as a JSON array by `render` on a miss.
+    pub fn page(&self, stream: &ChatStream, key: PageKey, render: impl FnOnce(&[ChatHead]) -> Vec<u8>) -> RenderedPage {
         self.pages.get_or_compute(key, || {
             let at = match key.start {
                 PageStart::At(position) => position,
@@ -83,7 +76,7 @@ impl PageMemo {
                 .take(key.count as usize)
                 .collect();
             RenderedPage {
-                records: Arc::from(render(&heads)),
+                records: Bytes::from(render(&heads)),
                 len: heads.len(),
                 next_at: heads.last().map(ChatHead::next_position),
             }
@@ -94,7 +87,7 @@ impl PageMemo {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, FixedOffset};
-    use serde_json::value::to_raw_value;
+    use serde_json::to_vec;
 
     use super::*;
     use crate::dataset::{chat::HOUR_MS, Dataset, DatasetSize};
@@ -132,21 +125,17 @@ mod tests {
         let mut page = |key: PageKey| {
             memo.page(&stream, key, |heads| {
                 renders += 1;
-                to_raw_value(&heads.iter().map(|h| h.msgid).collect::<Vec<_>>()).unwrap()
+                to_vec(&heads.iter().map(|h| h.msgid).collect::<Vec<_>>()).unwrap()
             })
         };
         let first = page(key(window, PageStart::Offset(0), 5));
         let again = page(key(window, PageStart::Offset(0), 5));
-        assert_eq!(first.records.get(), again.records.get());
+        assert_eq!(first.records, again.records);
         assert_eq!(first.len, 5);
         let next = page(key(window, PageStart::At(first.next_at.unwrap()), 5));
         let skipped = page(key(window, PageStart::Offset(5), 5));
-        assert_eq!(
-            next.records.get(),
-            skipped.records.get(),
-            "a cursor's position and an offset agree"
-        );
-        assert_ne!(first.records.get(), next.records.get());
+        assert_eq!(next.records, skipped.records, "a cursor's position and an offset agree");
+        assert_ne!(first.records, next.records);
         assert_eq!(renders, 3, "the repeated key was served from the memo");
     }
 
@@ -158,7 +147,7 @@ mod tests {
         let window = hours(489_990, 1);
         let total = memo.total(&stream, Scope::All, window);
         let all = memo.page(&stream, key(window, PageStart::Offset(0), 10_000), |heads| {
-            to_raw_value(&heads.len()).unwrap()
+            to_vec(&heads.len()).unwrap()
         });
         assert!(total > 0, "an hour of the default dataset has messages");
         assert_eq!(all.len as u64, total);

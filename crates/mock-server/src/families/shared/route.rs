@@ -31,6 +31,21 @@ impl<E> Route<E> {
     pub const fn new(endpoint: E, path: &'static str, params: &'static [&'static str]) -> Route<E> {
         Route { endpoint, path, params }
     }
+
+    /// Whether this route's template matches `path`, as the router matches it: segment by
+    /// segment, a `{name}` segment standing for any non-empty one.
+    pub fn serves(&self, path: &str) -> bool {
+        let mut segments = path.split('/');
+        self.path.split('/').all(|template| {
+            segments.next().is_some_and(|segment| {
+                if template.starts_with('{') {
+                    !segment.is_empty()
+                } else {
+                    segment == template
+                }
+            })
+        }) && segments.next().is_none()
+    }
 }
 
 /// A router serving every route of `table` with the handler `handler` gives its endpoint.
