@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::{
     jsonpath::JsonPath,
-    schema::{describe, type_name, Fields, Schemas, TypeSpec},
+    schema::{describe, type_name, Fields, Leniencies, Schemas, TypeSpec},
     template::{as_text, Vars},
 };
 
@@ -135,6 +135,33 @@ impl Assertion {
         Assertion {
             subject: Subject::Body(JsonPath::parse(path).expect("shorthand paths are valid")),
             checks: vec![Check::Equals(expected)],
+        }
+    }
+
+    /// What the schemas and types this assertion checks allow where it looks: optional
+    /// and nullable fields, by shape path (`each` children below their parent's path).
+    pub fn leniencies(&self, schemas: &Schemas, out: &mut Leniencies) {
+        self.leniencies_at("", schemas, out);
+    }
+
+    fn leniencies_at(&self, parent: &str, schemas: &Schemas, out: &mut Leniencies) {
+        let Subject::Body(path) = &self.subject else { return };
+        let at = match parent {
+            "" => path.shape_path(),
+            _ => format!("{parent}{}", &path.shape_path()[1..]),
+        };
+        for check in &self.checks {
+            match check {
+                Check::Schema(name) => schemas.leniencies_of_schema(name, &at, out),
+                Check::Type(spec) => schemas.leniencies_of_type(spec, &at, out),
+                Check::Fields(fields) => schemas.leniencies_of_fields(fields, &at, out),
+                Check::Each(children) | Check::AnyOf(children) => {
+                    for child in children {
+                        child.leniencies_at(&at, schemas, out);
+                    }
+                }
+                _ => {}
+            }
         }
     }
 

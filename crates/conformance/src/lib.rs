@@ -14,7 +14,8 @@
 //! - [`runner`]: runs scenarios (concurrently where independent) into results.
 //! - [`result`]: what a run produces (results, failures, step records), below
 //!   everything that makes or reads it.
-//! - [`record`]: recordings of real responses (normalised), and `compare`.
+//! - [`record`]: recordings of real responses (normalised) and of documented ones.
+//! - [`compare`]: the mock against a recording, variant by variant, noise excused.
 //! - [`report`]: console, JUnit XML and JSON output.
 //! - [`redact`]: the one redaction function every output goes through.
 //!
@@ -24,6 +25,7 @@
 
 pub mod assertions;
 pub mod cli;
+pub mod compare;
 pub mod http;
 pub mod jsonpath;
 pub mod record;

@@ -1,0 +1,540 @@
+//! `compare`: holds the mock's answers against a recording, shape against shape, and
+//! tells real differences from noise.
+//!
+//! Real data differ from run to run: a page holds whichever message types were sent that
+//! day, a platform without devices is left out, a count is `null` one day and a number the
+//! next. So shapes are kept per variant (see [`DISCRIMINATORS`]) and compared only in the
+//! variants both sides saw (a variant seen on one side only is a note, not a difference);
+//! a field the scenario's schemas mark optional (`?`) may be absent, one they mark
+//! nullable (`|null`) may be null, on either side. What is left is a difference and fails:
+//! a status, a field missing or extra in a variant both sides saw (so a renamed field), a
+//! type, a null-ness, each named by its JSON path. A recording may accept a difference
+//! with a reason (a vendor document's typo, say); accepted ones are counted, not failed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{
+    record::{Accepted, DiffKind, Recording},
+    result::{plain_path, variant_prefixes, Shape, StepRecord},
+    scenario::{Action, Scenario},
+    schema::{Leniencies, Schemas},
+};
+
+/// Objects whose keys are data, not field names, by the request that answers them: JPush
+/// `status/message` maps each registration id to its status. Their keys compare as `[*]`.
+const KEYED_BY_DATA: &[(&str, &str)] = &[("/status/message", "$")];
+
+/// One difference between a recording and the mock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub step: String,
+    pub kind: DiffKind,
+    /// The JSON path without variant keys (`$.messages[*].msg_body.width`); empty for a
+    /// status, request or step difference.
+    pub path: String,
+    pub message: String,
+}
+
+/// What comparing one scenario found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// Differences that fail the scenario.
+    pub differences: Vec<Difference>,
+    /// Differences the recording accepts, each with its reason.
+    pub accepted: Vec<(Difference, String)>,
+    /// Information: variants seen on one side only.
+    pub notes: Vec<String>,
+}
+
+/// Step name → what the scenario's schemas allow in that step's answer.
+pub type StepLeniencies = BTreeMap<String, Leniencies>;
+
+/// The optional and nullable fields of each request step, from the schemas, types and
+/// inline field tables its assertions check.
+pub fn step_leniencies(scenario: &Scenario, schemas: &Schemas) -> StepLeniencies {
+    let mut out = StepLeniencies::new();
+    for step in &scenario.steps {
+        let Action::Request(request) = &step.action else { continue };
+        let leniencies = out.entry(step.name.clone()).or_default();
+        for assertion in request.asserts.iter().chain(&request.assert_all) {
+            assertion.leniencies(schemas, leniencies);
+        }
+    }
+    out
+}
+
+/// Compares the mock's step records with a recording.
+pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLeniencies) -> Comparison {
+    let mut raw = Vec::new();
+    let mut notes = BTreeSet::new();
+    let none = Leniencies::new();
+    for recorded in &recording.steps {
+        let step = &recorded.record;
+        let Some(mock) = actual.iter().find(|a| a.step == step.step) else {
+            raw.push(difference(
+                &step.step,
+                DiffKind::Step,
+                "",
+                format!("step \"{}\": recorded, but the mock run did not reach it", step.step),
+            ));
+            continue;
+        };
+        let prefix = format!("step \"{}\" ({})", step.step, step.request);
+        if step.request != mock.request {
+            raw.push(difference(
+                &step.step,
+                DiffKind::Request,
+                "",
+                format!("{prefix}: the scenario now sends {}", mock.request),
+            ));
+        }
+        if step.status != mock.status {
+            raw.push(difference(
+                &step.step,
+                DiffKind::Status,
+                "",
+                format!("{prefix}: status recorded {}, mock {}", step.status, mock.status),
+            ));
+        }
+        let lenient = leniencies.get(&step.step).unwrap_or(&none);
+        let (recorded_shape, mock_shape) = (
+            keyed_by_data(&recorded.shape(), &step.request),
+            keyed_by_data(&mock.shape, &mock.request),
+        );
+        for (kind, path, text) in shape_differences(&recorded_shape, &mock_shape, lenient, &mut notes) {
+            raw.push(difference(&step.step, kind, &path, format!("{prefix}: {text}")));
+        }
+    }
+    if !recording.is_partial() {
+        for extra in actual
+            .iter()
+            .filter(|a| !recording.steps.iter().any(|r| r.record.step == a.step))
+        {
+            raw.push(difference(
+                &extra.step,
+                DiffKind::Step,
+                "",
+                format!("step \"{}\": not in the recording (record again?)", extra.step),
+            ));
+        }
+    }
+    let mut comparison = Comparison {
+        notes: notes.into_iter().collect(),
+        ..Comparison::default()
+    };
+    for found in raw {
+        let accepted = recording
+            .steps
+            .iter()
+            .filter(|r| r.record.step == found.step)
+            .flat_map(|r| &r.accepted)
+            .find(|a| accepts(a, &found));
+        match accepted {
+            Some(a) => comparison.accepted.push((found, a.reason.clone())),
+            None => comparison.differences.push(found),
+        }
+    }
+    comparison
+}
+
+fn difference(step: &str, kind: DiffKind, path: &str, message: String) -> Difference {
+    Difference {
+        step: step.to_owned(),
+        kind,
+        path: path.to_owned(),
+        message,
+    }
+}
+
+/// An accepted difference covers its path and everything below it, of its kind if given.
+fn accepts(accepted: &Accepted, found: &Difference) -> bool {
+    let path_ok = found.path == accepted.path
+        || (found.path.starts_with(&accepted.path) && found.path[accepted.path.len()..].starts_with(['.', '[']))
+        || (accepted.path.is_empty() && found.path.is_empty());
+    path_ok && accepted.kind.is_none_or(|kind| kind == found.kind)
+}
+
+/// The shape with the keys of data-keyed objects (see [`KEYED_BY_DATA`]) written `[*]`.
+fn keyed_by_data(shape: &Shape, request: &str) -> Shape {
+    let maps: Vec<&str> = KEYED_BY_DATA
+        .iter()
+        .filter(|(suffix, _)| request.ends_with(suffix))
+        .map(|(_, path)| *path)
+        .collect();
+    if maps.is_empty() {
+        return shape.clone();
+    }
+    let mut out = Shape::new();
+    for (path, types) in shape {
+        let rewritten = maps
+            .iter()
+            .find_map(|map| {
+                let rest = path.strip_prefix(map)?.strip_prefix('.')?;
+                let end = rest.find(['.', '[', '{']).unwrap_or(rest.len());
+                Some(format!("{map}[*]{}", &rest[end..]))
+            })
+            .unwrap_or_else(|| path.clone());
+        out.entry(rewritten).or_default().extend(types.iter().cloned());
+    }
+    out
+}
+
+/// One difference found in a shape, before grouping: kind, qualified path, detail.
+type Found = (DiffKind, String, String);
+
+/// Shape differences, grouped by plain path (the variants they occur in listed).
+fn shape_differences(
+    recorded: &Shape,
+    mock: &Shape,
+    lenient: &Leniencies,
+    notes: &mut BTreeSet<String>,
+) -> Vec<(DiffKind, String, String)> {
+    let mut found: Vec<Found> = Vec::new();
+    let mut tops: Vec<String> = Vec::new();
+    let comparable = |path: &str, notes: &mut BTreeSet<String>| {
+        variant_prefixes(path).into_iter().all(|variant| {
+            match (recorded.contains_key(variant), mock.contains_key(variant)) {
+                (true, true) => true,
+                (true, false) => {
+                    notes.insert(format!("variant `{variant}` seen only in the recording"));
+                    false
+                }
+                _ => {
+                    notes.insert(format!("variant `{variant}` seen only on the mock"));
+                    false
+                }
+            }
+        })
+    };
+    let leniency = |path: &str| lenient.get(&plain_path(path)).copied().unwrap_or_default();
+    for (path, types) in recorded {
+        if mock.contains_key(path) || under(path, &tops) || !comparable(path, notes) {
+            continue;
+        }
+        tops.push(path.clone());
+        if !leniency(path).optional {
+            found.push((DiffKind::Missing, path.clone(), format!("is missing on the mock (recorded: {})", join(types))));
+        }
+    }
+    for (path, types) in mock {
+        if recorded.contains_key(path) || under(path, &tops) || !comparable(path, notes) {
+            continue;
+        }
+        tops.push(path.clone());
+        if !leniency(path).optional {
+            found.push((DiffKind::Extra, path.clone(), format!("exists only on the mock ({})", join(types))));
+        }
+    }
+    for (path, recorded_types) in recorded {
+        let Some(mock_types) = mock.get(path) else { continue };
+        found.extend(type_differences(path, recorded_types, mock_types, leniency(path).nullable));
+    }
+    group(found)
+}
+
+/// Whether `path` lies below one of `tops` (a subtree reported, or excused, at its top).
+fn under(path: &str, tops: &[String]) -> bool {
+    tops.iter()
+        .any(|top| path.starts_with(top.as_str()) && path[top.len()..].starts_with(['.', '[', '{']))
+}
+
+fn type_differences(path: &str, recorded: &BTreeSet<String>, mock: &BTreeSet<String>, nullable: bool) -> Vec<Found> {
+    let mut out = Vec::new();
+    let strip = |types: &BTreeSet<String>| types.iter().filter(|t| *t != "null").cloned().collect::<BTreeSet<_>>();
+    let (r, m) = (strip(recorded), strip(mock));
+    // An integer is a number: a float seen on one side only is no type change.
+    let numeric = |t: &BTreeSet<String>| !t.is_empty() && t.iter().all(|t| t == "integer" || t == "number");
+    if r != m && !r.is_empty() && !m.is_empty() && !(numeric(&r) && numeric(&m)) {
+        out.push((DiffKind::Type, path.to_owned(), format!("type: recorded {}, mock {}", join(&r), join(&m))));
+    }
+    let (r_null, m_null) = (recorded.contains("null"), mock.contains("null"));
+    if r_null != m_null && !nullable {
+        let says = |null: bool, only: bool| match (null, only) {
+            (true, true) => "always null",
+            (true, false) => "sometimes null",
+            (false, _) => "never null",
+        };
+        out.push((
+            DiffKind::Null,
+            path.to_owned(),
+            format!("null-ness: recorded {}, mock {}", says(r_null, r.is_empty()), says(m_null, m.is_empty())),
+        ));
+    }
+    out
+}
+
+/// One line per (kind, plain path, detail), with the variants it was found in.
+fn group(found: Vec<Found>) -> Vec<(DiffKind, String, String)> {
+    let mut grouped: BTreeMap<(String, DiffKind, String), Vec<String>> = BTreeMap::new();
+    for (kind, path, detail) in found {
+        let variants = variant_prefixes(&path)
+            .last()
+            .map(|v| v[v.rfind('{').map_or(0, |i| i + 1)..v.len() - 1].to_owned());
+        let entry = grouped.entry((plain_path(&path), kind, detail)).or_default();
+        entry.extend(variants);
+    }
+    grouped
+        .into_iter()
+        .map(|((path, kind, detail), variants)| {
+            let text = match variants.is_empty() {
+                true => format!("`{path}` {detail}"),
+                false => format!("`{path}` {detail} in variant(s) {}", variants.join("; ")),
+            };
+            (kind, path, text)
+        })
+        .collect()
+}
+
+fn join(types: &BTreeSet<String>) -> String {
+    types.iter().cloned().collect::<Vec<_>>().join("|")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::{
+        record::{RecordedStep, Source},
+        result::shape_of,
+        scenario::Family,
+        schema::Leniency,
+    };
+
+    fn record(step: &str, request: &str, status: u16, body: Value) -> StepRecord {
+        let mut shape = Shape::new();
+        shape_of(&body, "$", &mut shape);
+        StepRecord {
+            step: step.into(),
+            request: request.into(),
+            status,
+            pages: 1,
+            shape,
+            example: body,
+        }
+    }
+
+    fn recording(source: Source, steps: Vec<StepRecord>) -> Recording {
+        Recording {
+            scenario: "s".into(),
+            family: Family::Jmessage,
+            recorded_on: "2026-11-22".into(),
+            source,
+            reference: None,
+            steps: steps
+                .into_iter()
+                .map(|record| RecordedStep {
+                    record,
+                    reference: None,
+                    accepted: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    fn messages(bodies: &[(&str, &str, Value)]) -> Value {
+        let items: Vec<Value> = bodies
+            .iter()
+            .map(|(msg_type, target_type, body)| {
+                json!({"msgid": 1, "msg_type": msg_type, "target_type": target_type, "msg_body": body})
+            })
+            .collect();
+        json!({"total": items.len(), "messages": items})
+    }
+
+    fn texts(comparison: &Comparison) -> String {
+        comparison
+            .differences
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn identical_shapes_have_no_differences_and_every_kind_of_change_is_named() {
+        let real = json!({"total": 2, "cursor": "c", "messages": [{"msgid": 1, "extras": {"k": 1}, "v": null}]});
+        let recorded = recording(
+            Source::Real,
+            vec![
+                record("first", "GET /v2/messages", 200, real.clone()),
+                record("second", "GET /v2/messages", 400, json!({})),
+            ],
+        );
+        let same = [
+            record("first", "GET /v2/messages", 200, real),
+            record("second", "GET /v2/messages", 400, json!({})),
+        ];
+        assert_eq!(compare(&recorded, &same, &StepLeniencies::new()), Comparison::default());
+
+        let mock = json!({"total": "2", "count": 1, "messages": [{"msgid": 1, "v": 3}]});
+        let found = compare(
+            &recorded,
+            &[record("first", "GET /v2/messages", 404, mock)],
+            &StepLeniencies::new(),
+        );
+        let text = texts(&found);
+        for expected in [
+            "status recorded 200, mock 404",
+            "`$.cursor` is missing on the mock (recorded: string)",
+            "`$.messages[*].extras` is missing on the mock (recorded: object)",
+            "`$.count` exists only on the mock (integer)",
+            "`$.total` type: recorded integer, mock string",
+            "`$.messages[*].v` null-ness: recorded always null, mock never null",
+            "step \"second\": recorded, but the mock run did not reach it",
+        ] {
+            assert!(text.contains(expected), "{expected} in\n{text}");
+        }
+        assert!(!text.contains("extras.k"), "a missing subtree is reported once: {text}");
+        assert_eq!(found.differences.len(), 7, "{text}");
+    }
+
+    #[test]
+    fn variants_seen_on_one_side_are_notes_and_shared_variants_are_compared() {
+        let text = json!({"text": "hi", "extras": {}});
+        let image = json!({"media_id": "m", "width": 3, "height": 4});
+        let recorded = recording(
+            Source::Real,
+            vec![record(
+                "page",
+                "GET /v2/messages",
+                200,
+                messages(&[("text", "single", text.clone()), ("image", "group", image)]),
+            )],
+        );
+        let voice = json!({"media_id": "m", "duration": 3});
+        let mock = [record(
+            "page",
+            "GET /v2/messages",
+            200,
+            messages(&[("text", "single", text), ("voice", "single", voice)]),
+        )];
+        let found = compare(&recorded, &mock, &StepLeniencies::new());
+        assert!(found.differences.is_empty(), "{}", texts(&found));
+        assert_eq!(
+            found.notes,
+            [
+                "variant `$.messages[*]{msg_type=image,target_type=group}` seen only in the recording",
+                "variant `$.messages[*]{msg_type=voice,target_type=single}` seen only on the mock",
+            ]
+        );
+
+        // In a variant both sides saw, a missing field is a difference, named by its path.
+        let mock = [record(
+            "page",
+            "GET /v2/messages",
+            200,
+            messages(&[("text", "single", json!({"extras": {}}))]),
+        )];
+        let found = compare(&recorded, &mock, &StepLeniencies::new());
+        assert_eq!(
+            texts(&found),
+            "step \"page\" (GET /v2/messages): `$.messages[*].msg_body.text` is missing on the mock \
+             (recorded: string) in variant(s) msg_type=text,target_type=single"
+        );
+        assert_eq!(found.differences[0].path, "$.messages[*].msg_body.text");
+    }
+
+    #[test]
+    fn a_field_renamed_in_every_variant_is_named_once_with_its_variants() {
+        let page = |key: &str| {
+            json!({"messages": [
+                {"msg_type": "text", key: 1, "msg_body": {}},
+                {"msg_type": "image", key: 2, "msg_body": {}},
+            ]})
+        };
+        let recorded = recording(Source::Real, vec![record("page", "GET /v2/messages", 200, page("msg_id"))]);
+        let found = compare(
+            &recorded,
+            &[record("page", "GET /v2/messages", 200, page("msgid"))],
+            &StepLeniencies::new(),
+        );
+        let text = texts(&found);
+        assert_eq!(found.differences.len(), 2, "{text}");
+        assert!(text.contains(
+            "`$.messages[*].msg_id` is missing on the mock (recorded: integer) in variant(s) msg_type=image; msg_type=text"
+        ));
+        assert!(text.contains("`$.messages[*].msgid` exists only on the mock (integer)"));
+    }
+
+    #[test]
+    fn optional_and_nullable_fields_of_the_schemas_are_no_difference() {
+        let recorded = recording(
+            Source::Doc,
+            vec![record(
+                "users",
+                "GET /v3/users",
+                200,
+                json!({"items": [{"time": "t", "android": {"active": 1}}], "count": null}),
+            )],
+        );
+        let mock = [record(
+            "users",
+            "GET /v3/users",
+            200,
+            json!({"items": [{"time": "t", "ios": {"new": 2}}], "count": 3}),
+        )];
+        let strict = compare(&recorded, &mock, &StepLeniencies::new());
+        assert_eq!(strict.differences.len(), 3, "{}", texts(&strict));
+        let optional = Leniency {
+            optional: true,
+            nullable: false,
+        };
+        let lenient = StepLeniencies::from([(
+            "users".to_owned(),
+            Leniencies::from([
+                ("$.items[*].android".to_owned(), optional),
+                ("$.items[*].ios".to_owned(), optional),
+                (
+                    "$.count".to_owned(),
+                    Leniency {
+                        optional: false,
+                        nullable: true,
+                    },
+                ),
+            ]),
+        )]);
+        let found = compare(&recorded, &mock, &lenient);
+        assert!(found.differences.is_empty(), "{}", texts(&found));
+    }
+
+    #[test]
+    fn objects_keyed_by_registration_ids_compare_by_their_values() {
+        let request = "POST /v3/status/message";
+        let recorded = recording(
+            Source::Doc,
+            vec![record("JSON", request, 200, json!({"02078f0f1b8": {"status": 2}}))],
+        );
+        let mock = [record("JSON", request, 200, json!({"abc": {"status": 0}, "nonsense-id": {"status": 2}}))];
+        let found = compare(&recorded, &mock, &StepLeniencies::new());
+        assert_eq!(found, Comparison::default());
+        let mock = [record("JSON", request, 200, json!({"abc": {"state": 0}}))];
+        let text = texts(&compare(&recorded, &mock, &StepLeniencies::new()));
+        assert!(text.contains("`$[*].status` is missing on the mock"), "{text}");
+    }
+
+    #[test]
+    fn accepted_differences_are_counted_apart_and_transcriptions_may_be_partial() {
+        let mut recorded = recording(
+            Source::Doc,
+            vec![record("first", "GET /v3/received", 200, json!({"msg_id": "1", "typo": 1}))],
+        );
+        recorded.steps[0].accepted.push(Accepted {
+            path: "$.typo".into(),
+            kind: Some(DiffKind::Missing),
+            reason: "the document's typo".into(),
+        });
+        let mock = [
+            record("first", "GET /v3/received", 200, json!({"msg_id": "1"})),
+            record("second", "GET /v3/received", 400, json!({})),
+        ];
+        let found = compare(&recorded, &mock, &StepLeniencies::new());
+        assert!(found.differences.is_empty(), "{}", texts(&found));
+        assert_eq!(found.accepted.len(), 1);
+        assert_eq!(found.accepted[0].1, "the document's typo");
+        // A recording of a real account holds every step.
+        recorded.source = Source::Real;
+        let text = texts(&compare(&recorded, &mock, &StepLeniencies::new()));
+        assert!(text.contains("step \"second\": not in the recording"), "{text}");
+    }
+}
