@@ -5,7 +5,6 @@
 //! (or, for `compare`, differed from its recording), 2 for usage and setup errors.
 
 use std::{
-    collections::HashMap,
     ffi::OsString,
     io::Write,
     path::{Path, PathBuf},
@@ -17,7 +16,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
-    compare::{self, Comparison, StepLeniencies},
+    compare::{self, Comparison},
     record::{self, Compared},
     redact::Redactor,
     report::{
@@ -200,7 +199,15 @@ where
             let purpose = Purpose::Compare {
                 allow_missing: args.allow_missing,
             };
-            execute(purpose, args.record.run, args.record.recordings, env, redactor, &console).await
+            execute(
+                purpose,
+                args.record.run,
+                args.record.recordings,
+                env,
+                redactor,
+                &console,
+            )
+            .await
         }
     };
     outcome.unwrap_or_else(|message| {
@@ -245,7 +252,13 @@ async fn execute(
     let recordings = recordings.unwrap_or_else(|| repo_root().join("fixtures/recorded"));
     let comparisons: Arc<Mutex<Vec<(String, Compared)>>> = Arc::default();
     let finish = match purpose {
-        Purpose::Compare { allow_missing } => Some(comparer(&recordings, &scenarios, &schemas, allow_missing, &comparisons)?),
+        Purpose::Compare { allow_missing } => Some(comparer(
+            &recordings,
+            &scenarios,
+            &schemas,
+            allow_missing,
+            &comparisons,
+        )?),
         _ => None,
     };
     let schemas = Arc::new(schemas);
@@ -310,10 +323,7 @@ fn comparer(
             recordings.display()
         ));
     }
-    let leniencies: HashMap<String, StepLeniencies> = scenarios
-        .iter()
-        .map(|s| (s.name.clone(), compare::step_leniencies(s, schemas)))
-        .collect();
+    let leniencies = compare::leniencies(scenarios, schemas);
     let (dir, comparisons) = (recordings.to_path_buf(), comparisons.clone());
     Ok(Arc::new(move |result: &mut ScenarioResult| {
         let lenient = leniencies.get(&result.name).cloned().unwrap_or_default();

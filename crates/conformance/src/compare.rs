@@ -15,8 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{
     record::{Accepted, DiffKind, Recording},
+    redact::Redactor,
     result::{plain_path, variant_prefixes, Shape, StepRecord},
-    scenario::{Action, Scenario},
+    scenario::{Action, RequestSpec, RequestStep, Scenario},
     schema::{Leniencies, Schemas},
 };
 
@@ -49,18 +50,55 @@ pub struct Comparison {
 /// Step name → what the scenario's schemas allow in that step's answer.
 pub type StepLeniencies = BTreeMap<String, Leniencies>;
 
-/// The optional and nullable fields of each request step, from the schemas, types and
-/// inline field tables its assertions check.
-pub fn step_leniencies(scenario: &Scenario, schemas: &Schemas) -> StepLeniencies {
-    let mut out = StepLeniencies::new();
-    for step in &scenario.steps {
-        let Action::Request(request) = &step.action else { continue };
-        let leniencies = out.entry(step.name.clone()).or_default();
+/// Scenario name → its [`StepLeniencies`]. A step has the optional and nullable fields of
+/// the schemas, types and inline field tables its own assertions check, and those of
+/// every step of these scenarios that calls the same endpoint (a step that checks only a
+/// count still gets an answer of the endpoint's documented shape).
+pub fn leniencies(scenarios: &[Scenario], schemas: &Schemas) -> BTreeMap<String, StepLeniencies> {
+    let mut by_endpoint: BTreeMap<String, Leniencies> = BTreeMap::new();
+    for (_, request) in scenarios.iter().flat_map(request_steps) {
+        let leniencies = by_endpoint.entry(endpoint(&request.request)).or_default();
         for assertion in request.asserts.iter().chain(&request.assert_all) {
             assertion.leniencies(schemas, leniencies);
         }
     }
+    let mut out: BTreeMap<String, StepLeniencies> = BTreeMap::new();
+    for scenario in scenarios {
+        let steps = out.entry(scenario.name.clone()).or_default();
+        for (name, request) in request_steps(scenario) {
+            let step = steps.entry(name.to_owned()).or_default();
+            for (path, leniency) in by_endpoint.get(&endpoint(&request.request)).into_iter().flatten() {
+                step.entry(path.clone()).or_default().join(*leniency);
+            }
+        }
+    }
     out
+}
+
+fn request_steps(scenario: &Scenario) -> impl Iterator<Item = (&str, &RequestStep)> {
+    scenario.steps.iter().filter_map(|step| match &step.action {
+        Action::Request(request) => Some((step.name.as_str(), request.as_ref())),
+        _ => None,
+    })
+}
+
+/// `GET /v2/users/{}/messages`: the method and path, placeholders blanked, the Beijing
+/// alias (`/v3/report/...`) folded into `/v3/...`.
+fn endpoint(request: &RequestSpec) -> String {
+    let mut path = String::new();
+    let mut rest = request.path.as_str();
+    while let Some(start) = rest.find("${") {
+        path.push_str(&rest[..start]);
+        path.push_str("{}");
+        rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+    }
+    path.push_str(rest);
+    let path = path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .replacen("/v3/report/", "/v3/", 1);
+    format!("{} {path}", request.method)
 }
 
 /// Compares the mock's step records with a recording.
@@ -68,9 +106,17 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
     let mut raw = Vec::new();
     let mut notes = BTreeSet::new();
     let none = Leniencies::new();
-    for recorded in &recording.steps {
+    // Names and request templates in a recording went through the redactor.
+    let redactor = Redactor::new();
+    let same = |recorded: &str, mock: &str| recorded == mock || recorded == redactor.redact(mock);
+    for (index, recorded) in recording.steps.iter().enumerate() {
         let step = &recorded.record;
-        let Some(mock) = actual.iter().find(|a| a.step == step.step) else {
+        // Steps pair by name, the n-th of a name with the n-th (names may repeat).
+        let nth = recording.steps[..index]
+            .iter()
+            .filter(|r| r.record.step == step.step)
+            .count();
+        let Some(mock) = actual.iter().filter(|a| same(&step.step, &a.step)).nth(nth) else {
             raw.push(difference(
                 &step.step,
                 DiffKind::Step,
@@ -80,7 +126,7 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
             continue;
         };
         let prefix = format!("step \"{}\" ({})", step.step, step.request);
-        if step.request != mock.request {
+        if !same(&step.request, &mock.request) {
             raw.push(difference(
                 &step.step,
                 DiffKind::Request,
@@ -108,7 +154,7 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
     if !recording.is_partial() {
         for extra in actual
             .iter()
-            .filter(|a| !recording.steps.iter().any(|r| r.record.step == a.step))
+            .filter(|a| !recording.steps.iter().any(|r| same(&r.record.step, &a.step)))
         {
             raw.push(difference(
                 &extra.step,
@@ -206,14 +252,29 @@ fn shape_differences(
             }
         })
     };
-    let leniency = |path: &str| lenient.get(&plain_path(path)).copied().unwrap_or_default();
+    let leniency = |path: &str| {
+        let plain = plain_path(path);
+        let mut found = lenient.get(&plain).copied().unwrap_or_default();
+        // Below a free-form object (a schema's bare `object`: ext, extras), every field is optional.
+        if lenient
+            .iter()
+            .any(|(top, l)| l.opaque() && plain.starts_with(top.as_str()) && plain[top.len()..].starts_with(['.', '[']))
+        {
+            found.optional = true;
+        }
+        found
+    };
     for (path, types) in recorded {
         if mock.contains_key(path) || under(path, &tops) || !comparable(path, notes) {
             continue;
         }
         tops.push(path.clone());
         if !leniency(path).optional {
-            found.push((DiffKind::Missing, path.clone(), format!("is missing on the mock (recorded: {})", join(types))));
+            found.push((
+                DiffKind::Missing,
+                path.clone(),
+                format!("is missing on the mock (recorded: {})", join(types)),
+            ));
         }
     }
     for (path, types) in mock {
@@ -222,12 +283,21 @@ fn shape_differences(
         }
         tops.push(path.clone());
         if !leniency(path).optional {
-            found.push((DiffKind::Extra, path.clone(), format!("exists only on the mock ({})", join(types))));
+            found.push((
+                DiffKind::Extra,
+                path.clone(),
+                format!("exists only on the mock ({})", join(types)),
+            ));
         }
     }
     for (path, recorded_types) in recorded {
         let Some(mock_types) = mock.get(path) else { continue };
-        found.extend(type_differences(path, recorded_types, mock_types, leniency(path).nullable));
+        found.extend(type_differences(
+            path,
+            recorded_types,
+            mock_types,
+            leniency(path).nullable,
+        ));
     }
     group(found)
 }
@@ -245,7 +315,11 @@ fn type_differences(path: &str, recorded: &BTreeSet<String>, mock: &BTreeSet<Str
     // An integer is a number: a float seen on one side only is no type change.
     let numeric = |t: &BTreeSet<String>| !t.is_empty() && t.iter().all(|t| t == "integer" || t == "number");
     if r != m && !r.is_empty() && !m.is_empty() && !(numeric(&r) && numeric(&m)) {
-        out.push((DiffKind::Type, path.to_owned(), format!("type: recorded {}, mock {}", join(&r), join(&m))));
+        out.push((
+            DiffKind::Type,
+            path.to_owned(),
+            format!("type: recorded {}, mock {}", join(&r), join(&m)),
+        ));
     }
     let (r_null, m_null) = (recorded.contains("null"), mock.contains("null"));
     if r_null != m_null && !nullable {
@@ -257,7 +331,11 @@ fn type_differences(path: &str, recorded: &BTreeSet<String>, mock: &BTreeSet<Str
         out.push((
             DiffKind::Null,
             path.to_owned(),
-            format!("null-ness: recorded {}, mock {}", says(r_null, r.is_empty()), says(m_null, m.is_empty())),
+            format!(
+                "null-ness: recorded {}, mock {}",
+                says(r_null, r.is_empty()),
+                says(m_null, m.is_empty())
+            ),
         ));
     }
     out
@@ -443,7 +521,10 @@ mod tests {
                 {"msg_type": "image", key: 2, "msg_body": {}},
             ]})
         };
-        let recorded = recording(Source::Real, vec![record("page", "GET /v2/messages", 200, page("msg_id"))]);
+        let recorded = recording(
+            Source::Real,
+            vec![record("page", "GET /v2/messages", 200, page("msg_id"))],
+        );
         let found = compare(
             &recorded,
             &[record("page", "GET /v2/messages", 200, page("msgid"))],
@@ -478,7 +559,7 @@ mod tests {
         assert_eq!(strict.differences.len(), 3, "{}", texts(&strict));
         let optional = Leniency {
             optional: true,
-            nullable: false,
+            ..Leniency::default()
         };
         let lenient = StepLeniencies::from([(
             "users".to_owned(),
@@ -488,8 +569,8 @@ mod tests {
                 (
                     "$.count".to_owned(),
                     Leniency {
-                        optional: false,
                         nullable: true,
+                        ..Leniency::default()
                     },
                 ),
             ]),
@@ -505,7 +586,12 @@ mod tests {
             Source::Doc,
             vec![record("JSON", request, 200, json!({"02078f0f1b8": {"status": 2}}))],
         );
-        let mock = [record("JSON", request, 200, json!({"abc": {"status": 0}, "nonsense-id": {"status": 2}}))];
+        let mock = [record(
+            "JSON",
+            request,
+            200,
+            json!({"abc": {"status": 0}, "nonsense-id": {"status": 2}}),
+        )];
         let found = compare(&recorded, &mock, &StepLeniencies::new());
         assert_eq!(found, Comparison::default());
         let mock = [record("JSON", request, 200, json!({"abc": {"state": 0}}))];
@@ -517,7 +603,12 @@ mod tests {
     fn accepted_differences_are_counted_apart_and_transcriptions_may_be_partial() {
         let mut recorded = recording(
             Source::Doc,
-            vec![record("first", "GET /v3/received", 200, json!({"msg_id": "1", "typo": 1}))],
+            vec![record(
+                "first",
+                "GET /v3/received",
+                200,
+                json!({"msg_id": "1", "typo": 1}),
+            )],
         );
         recorded.steps[0].accepted.push(Accepted {
             path: "$.typo".into(),

@@ -467,7 +467,10 @@ mod tests {
         let recording = recording.expect("valid JSON").expect("written");
         assert!(!text.contains(token), "{text}");
         assert_eq!(recording.steps[0].record.example["access_token"], "<secret:1>");
-        assert_eq!(recording.steps[0].record.shape, result.records[0].shape, "shapes survive");
+        assert_eq!(
+            recording.steps[0].record.shape, result.records[0].shape,
+            "shapes survive"
+        );
         assert_eq!(
             recording.steps[0].record.shape["$.access_token"],
             BTreeSet::from(["string".to_owned()])

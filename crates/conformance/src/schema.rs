@@ -385,6 +385,25 @@ impl Schemas {
 pub struct Leniency {
     pub optional: bool,
     pub nullable: bool,
+    /// Typed a bare `object` somewhere ...
+    pub object: bool,
+    /// ... and a named schema nowhere: its keys are free (Easemob `ext`, JMessage `extras`).
+    pub described: bool,
+}
+
+impl Leniency {
+    /// Whether the value is a free-form object, whose keys belong to the app.
+    pub fn opaque(&self) -> bool {
+        self.object && !self.described
+    }
+
+    /// What either allows.
+    pub fn join(&mut self, other: Leniency) {
+        self.optional |= other.optional;
+        self.nullable |= other.nullable;
+        self.object |= other.object;
+        self.described |= other.described;
+    }
 }
 
 /// Shape path (array elements as `[*]`) → what the schemas allow there.
@@ -413,9 +432,10 @@ impl Schemas {
         if depth > MAX_DEPTH {
             return;
         }
-        if spec.alternatives.contains(&Ty::Null) {
-            out.entry(at.to_owned()).or_default().nullable = true;
-        }
+        let entry = out.entry(at.to_owned()).or_default();
+        entry.nullable |= spec.alternatives.contains(&Ty::Null);
+        entry.object |= spec.alternatives.contains(&Ty::Object);
+        entry.described |= spec.alternatives.iter().any(|ty| matches!(ty, Ty::Schema(_)));
         for ty in &spec.alternatives {
             match ty {
                 Ty::Schema(name) => self.schema_leniencies(name, at, out, depth + 1),
@@ -566,9 +586,11 @@ mod tests {
     fn leniencies_follow_schemas_arrays_and_variants() {
         let mut out = Leniencies::new();
         schemas().leniencies_of_schema("page", "$", &mut out);
-        assert_eq!(out["$.cursor"], Leniency { optional: true, nullable: false });
-        assert_eq!(out["$.messages[*].set_from_name"].optional, true);
+        assert!(out["$.cursor"].optional && !out["$.cursor"].nullable);
+        assert!(out["$.messages[*].set_from_name"].optional);
         assert_eq!(out["$.messages[*].msgid"], Leniency::default());
+        assert!(out["$.messages[*].msg_body.extras"].opaque());
+        assert!(!out["$.messages[*].msg_body"].opaque(), "a variant describes it");
         assert!(out.contains_key("$.messages[*].msg_body.text"), "{out:?}");
         let mut out = Leniencies::new();
         schemas().leniencies_of_type(&TypeSpec::parse("[integer|null]").unwrap(), "$.counts", &mut out);
