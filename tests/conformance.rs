@@ -841,3 +841,61 @@ async fn compare_without_recordings_fails() {
     assert_eq!(code, 0, "{printed}");
     assert!(printed.contains("compared 1 scenario(s)"), "{printed}");
 }
+
+/// The committed recordings — vendor documents' response examples and answers seen in
+/// public — compare clean against the mock (accepted differences aside, each with its
+/// reason), and a field renamed in one of them is caught.
+#[tokio::test]
+async fn the_documented_and_seen_answers_compare_clean_and_a_renamed_field_fails() {
+    let recorded = repo("fixtures/recorded");
+    let mut evidence = 0;
+    for entry in std::fs::read_dir(&recorded).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let recording: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let source = recording["source"].as_str().unwrap_or("real");
+        assert!(
+            ["doc", "seen"].contains(&source) && recording["reference"].as_str().is_some_and(|r| !r.is_empty()),
+            "{} says where it comes from",
+            path.display()
+        );
+        evidence += 1;
+    }
+    assert!(evidence >= 20, "{evidence} recordings of documented or seen answers");
+    let (code, printed) = main_captured(&["compare", "--allow-missing"], &Env::default()).await;
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains(&format!("compared {evidence} scenario(s) with their recordings in"))
+            && printed.contains(": 0 differ, "),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("accepted: "),
+        "the documents' own slips are listed: {printed}"
+    );
+
+    let dir = scratch("evidence");
+    let name = "jmessage-v2-groups-messages.json";
+    let text = std::fs::read_to_string(recorded.join(name)).unwrap();
+    assert!(text.contains("\"msgid\""), "{text}");
+    std::fs::write(dir.join(name), text.replace("\"msgid\"", "\"msg_id\"")).unwrap();
+    let (code, printed) = main_captured(
+        &[
+            "compare",
+            "--recordings",
+            dir.to_str().unwrap(),
+            "--only",
+            "jmessage-v2-groups-messages",
+        ],
+        &Env::default(),
+    )
+    .await;
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed
+            .contains("`$.messages[*].msg_id` is missing on the mock (recorded: integer) in variant(s) msg_type=text"),
+        "{printed}"
+    );
+}

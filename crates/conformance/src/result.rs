@@ -132,16 +132,20 @@ impl StepRecord {
     }
 }
 
-/// Fields whose value names the variant of an array element: the vendors' message type
-/// (`msg_type`, Easemob's body `type`) and conversation kind (`target_type`,
-/// `chat_type`). An element's fields depend on them, so shapes keep one entry per variant.
-pub const DISCRIMINATORS: &[&str] = &["msg_type", "target_type", "chat_type", "type"];
+/// Fields whose value names the variant of an array element, the first one an element
+/// has deciding: the vendors' message type (JMessage `msg_type`), the conversation kind
+/// (Easemob `chat_type`, which a ql entity carries beside its constant `type`), Easemob's
+/// body `type`, JMessage's `target_type`. An element's fields depend on it, so shapes keep
+/// one entry per variant.
+pub const DISCRIMINATORS: &[&str] = &["msg_type", "chat_type", "type", "target_type"];
 
 /// Adds the shape of `value` (found at `path`) to `shape`. An array element with
-/// discriminators is keyed by their values: `$.messages[*]{msg_type=image,target_type=group}`.
+/// a discriminator is keyed by its value: `$.messages[*]{msg_type=image}`.
+/// Only the innermost keys count (an Easemob body's fields follow its `type`, whatever the
+/// `chat_type` of its line): `$[*].payload.bodies[*]{type=img}.url`.
 pub fn shape_of(value: &Value, path: &str, shape: &mut Shape) {
     let path = match variant_of(value) {
-        Some(variant) if path.ends_with("[*]") => format!("{path}{{{variant}}}"),
+        Some(variant) if path.ends_with("[*]") => format!("{}{{{variant}}}", plain_path(path)),
         _ => path.to_owned(),
     };
     shape
@@ -163,14 +167,12 @@ pub fn shape_of(value: &Value, path: &str, shape: &mut Shape) {
     }
 }
 
-/// `msg_type=image,target_type=group`: the discriminators an object has (string values).
+/// `msg_type=image`: the first discriminator an object has (with a string value).
 fn variant_of(value: &Value) -> Option<String> {
     let object = value.as_object()?;
-    let parts: Vec<String> = DISCRIMINATORS
+    DISCRIMINATORS
         .iter()
-        .filter_map(|key| Some(format!("{key}={}", object.get(*key)?.as_str()?)))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(","))
+        .find_map(|key| Some(format!("{key}={}", object.get(*key)?.as_str()?)))
 }
 
 /// A shape path without its variant keys: `$.messages[*].msg_body.width`.
