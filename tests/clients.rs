@@ -16,6 +16,7 @@ use std::{
     sync::Mutex,
 };
 
+use conformance::fidelity::CLIENT_CALLS;
 use e2e::{Mock, Role};
 use serde_json::{json, Value};
 
@@ -113,8 +114,25 @@ fn node_modules() -> PathBuf {
     dir.join("node_modules")
 }
 
-/// Runs a client script with the settings as `CLIENT_SETTINGS`; returns what it printed.
+/// Runs a client script with the settings as `CLIENT_SETTINGS`; returns what it printed,
+/// one result per call, after checking the calls are those the fidelity table lists.
 async fn drive(program: PathBuf, script: &str, settings: Value, env: Vec<(&'static str, PathBuf)>) -> Value {
+    let results = drive_script(program, script, settings, env).await;
+    let made: Vec<&str> = results.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut listed: Vec<&str> = CLIENT_CALLS
+        .iter()
+        .filter(|c| c.script == script)
+        .map(|c| c.result)
+        .collect();
+    listed.sort_unstable();
+    assert_eq!(
+        made, listed,
+        "{script}'s calls are those of conformance::fidelity::CLIENT_CALLS"
+    );
+    results
+}
+
+async fn drive_script(program: PathBuf, script: &str, settings: Value, env: Vec<(&'static str, PathBuf)>) -> Value {
     let script = repo(&format!("tests/clients/{script}"));
     let output = tokio::task::spawn_blocking(move || {
         Command::new(&program)

@@ -141,3 +141,21 @@ fn the_link_reader_skips_urls_and_fragments() {
     let text = "see [a](docs/A.md#x), [b](https://example.com) and [c](../c.md)";
     assert_eq!(link_targets(text), ["docs/A.md", "../c.md"]);
 }
+
+#[test]
+fn the_fidelity_table_is_fresh() {
+    let table = conformance::fidelity::render(&repo()).unwrap();
+    let committed = read(&repo().join(conformance::fidelity::TABLE));
+    assert!(
+        committed == table,
+        "docs/FIDELITY.md is stale: run `cargo run -p conformance -- fidelity` and commit it"
+    );
+    for endpoint in [
+        "`/v3/received`",
+        "`/v3/report/...",
+        "`/v2/statistic/groups`",
+        "`/{org}/{app}/token`",
+    ] {
+        assert!(table.contains(endpoint), "{endpoint} is listed");
+    }
+}

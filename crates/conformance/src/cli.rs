@@ -1,4 +1,4 @@
-//! The command line: `run`, `record`, `compare` and `list`, their options, and the glue
+//! The command line: `run`, `record`, `compare`, `list` and `fidelity`, their options, and the glue
 //! from options to a target, a run, reports and an exit code.
 //!
 //! Exit codes: 0 when every selected scenario passed (skips allowed), 1 when any failed
@@ -16,8 +16,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
-    compare::{self, Comparison},
-    record::{self, Compared},
+    compare::{self, Compared, Comparison},
+    fidelity, record,
     redact::Redactor,
     report::{
         self,
@@ -67,6 +67,19 @@ enum Command {
     Compare(CompareArgs),
     /// Check every scenario file and list the scenarios.
     List(SelectArgs),
+    /// Write the fidelity table (docs/FIDELITY.md): each endpoint and rule, its source,
+    /// scenarios, client calls and recordings
+    Fidelity(FidelityArgs),
+}
+
+#[derive(Debug, Args)]
+struct FidelityArgs {
+    /// Where to write it [default: docs/FIDELITY.md]
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write nothing; fail (exit 1) when the file differs from what would be written
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +206,7 @@ where
     };
     let outcome = match cli.command {
         Command::List(select) => list(&select, &console),
+        Command::Fidelity(args) => fidelity(&args, &console),
         Command::Run(run) => execute(Purpose::Run, run, None, env, redactor, &console).await,
         Command::Record(args) => execute(Purpose::Record, args.run, args.recordings, env, redactor, &console).await,
         Command::Compare(args) => {
@@ -228,6 +242,27 @@ fn list(select: &SelectArgs, console: &Console) -> Result<i32, String> {
         ));
     }
     console.line(&format!("{} scenarios", scenarios.len()));
+    Ok(0)
+}
+
+fn fidelity(args: &FidelityArgs, console: &Console) -> Result<i32, String> {
+    let root = repo_root();
+    let path = args.output.clone().unwrap_or_else(|| root.join(fidelity::TABLE));
+    let table = fidelity::render(&root)?;
+    if args.check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == table {
+            console.line(&format!("{} is up to date", path.display()));
+            return Ok(0);
+        }
+        console.line(&format!(
+            "{} is stale: run `cargo run -p conformance -- fidelity`",
+            path.display()
+        ));
+        return Ok(1);
+    }
+    std::fs::write(&path, &table).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    console.line(&format!("wrote {}", path.display()));
     Ok(0)
 }
 
@@ -327,7 +362,7 @@ fn comparer(
     let (dir, comparisons) = (recordings.to_path_buf(), comparisons.clone());
     Ok(Arc::new(move |result: &mut ScenarioResult| {
         let lenient = leniencies.get(&result.name).cloned().unwrap_or_default();
-        let compared = record::compare_result(&dir, result, &lenient, allow_missing);
+        let compared = compare::compare_result(&dir, result, &lenient, allow_missing);
         comparisons
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -11,12 +11,15 @@
 //! type, a null-ness, each named by its JSON path. A recording may accept a difference
 //! with a reason (a vendor document's typo, say); accepted ones are counted, not failed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::Path,
+};
 
 use crate::{
-    record::{Accepted, DiffKind, Recording},
+    record::{self, Accepted, DiffKind, Recording},
     redact::Redactor,
-    result::{plain_path, variant_prefixes, Shape, StepRecord},
+    result::{plain_path, variant_prefixes, Failure, Outcome, ScenarioResult, Shape, StepRecord},
     scenario::{Action, RequestSpec, RequestStep, Scenario},
     schema::{Leniencies, Schemas},
 };
@@ -181,6 +184,71 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
         }
     }
     comparison
+}
+
+/// What `compare` found for one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compared {
+    /// No recording exists for it.
+    Unrecorded,
+    /// Skipped on the mock: nothing to compare.
+    Skipped,
+    /// Compared with its recording (no differences: it matches).
+    Compared(Comparison),
+}
+
+/// Holds a mock result against its recording in `dir`; if they differ (or the recording
+/// is unreadable, or missing and `allow_missing` is false), the scenario fails, its
+/// failure listing every difference.
+pub fn compare_result(
+    dir: &Path,
+    result: &mut ScenarioResult,
+    leniencies: &StepLeniencies,
+    allow_missing: bool,
+) -> Compared {
+    if matches!(result.outcome, Outcome::Skipped(_)) {
+        return Compared::Skipped;
+    }
+    let comparison = match record::read_recording(dir, &result.name) {
+        Ok(None) => {
+            if !allow_missing && result.passed() {
+                result.outcome = Outcome::Failed(Failure::outside(
+                    "compare",
+                    format!(
+                        "no recording {} (--allow-missing to compare only the recorded scenarios)",
+                        record::recording_path(dir, &result.name).display()
+                    ),
+                ));
+            }
+            return Compared::Unrecorded;
+        }
+        Ok(Some(recording)) => compare(&recording, &result.records, leniencies),
+        Err(why) => Comparison {
+            differences: vec![Difference {
+                step: String::new(),
+                kind: DiffKind::Step,
+                path: String::new(),
+                message: format!("unreadable recording: {why}"),
+            }],
+            ..Comparison::default()
+        },
+    };
+    let differences = &comparison.differences;
+    if !differences.is_empty() && result.passed() {
+        result.outcome = Outcome::Failed(Failure::outside(
+            "compare",
+            format!(
+                "{} difference(s) from the recording:\n{}",
+                differences.len(),
+                differences
+                    .iter()
+                    .map(|d| format!("  - {}", d.message))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        ));
+    }
+    Compared::Compared(comparison)
 }
 
 /// `variants seen only on the mock: $.messages[*]{msg_type=voice} ...`: one line a side.

@@ -28,9 +28,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::{
-    compare::{self, Comparison, Difference, StepLeniencies},
     redact::Redactor,
-    result::{shape_of, Failure, Outcome, ScenarioResult, Shape, StepRecord},
+    result::{shape_of, ScenarioResult, Shape, StepRecord},
     scenario::Family,
 };
 
@@ -183,71 +182,6 @@ pub fn read_recording(dir: &Path, scenario: &str) -> Result<Option<Recording>, S
     }
 }
 
-/// What `compare` found for one scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Compared {
-    /// No recording exists for it.
-    Unrecorded,
-    /// Skipped on the mock: nothing to compare.
-    Skipped,
-    /// Compared with its recording (no differences: it matches).
-    Compared(Comparison),
-}
-
-/// Holds a mock result against its recording in `dir`; if they differ (or the recording
-/// is unreadable, or missing and `allow_missing` is false), the scenario fails, its
-/// failure listing every difference.
-pub fn compare_result(
-    dir: &Path,
-    result: &mut ScenarioResult,
-    leniencies: &StepLeniencies,
-    allow_missing: bool,
-) -> Compared {
-    if matches!(result.outcome, Outcome::Skipped(_)) {
-        return Compared::Skipped;
-    }
-    let comparison = match read_recording(dir, &result.name) {
-        Ok(None) => {
-            if !allow_missing && result.passed() {
-                result.outcome = Outcome::Failed(Failure::outside(
-                    "compare",
-                    format!(
-                        "no recording {} (--allow-missing to compare only the recorded scenarios)",
-                        recording_path(dir, &result.name).display()
-                    ),
-                ));
-            }
-            return Compared::Unrecorded;
-        }
-        Ok(Some(recording)) => compare::compare(&recording, &result.records, leniencies),
-        Err(why) => Comparison {
-            differences: vec![Difference {
-                step: String::new(),
-                kind: DiffKind::Step,
-                path: String::new(),
-                message: format!("unreadable recording: {why}"),
-            }],
-            ..Comparison::default()
-        },
-    };
-    let differences = &comparison.differences;
-    if !differences.is_empty() && result.passed() {
-        result.outcome = Outcome::Failed(Failure::outside(
-            "compare",
-            format!(
-                "{} difference(s) from the recording:\n{}",
-                differences.len(),
-                differences
-                    .iter()
-                    .map(|d| format!("  - {}", d.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-        ));
-    }
-    Compared::Compared(comparison)
-}
-
 /// Keeps the first few elements of every array.
 fn truncate(value: &Value) -> Value {
     match value {
@@ -389,6 +323,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::{
+        compare::{self, Comparison, StepLeniencies},
+        result::Outcome,
+    };
 
     fn shape(value: Value) -> Shape {
         let mut shape = Shape::new();
