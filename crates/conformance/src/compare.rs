@@ -400,7 +400,8 @@ fn type_differences(path: &str, recorded: &BTreeSet<String>, mock: &BTreeSet<Str
     let (r, m) = (strip(recorded), strip(mock));
     // An integer is a number: a float seen on one side only is no type change.
     let numeric = |t: &BTreeSet<String>| !t.is_empty() && t.iter().all(|t| t == "integer" || t == "number");
-    if r != m && !r.is_empty() && !m.is_empty() && !(numeric(&r) && numeric(&m)) {
+    let same = r == m || (numeric(&r) && numeric(&m));
+    if !same && !r.is_empty() && !m.is_empty() {
         out.push((
             DiffKind::Type,
             path.to_owned(),
