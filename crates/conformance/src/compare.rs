@@ -7,8 +7,8 @@
 //! variants both sides saw (a variant seen on one side only is a note, not a difference);
 //! a field the scenario's schemas mark optional (`?`) may be absent, one they mark
 //! nullable (`|null`) may be null, on either side. What is left is a difference and fails:
-//! a status, a field missing or extra in a variant both sides saw (so a renamed field), a
-//! type, a null-ness, each named by its JSON path. A recording may accept a difference
+//! a status, an error code, a field missing or extra in a variant both sides saw (so a
+//! renamed field), a type, a null-ness, each named by its JSON path. A recording may accept a difference
 //! with a reason (a vendor document's typo, say); accepted ones are counted, not failed.
 
 use std::{
@@ -145,6 +145,16 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
                 format!("{prefix}: status recorded {}, mock {}", step.status, mock.status),
             ));
         }
+        if let (Some(recorded_code), Some(mock_code)) = (error_code(&step.example), error_code(&mock.example)) {
+            if recorded_code != mock_code {
+                raw.push(difference(
+                    &step.step,
+                    DiffKind::Code,
+                    "",
+                    format!("{prefix}: error code recorded {recorded_code}, mock {mock_code}"),
+                ));
+            }
+        }
         let lenient = leniencies.get(&step.step).unwrap_or(&none);
         let (recorded_shape, mock_shape) = (
             keyed_by_data(&recorded.shape(), &step.request),
@@ -276,6 +286,13 @@ fn difference(step: &str, kind: DiffKind, path: &str, message: String) -> Differ
         path: path.to_owned(),
         message,
     }
+}
+
+/// The one value `compare` holds besides shapes: an error's code, which names the rule
+/// broken (`$.error.code` of JPush and JMessage, Easemob's `$.error` string).
+fn error_code(example: &serde_json::Value) -> Option<&serde_json::Value> {
+    let error = example.get("error")?;
+    error.get("code").or(error.is_string().then_some(error))
 }
 
 /// An accepted difference covers its path and everything below it, of its kind if given.
@@ -664,6 +681,64 @@ mod tests {
         )]);
         let found = compare(&recorded, &mock, &lenient);
         assert!(found.differences.is_empty(), "{}", texts(&found));
+    }
+
+    #[test]
+    fn an_error_code_is_the_one_value_compared() {
+        let recorded = recording(
+            Source::Seen,
+            vec![
+                record(
+                    "jiguang",
+                    "GET /v2/messages",
+                    401,
+                    json!({"error": {"code": 899008, "message": "a"}}),
+                ),
+                record(
+                    "easemob",
+                    "GET /o/a/chatmessages",
+                    401,
+                    json!({"error": "unauthorized", "duration": 0}),
+                ),
+            ],
+        );
+        let same = [
+            record(
+                "jiguang",
+                "GET /v2/messages",
+                401,
+                json!({"error": {"code": 899008, "message": "b"}}),
+            ),
+            record(
+                "easemob",
+                "GET /o/a/chatmessages",
+                401,
+                json!({"error": "unauthorized", "duration": 7}),
+            ),
+        ];
+        assert_eq!(compare(&recorded, &same, &StepLeniencies::new()), Comparison::default());
+        let other = [
+            record(
+                "jiguang",
+                "GET /v2/messages",
+                401,
+                json!({"error": {"code": 899007, "message": "a"}}),
+            ),
+            record(
+                "easemob",
+                "GET /o/a/chatmessages",
+                401,
+                json!({"error": "forbidden", "duration": 0}),
+            ),
+        ];
+        let found = compare(&recorded, &other, &StepLeniencies::new());
+        let text = texts(&found);
+        assert!(text.contains("error code recorded 899008, mock 899007"), "{text}");
+        assert!(
+            text.contains("error code recorded \"unauthorized\", mock \"forbidden\""),
+            "{text}"
+        );
+        assert!(found.differences.iter().all(|d| d.kind == DiffKind::Code));
     }
 
     #[test]

@@ -101,12 +101,14 @@ pub struct Accepted {
     pub reason: String,
 }
 
-/// What kind of difference: the answer's status, the scenario's request, a step recorded
-/// or run on one side only, a field missing on the mock or only on it, a type, a null-ness.
+/// What kind of difference: the answer's status or error code, the scenario's request, a
+/// step recorded or run on one side only, a field missing on the mock or only on it, a
+/// type, a null-ness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffKind {
     Status,
+    Code,
     Request,
     Step,
     Missing,
