@@ -397,18 +397,7 @@ fn report_comparison(recordings: &Path, comparisons: &[(String, Compared)], cons
         unrecorded.len()
     ));
     for (name, comparison) in &compared {
-        let lines: Vec<String> = comparison
-            .differences
-            .iter()
-            .map(|d| format!("    - {}", d.message))
-            .chain(
-                comparison
-                    .accepted
-                    .iter()
-                    .map(|(d, why)| format!("    accepted: {} ({why})", d.message)),
-            )
-            .chain(comparison.notes.iter().map(|note| format!("    note: {note}")))
-            .collect();
+        let lines = comparison_lines(comparison);
         if !lines.is_empty() {
             console.line(&format!("  {name}:"));
             for line in lines {
@@ -423,6 +412,17 @@ fn report_comparison(recordings: &Path, comparisons: &[(String, Compared)], cons
             unrecorded.join(", ")
         ));
     }
+}
+
+/// A compared scenario's differences, accepted differences (with reasons) and notes.
+fn comparison_lines(comparison: &Comparison) -> Vec<String> {
+    let differences = comparison.differences.iter().map(|d| format!("    - {}", d.message));
+    let accepted = comparison
+        .accepted
+        .iter()
+        .map(|(d, why)| format!("    accepted: {} ({why})", d.message));
+    let notes = comparison.notes.iter().map(|note| format!("    note: {note}"));
+    differences.chain(accepted).chain(notes).collect()
 }
 
 fn write_reports(

@@ -3,13 +3,14 @@
 //!
 //! Real data differ from run to run: a page holds whichever message types were sent that
 //! day, a platform without devices is left out, a count is `null` one day and a number the
-//! next. So shapes are kept per variant (see [`DISCRIMINATORS`]) and compared only in the
-//! variants both sides saw (a variant seen on one side only is a note, not a difference);
-//! a field the scenario's schemas mark optional (`?`) may be absent, one they mark
-//! nullable (`|null`) may be null, on either side. What is left is a difference and fails:
-//! a status, an error code, a field missing or extra in a variant both sides saw (so a
-//! renamed field), a type, a null-ness, each named by its JSON path. A recording may accept a difference
-//! with a reason (a vendor document's typo, say); accepted ones are counted, not failed.
+//! next. So shapes are kept per variant (see [`crate::result::DISCRIMINATORS`]) and
+//! compared only in the variants both sides saw (a variant seen on one side only is a
+//! note, not a difference); a field the scenario's schemas mark optional (`?`) may be
+//! absent, one they mark nullable (`|null`) may be null, on either side. What is left is a
+//! difference and fails: a status, an error code, a field missing or extra in a variant
+//! both sides saw (so a renamed field), a type, a null-ness, each named by its JSON path.
+//! A recording may accept a difference with a reason (a vendor document eliding part of a
+//! body, say); accepted ones are counted, not failed.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -17,7 +18,7 @@ use std::{
 };
 
 use crate::{
-    record::{self, Accepted, DiffKind, Recording},
+    record::{self, Accepted, DiffKind, RecordedStep, Recording},
     redact::Redactor,
     result::{plain_path, variant_prefixes, Failure, Outcome, ScenarioResult, Shape, StepRecord},
     scenario::{Action, RequestSpec, RequestStep, Scenario},
@@ -109,9 +110,7 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
     let mut raw = Vec::new();
     let mut notes: BTreeSet<(bool, String)> = BTreeSet::new();
     let none = Leniencies::new();
-    // Names and request templates in a recording went through the redactor.
-    let redactor = Redactor::new();
-    let same = |recorded: &str, mock: &str| recorded == mock || recorded == redactor.redact(mock);
+    let names = Names::new();
     for (index, recorded) in recording.steps.iter().enumerate() {
         let step = &recorded.record;
         // Steps pair by name, the n-th of a name with the n-th (names may repeat).
@@ -119,81 +118,120 @@ pub fn compare(recording: &Recording, actual: &[StepRecord], leniencies: &StepLe
             .iter()
             .filter(|r| r.record.step == step.step)
             .count();
-        let Some(mock) = actual.iter().filter(|a| same(&step.step, &a.step)).nth(nth) else {
-            raw.push(difference(
+        match actual.iter().filter(|a| names.same(&step.step, &a.step)).nth(nth) {
+            Some(mock) => {
+                let lenient = leniencies.get(&step.step).unwrap_or(&none);
+                raw.extend(step_differences(recorded, mock, lenient, &names, &mut notes));
+            }
+            None => raw.push(difference(
                 &step.step,
                 DiffKind::Step,
                 "",
                 format!("step \"{}\": recorded, but the mock run did not reach it", step.step),
-            ));
-            continue;
-        };
-        let prefix = format!("step \"{}\" ({})", step.step, step.request);
-        if !same(&step.request, &mock.request) {
-            raw.push(difference(
-                &step.step,
-                DiffKind::Request,
-                "",
-                format!("{prefix}: the scenario now sends {}", mock.request),
-            ));
-        }
-        if step.status != mock.status {
-            raw.push(difference(
-                &step.step,
-                DiffKind::Status,
-                "",
-                format!("{prefix}: status recorded {}, mock {}", step.status, mock.status),
-            ));
-        }
-        if let (Some(recorded_code), Some(mock_code)) = (error_code(&step.example), error_code(&mock.example)) {
-            if recorded_code != mock_code {
-                raw.push(difference(
-                    &step.step,
-                    DiffKind::Code,
-                    "",
-                    format!("{prefix}: error code recorded {recorded_code}, mock {mock_code}"),
-                ));
-            }
-        }
-        let lenient = leniencies.get(&step.step).unwrap_or(&none);
-        let (recorded_shape, mock_shape) = (
-            keyed_by_data(&recorded.shape(), &step.request),
-            keyed_by_data(&mock.shape, &mock.request),
-        );
-        for (kind, path, text) in shape_differences(&recorded_shape, &mock_shape, lenient, &mut notes) {
-            raw.push(difference(&step.step, kind, &path, format!("{prefix}: {text}")));
+            )),
         }
     }
     if !recording.is_partial() {
-        for extra in actual
-            .iter()
-            .filter(|a| !recording.steps.iter().any(|r| same(&r.record.step, &a.step)))
-        {
-            raw.push(difference(
-                &extra.step,
-                DiffKind::Step,
-                "",
-                format!("step \"{}\": not in the recording (record again?)", extra.step),
-            ));
-        }
+        raw.extend(unrecorded_steps(recording, actual, &names));
     }
     let mut comparison = Comparison {
         notes: one_sided(&notes),
         ..Comparison::default()
     };
     for found in raw {
-        let accepted = recording
-            .steps
-            .iter()
-            .filter(|r| r.record.step == found.step)
-            .flat_map(|r| &r.accepted)
-            .find(|a| accepts(a, &found));
-        match accepted {
-            Some(a) => comparison.accepted.push((found, a.reason.clone())),
+        match accepted_by(recording, &found) {
+            Some(reason) => comparison.accepted.push((found, reason.to_owned())),
             None => comparison.differences.push(found),
         }
     }
     comparison
+}
+
+/// Step names and request templates as a recording keeps them: through the redactor.
+struct Names(Redactor);
+
+impl Names {
+    fn new() -> Names {
+        Names(Redactor::new())
+    }
+
+    fn same(&self, recorded: &str, mock: &str) -> bool {
+        recorded == mock || recorded == self.0.redact(mock)
+    }
+}
+
+/// The differences of one step: request, status, error code, shape.
+fn step_differences(
+    recorded: &RecordedStep,
+    mock: &StepRecord,
+    lenient: &Leniencies,
+    names: &Names,
+    notes: &mut BTreeSet<(bool, String)>,
+) -> Vec<Difference> {
+    let step = &recorded.record;
+    let prefix = format!("step \"{}\" ({})", step.step, step.request);
+    let mut out = Vec::new();
+    let mut found = |kind: DiffKind, path: &str, text: String| {
+        out.push(difference(&step.step, kind, path, format!("{prefix}: {text}")));
+    };
+    if !names.same(&step.request, &mock.request) {
+        found(
+            DiffKind::Request,
+            "",
+            format!("the scenario now sends {}", mock.request),
+        );
+    }
+    if step.status != mock.status {
+        found(
+            DiffKind::Status,
+            "",
+            format!("status recorded {}, mock {}", step.status, mock.status),
+        );
+    }
+    if let (Some(recorded_code), Some(mock_code)) = (error_code(&step.example), error_code(&mock.example)) {
+        if recorded_code != mock_code {
+            found(
+                DiffKind::Code,
+                "",
+                format!("error code recorded {recorded_code}, mock {mock_code}"),
+            );
+        }
+    }
+    let (recorded_shape, mock_shape) = (
+        keyed_by_data(&recorded.shape(), &step.request),
+        keyed_by_data(&mock.shape, &mock.request),
+    );
+    for (kind, path, text) in shape_differences(&recorded_shape, &mock_shape, lenient, notes) {
+        found(kind, &path, text);
+    }
+    out
+}
+
+/// The mock's steps a (complete) recording lacks.
+fn unrecorded_steps(recording: &Recording, actual: &[StepRecord], names: &Names) -> Vec<Difference> {
+    actual
+        .iter()
+        .filter(|a| !recording.steps.iter().any(|r| names.same(&r.record.step, &a.step)))
+        .map(|extra| {
+            difference(
+                &extra.step,
+                DiffKind::Step,
+                "",
+                format!("step \"{}\": not in the recording (record again?)", extra.step),
+            )
+        })
+        .collect()
+}
+
+/// The reason the recording gives for accepting this difference, if it does.
+fn accepted_by<'a>(recording: &'a Recording, found: &Difference) -> Option<&'a str> {
+    recording
+        .steps
+        .iter()
+        .filter(|r| r.record.step == found.step)
+        .flat_map(|r| &r.accepted)
+        .find(|a| accepts(a, found))
+        .map(|a| a.reason.as_str())
 }
 
 /// What `compare` found for one scenario.
@@ -243,22 +281,20 @@ pub fn compare_result(
             ..Comparison::default()
         },
     };
-    let differences = &comparison.differences;
-    if !differences.is_empty() && result.passed() {
-        result.outcome = Outcome::Failed(Failure::outside(
-            "compare",
-            format!(
-                "{} difference(s) from the recording:\n{}",
-                differences.len(),
-                differences
-                    .iter()
-                    .map(|d| format!("  - {}", d.message))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-        ));
+    if !comparison.differences.is_empty() && result.passed() {
+        result.outcome = Outcome::Failed(Failure::outside("compare", listed(&comparison.differences)));
     }
     Compared::Compared(comparison)
+}
+
+/// `2 difference(s) from the recording:` and one line each.
+fn listed(differences: &[Difference]) -> String {
+    let lines: Vec<String> = differences.iter().map(|d| format!("  - {}", d.message)).collect();
+    format!(
+        "{} difference(s) from the recording:\n{}",
+        differences.len(),
+        lines.join("\n")
+    )
 }
 
 /// `variants seen only on the mock: $.messages[*]{msg_type=voice} ...`: one line a side.
