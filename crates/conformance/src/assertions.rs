@@ -942,4 +942,31 @@ mod tests {
             .contains("take `path`"));
         assert!(toml::from_str::<AssertSpec>("path = '$.a'\nequal = 1").is_err());
     }
+
+    #[test]
+    fn leniencies_come_from_schemas_types_and_field_tables_where_the_assertion_looks() {
+        let mut schemas = Schemas::default();
+        schemas
+            .add_file("[item]\nfields = { id = \"integer\", note = \"string?\", count = \"integer|null\" }\n")
+            .unwrap();
+        let mut out = Leniencies::new();
+        for spec in [
+            r#"path = "$.items[0]"
+schema = "item""#,
+            r#"path = "$.extra"
+type = "[@item]""#,
+            r#"path = "$[?(@.kind == 'x')]"
+fields = { when = "string?" }"#,
+            r#"path = "$.pages[*]"
+each = [{ path = "$.total", type = "integer|null" }]"#,
+        ] {
+            let assertion = Assertion::compile(&toml::from_str(spec).unwrap(), &schemas).unwrap();
+            assertion.leniencies(&schemas, &mut out);
+        }
+        assert!(out["$.items[*].note"].optional && !out["$.items[*].id"].optional);
+        assert!(out["$.items[*].count"].nullable);
+        assert!(out["$.extra[*].note"].optional);
+        assert!(out["$[*].when"].optional);
+        assert!(out["$.pages[*].total"].nullable);
+    }
 }
