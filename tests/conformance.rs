@@ -3,8 +3,10 @@
 //! a wrong expectation fails readably with a non-zero exit; the JUnit file is valid JUnit
 //! XML; a `--target real` run whose vendor base URLs point at a local stand-in shows no
 //! secret anywhere; recordings made that way compare clean against the mock, and every
-//! kind of difference is named. (Each scenario against its own mock, one test per file:
-//! `scenarios.rs`.)
+//! kind of difference is named; a recording of another day's data compares clean, a field
+//! renamed in one fails; `compare` without recordings fails; the committed recordings of
+//! documented and seen answers compare clean. (Each scenario against its own mock, one
+//! test per file: `scenarios.rs`.)
 
 use std::path::{Path, PathBuf};
 

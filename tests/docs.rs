@@ -1,6 +1,7 @@
 //! The documents say what the code does: every relative link in README.md and docs/
-//! resolves in a clone, and every test, unit test and scenario that docs/SPEC.md cites as
-//! the proof of a rule exists under that name.
+//! resolves in a clone, every test, unit test and scenario that docs/SPEC.md cites as
+//! the proof of a rule exists under that name, and docs/FIDELITY.md is what
+//! `conformance fidelity` generates today.
 
 use std::{
     fs,
