@@ -764,6 +764,7 @@ async fn the_mock_recorded_on_one_day_compares_clean_with_another_days_data() {
         printed.contains("seen only"),
         "variants differ between the days: {printed}"
     );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// A field renamed in a recording (in every variant of its messages) is a difference,
@@ -796,6 +797,7 @@ async fn a_field_renamed_in_a_recording_fails_compare_and_names_its_path() {
     ] {
         assert!(printed.contains(expected), "`{expected}` in:\n{printed}");
     }
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// `compare` is loud: no recordings directory, a directory without recordings, a
@@ -839,9 +841,10 @@ async fn compare_without_recordings_fails() {
         printed.contains(": 0 differ, 0 accepted difference(s), 1 missing"),
         "{printed}"
     );
-    let (code, printed) = compare(empty, &["--allow-missing"]).await;
+    let (code, printed) = compare(empty.clone(), &["--allow-missing"]).await;
     assert_eq!(code, 0, "{printed}");
     assert!(printed.contains("compared 1 scenario(s)"), "{printed}");
+    std::fs::remove_dir_all(empty).unwrap();
 }
 
 /// The committed recordings — vendor documents' response examples and answers seen in
@@ -904,4 +907,5 @@ async fn the_documented_and_seen_answers_compare_clean_and_a_renamed_field_fails
             .contains("`$.messages[*].msg_id` is missing on the mock (recorded: integer) in variant(s) msg_type=text"),
         "{printed}"
     );
+    std::fs::remove_dir_all(dir).unwrap();
 }
