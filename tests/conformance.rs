@@ -3,8 +3,10 @@
 //! a wrong expectation fails readably with a non-zero exit; the JUnit file is valid JUnit
 //! XML; a `--target real` run whose vendor base URLs point at a local stand-in shows no
 //! secret anywhere; recordings made that way compare clean against the mock, and every
-//! kind of difference is named. (Each scenario against its own mock, one test per file:
-//! `scenarios.rs`.)
+//! kind of difference is named; a recording of another day's data compares clean, a field
+//! renamed in one fails; `compare` without recordings fails; the committed recordings of
+//! documented and seen answers compare clean. (Each scenario against its own mock, one
+//! test per file: `scenarios.rs`.)
 
 use std::path::{Path, PathBuf};
 
@@ -698,4 +700,212 @@ async fn a_real_answer_that_fails_its_checks_is_still_recorded() {
         recording["steps"][0]["shape"]["$.error.code"],
         serde_json::json!(["integer"])
     );
+}
+
+/// Records the answers of the scenarios named in `only` (empty: every one) from
+/// in-process mocks frozen at `clock`, as `record` would from a real account, into `dir`.
+async fn record_the_mock(clock: &str, dir: &Path, only: &[&str]) {
+    use conformance::{
+        cli::default_mock_options,
+        record,
+        report::console::Console,
+        runner::{self, RunOptions},
+        target::{SkipOptions, Target},
+    };
+    use std::sync::Arc;
+    let redactor = Arc::new(conformance::redact::Redactor::new());
+    let options = conformance::target::MockOptions {
+        clock: chrono::DateTime::parse_from_rfc3339(clock).unwrap(),
+        ..default_mock_options()
+    };
+    let target = Arc::new(Target::mock(options, redactor.clone()).await.unwrap());
+    let (mut scenarios, schemas) = conformance::scenario::load_dir(&repo("scenarios")).unwrap();
+    scenarios.retain(|s| only.is_empty() || only.contains(&s.name.as_str()));
+    let console = Arc::new(Console::new(Box::new(conformance::Buffer::default()), redactor.clone()));
+    let run = RunOptions {
+        jobs: 8,
+        skip: SkipOptions::default(),
+        collect: true,
+        finish: None,
+    };
+    let results = runner::run_all(target, scenarios, Arc::new(schemas), run, console).await;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| r.name.as_str())
+        .collect();
+    assert!(failed.is_empty(), "every scenario passes at {clock}: {failed:?}");
+    let written = record::write_recordings(dir, &results, &clock[..10], &redactor).unwrap();
+    let expected = if only.is_empty() { scenario_files() } else { only.len() };
+    assert_eq!(written.len(), expected);
+}
+
+/// Real data differ from day to day (other message types on a page, a platform without
+/// devices, a count null one day): a recording of another day's data compares clean.
+#[tokio::test]
+async fn the_mock_recorded_on_one_day_compares_clean_with_another_days_data() {
+    let dir = scratch("two-days");
+    record_the_mock("2026-11-18T09:30:00+08:00", &dir, &[]).await;
+    let (code, printed) = main_captured(
+        &["compare", "--recordings", dir.to_str().unwrap(), "--clock", NOW],
+        &Env::default(),
+    )
+    .await;
+    let files = scenario_files();
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "compared {files} scenario(s) with their recordings in {}: 0 differ, 0 accepted difference(s), 0 missing",
+            dir.display()
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("seen only"),
+        "variants differ between the days: {printed}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A field renamed in a recording (in every variant of its messages) is a difference,
+/// named by its JSON path, and fails `compare`.
+#[tokio::test]
+async fn a_field_renamed_in_a_recording_fails_compare_and_names_its_path() {
+    let dir = scratch("renamed");
+    record_the_mock(NOW, &dir, &["jmessage-v2-messages-first-page"]).await;
+    let file = dir.join("jmessage-v2-messages-first-page.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(".msgid\""), "{text}");
+    std::fs::write(&file, text.replace(".msgid\"", ".msg_id\"")).unwrap();
+    let (code, printed) = main_captured(
+        &[
+            "compare",
+            "--recordings",
+            dir.to_str().unwrap(),
+            "--only",
+            "jmessage-v2-messages-first-page",
+        ],
+        &Env::default(),
+    )
+    .await;
+    assert_eq!(code, 1, "{printed}");
+    for expected in [
+        "FAIL  jmessage-v2-messages-first-page",
+        "`$.messages[*].msg_id` is missing on the mock (recorded: integer)",
+        "`$.messages[*].msgid` exists only on the mock (integer)",
+        ": 1 differ",
+    ] {
+        assert!(printed.contains(expected), "`{expected}` in:\n{printed}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `compare` is loud: no recordings directory, a directory without recordings, a
+/// scenario without a recording are errors; `--allow-missing` lets the last pass.
+#[tokio::test]
+async fn compare_without_recordings_fails() {
+    let compare = |dir: PathBuf, extra: &'static [&'static str]| async move {
+        let mut args = vec![
+            "compare".to_string(),
+            "--recordings".into(),
+            dir.to_str().unwrap().into(),
+            "--only".into(),
+            "jmessage-unknown-user".into(),
+            "--only".into(),
+            "jmessage-unknown-group".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        main_captured(&args.iter().map(String::as_str).collect::<Vec<_>>(), &Env::default()).await
+    };
+    let (code, printed) = compare(PathBuf::from("/typo/dir"), &[]).await;
+    assert_eq!(code, 2, "{printed}");
+    assert!(
+        printed.contains("error: no recordings directory /typo/dir"),
+        "{printed}"
+    );
+
+    let empty = scratch("no-recordings");
+    let (code, printed) = compare(empty.clone(), &["--allow-missing"]).await;
+    assert_eq!(code, 2, "{printed}");
+    assert!(
+        printed.contains("none of the 2 selected scenario(s) has a recording"),
+        "{printed}"
+    );
+
+    record_the_mock(NOW, &empty, &["jmessage-unknown-user"]).await;
+    let (code, printed) = compare(empty.clone(), &[]).await;
+    assert_eq!(code, 1, "{printed}");
+    assert!(printed.contains("FAIL  jmessage-unknown-group"), "{printed}");
+    assert!(printed.contains("no recording"), "{printed}");
+    assert!(
+        printed.contains(": 0 differ, 0 accepted difference(s), 1 missing"),
+        "{printed}"
+    );
+    let (code, printed) = compare(empty.clone(), &["--allow-missing"]).await;
+    assert_eq!(code, 0, "{printed}");
+    assert!(printed.contains("compared 1 scenario(s)"), "{printed}");
+    std::fs::remove_dir_all(empty).unwrap();
+}
+
+/// The committed recordings — vendor documents' response examples and answers seen in
+/// public — compare clean against the mock (accepted differences aside, each with its
+/// reason), and a field renamed in one of them is caught.
+#[tokio::test]
+async fn the_documented_and_seen_answers_compare_clean_and_a_renamed_field_fails() {
+    let recorded = repo("fixtures/recorded");
+    let mut evidence = 0;
+    let mut args = vec!["compare".to_string(), "--allow-missing".into()];
+    for entry in std::fs::read_dir(&recorded).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let recording: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let source = recording["source"].as_str().unwrap_or("real");
+        assert!(
+            ["doc", "seen"].contains(&source) && recording["reference"].as_str().is_some_and(|r| !r.is_empty()),
+            "{} says where it comes from",
+            path.display()
+        );
+        evidence += 1;
+        // Only the recorded scenarios run: the others would be "missing" anyway.
+        args.extend(["--only".into(), recording["scenario"].as_str().unwrap().to_owned()]);
+    }
+    assert!(evidence >= 20, "{evidence} recordings of documented or seen answers");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, printed) = main_captured(&args, &Env::default()).await;
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains(&format!("compared {evidence} scenario(s) with their recordings in"))
+            && printed.contains(": 0 differ, "),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("accepted: "),
+        "the documents' own slips are listed: {printed}"
+    );
+
+    let dir = scratch("evidence");
+    let name = "jmessage-v2-groups-messages.json";
+    let text = std::fs::read_to_string(recorded.join(name)).unwrap();
+    assert!(text.contains("\"msgid\""), "{text}");
+    std::fs::write(dir.join(name), text.replace("\"msgid\"", "\"msg_id\"")).unwrap();
+    let (code, printed) = main_captured(
+        &[
+            "compare",
+            "--recordings",
+            dir.to_str().unwrap(),
+            "--only",
+            "jmessage-v2-groups-messages",
+        ],
+        &Env::default(),
+    )
+    .await;
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed
+            .contains("`$.messages[*].msg_id` is missing on the mock (recorded: integer) in variant(s) msg_type=text"),
+        "{printed}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,6 +1,7 @@
 //! The documents say what the code does: every relative link in README.md and docs/
-//! resolves in a clone, and every test, unit test and scenario that docs/SPEC.md cites as
-//! the proof of a rule exists under that name.
+//! resolves in a clone, every test, unit test and scenario that docs/SPEC.md cites as
+//! the proof of a rule exists under that name, and docs/FIDELITY.md is what
+//! `conformance fidelity` generates today.
 
 use std::{
     fs,
@@ -140,4 +141,22 @@ fn every_cited_scenario_exists() {
 fn the_link_reader_skips_urls_and_fragments() {
     let text = "see [a](docs/A.md#x), [b](https://example.com) and [c](../c.md)";
     assert_eq!(link_targets(text), ["docs/A.md", "../c.md"]);
+}
+
+#[test]
+fn the_fidelity_table_is_fresh() {
+    let table = conformance::fidelity::render(&repo()).unwrap();
+    let committed = read(&repo().join(conformance::fidelity::TABLE));
+    assert!(
+        committed == table,
+        "docs/FIDELITY.md is stale: run `cargo run -p conformance -- fidelity` and commit it"
+    );
+    for endpoint in [
+        "`/v3/received`",
+        "`/v3/report/...",
+        "`/v2/statistic/groups`",
+        "`/{org}/{app}/token`",
+    ] {
+        assert!(table.contains(endpoint), "{endpoint} is listed");
+    }
 }

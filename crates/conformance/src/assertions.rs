@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::{
     jsonpath::JsonPath,
-    schema::{describe, type_name, Fields, Schemas, TypeSpec},
+    schema::{describe, type_name, Fields, Leniencies, Schemas, TypeSpec},
     template::{as_text, Vars},
 };
 
@@ -135,6 +135,33 @@ impl Assertion {
         Assertion {
             subject: Subject::Body(JsonPath::parse(path).expect("shorthand paths are valid")),
             checks: vec![Check::Equals(expected)],
+        }
+    }
+
+    /// What the schemas and types this assertion checks allow where it looks: optional
+    /// and nullable fields, by shape path (`each` children below their parent's path).
+    pub fn leniencies(&self, schemas: &Schemas, out: &mut Leniencies) {
+        self.leniencies_at("", schemas, out);
+    }
+
+    fn leniencies_at(&self, parent: &str, schemas: &Schemas, out: &mut Leniencies) {
+        let Subject::Body(path) = &self.subject else { return };
+        let at = match parent {
+            "" => path.shape_path(),
+            _ => format!("{parent}{}", &path.shape_path()[1..]),
+        };
+        for check in &self.checks {
+            match check {
+                Check::Schema(name) => schemas.leniencies_of_schema(name, &at, out),
+                Check::Type(spec) => schemas.leniencies_of_type(spec, &at, out),
+                Check::Fields(fields) => schemas.leniencies_of_fields(fields, &at, out),
+                Check::Each(children) | Check::AnyOf(children) => {
+                    for child in children {
+                        child.leniencies_at(&at, schemas, out);
+                    }
+                }
+                _ => {}
+            }
         }
     }
 
@@ -914,5 +941,32 @@ mod tests {
             .unwrap_err()
             .contains("take `path`"));
         assert!(toml::from_str::<AssertSpec>("path = '$.a'\nequal = 1").is_err());
+    }
+
+    #[test]
+    fn leniencies_come_from_schemas_types_and_field_tables_where_the_assertion_looks() {
+        let mut schemas = Schemas::default();
+        schemas
+            .add_file("[item]\nfields = { id = \"integer\", note = \"string?\", count = \"integer|null\" }\n")
+            .unwrap();
+        let mut out = Leniencies::new();
+        for spec in [
+            r#"path = "$.items[0]"
+schema = "item""#,
+            r#"path = "$.extra"
+type = "[@item]""#,
+            r#"path = "$[?(@.kind == 'x')]"
+fields = { when = "string?" }"#,
+            r#"path = "$.pages[*]"
+each = [{ path = "$.total", type = "integer|null" }]"#,
+        ] {
+            let assertion = Assertion::compile(&toml::from_str(spec).unwrap(), &schemas).unwrap();
+            assertion.leniencies(&schemas, &mut out);
+        }
+        assert!(out["$.items[*].note"].optional && !out["$.items[*].id"].optional);
+        assert!(out["$.items[*].count"].nullable);
+        assert!(out["$.extra[*].note"].optional);
+        assert!(out["$[*].when"].optional);
+        assert!(out["$.pages[*].total"].nullable);
     }
 }

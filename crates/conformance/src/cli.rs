@@ -1,4 +1,4 @@
-//! The command line: `run`, `record`, `compare` and `list`, their options, and the glue
+//! The command line: `run`, `record`, `compare`, `list` and `fidelity`, their options, and the glue
 //! from options to a target, a run, reports and an exit code.
 //!
 //! Exit codes: 0 when every selected scenario passed (skips allowed), 1 when any failed
@@ -16,7 +16,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
-    record::{self, Compared},
+    compare::{self, Compared, Comparison},
+    fidelity, record,
     redact::Redactor,
     report::{
         self,
@@ -63,9 +64,22 @@ enum Command {
     /// Run scenarios against the real hosts and store their responses as recordings.
     Record(RecordArgs),
     /// Run scenarios on the mock and report every difference from the recordings.
-    Compare(RecordArgs),
+    Compare(CompareArgs),
     /// Check every scenario file and list the scenarios.
     List(SelectArgs),
+    /// Write the fidelity table (docs/FIDELITY.md): each endpoint and rule, its source,
+    /// scenarios, client calls and recordings
+    Fidelity(FidelityArgs),
+}
+
+#[derive(Debug, Args)]
+struct FidelityArgs {
+    /// Where to write it [default: docs/FIDELITY.md]
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write nothing; fail (exit 1) when the file differs from what would be written
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +99,16 @@ struct RecordArgs {
     /// Directory of the recordings [default: fixtures/recorded]
     #[arg(long)]
     recordings: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CompareArgs {
+    #[command(flatten)]
+    record: RecordArgs,
+    /// Compare the scenarios that have a recording and let the others pass (without it,
+    /// a selected scenario without a recording fails)
+    #[arg(long)]
+    allow_missing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,7 +177,7 @@ struct ReportArgs {
 enum Purpose {
     Run,
     Record,
-    Compare,
+    Compare { allow_missing: bool },
 }
 
 /// The command line run with `args` after the program name, its output captured: the
@@ -182,9 +206,23 @@ where
     };
     let outcome = match cli.command {
         Command::List(select) => list(&select, &console),
+        Command::Fidelity(args) => fidelity(&args, &console),
         Command::Run(run) => execute(Purpose::Run, run, None, env, redactor, &console).await,
         Command::Record(args) => execute(Purpose::Record, args.run, args.recordings, env, redactor, &console).await,
-        Command::Compare(args) => execute(Purpose::Compare, args.run, args.recordings, env, redactor, &console).await,
+        Command::Compare(args) => {
+            let purpose = Purpose::Compare {
+                allow_missing: args.allow_missing,
+            };
+            execute(
+                purpose,
+                args.record.run,
+                args.record.recordings,
+                env,
+                redactor,
+                &console,
+            )
+            .await
+        }
     };
     outcome.unwrap_or_else(|message| {
         console.line(&format!("error: {message}"));
@@ -207,6 +245,27 @@ fn list(select: &SelectArgs, console: &Console) -> Result<i32, String> {
     Ok(0)
 }
 
+fn fidelity(args: &FidelityArgs, console: &Console) -> Result<i32, String> {
+    let root = repo_root();
+    let path = args.output.clone().unwrap_or_else(|| root.join(fidelity::TABLE));
+    let table = fidelity::render(&root)?;
+    if args.check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == table {
+            console.line(&format!("{} is up to date", path.display()));
+            return Ok(0);
+        }
+        console.line(&format!(
+            "{} is stale: run `cargo run -p conformance -- fidelity`",
+            path.display()
+        ));
+        return Ok(1);
+    }
+    std::fs::write(&path, &table).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    console.line(&format!("wrote {}", path.display()));
+    Ok(0)
+}
+
 async fn execute(
     purpose: Purpose,
     args: RunArgs,
@@ -219,12 +278,24 @@ async fn execute(
         (Purpose::Record, TargetKind::Mock) => {
             return Err("record stores real responses: use `record --target real`".into());
         }
-        (Purpose::Compare, TargetKind::Real) => {
+        (Purpose::Compare { .. }, TargetKind::Real) => {
             return Err("compare holds the mock against the recordings: use `--target mock`".into());
         }
         _ => {}
     }
     let (scenarios, schemas) = load(&args.select)?;
+    let recordings = recordings.unwrap_or_else(|| repo_root().join("fixtures/recorded"));
+    let comparisons: Arc<Mutex<Vec<(String, Compared)>>> = Arc::default();
+    let finish = match purpose {
+        Purpose::Compare { allow_missing } => Some(comparer(
+            &recordings,
+            &scenarios,
+            &schemas,
+            allow_missing,
+            &comparisons,
+        )?),
+        _ => None,
+    };
     let schemas = Arc::new(schemas);
     let target = Arc::new(open_target(&args.target, env, redactor.clone()).await?);
     console.line(&format!(
@@ -232,18 +303,6 @@ async fn execute(
         scenarios.len(),
         target.describe()
     ));
-    let recordings = recordings.unwrap_or_else(|| repo_root().join("fixtures/recorded"));
-    let comparisons: Arc<Mutex<Vec<(String, Compared)>>> = Arc::default();
-    let finish: Option<Finisher> = (purpose == Purpose::Compare).then(|| {
-        let (dir, comparisons) = (recordings.clone(), comparisons.clone());
-        Arc::new(move |result: &mut ScenarioResult| {
-            let compared = record::compare_result(&dir, result);
-            comparisons
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push((result.name.clone(), compared));
-        }) as Finisher
-    });
     let options = RunOptions {
         jobs: args.target.jobs,
         skip: SkipOptions {
@@ -264,7 +323,7 @@ async fn execute(
             let count = written.len();
             console.line(&format!("\nrecorded {count} scenario(s) into {}", recordings.display()));
         }
-        Purpose::Compare => {
+        Purpose::Compare { .. } => {
             let comparisons = std::mem::take(&mut *comparisons.lock().unwrap_or_else(|p| p.into_inner()));
             report_comparison(&recordings, &comparisons, console);
         }
@@ -275,42 +334,95 @@ async fn execute(
     Ok(if Totals::of(&results).failed == 0 { 0 } else { 1 })
 }
 
-/// The comparison's summary: how many differ, each difference, what is unrecorded.
+/// The finisher of `compare`: each result held against its recording. Refuses a
+/// recordings directory that does not exist or holds no recording at all, so that a typo
+/// or a missing checkout cannot pass as "no differences".
+fn comparer(
+    recordings: &Path,
+    scenarios: &[Scenario],
+    schemas: &Schemas,
+    allow_missing: bool,
+    comparisons: &Arc<Mutex<Vec<(String, Compared)>>>,
+) -> Result<Finisher, String> {
+    if !recordings.is_dir() {
+        return Err(format!("no recordings directory {}", recordings.display()));
+    }
+    let recorded = scenarios
+        .iter()
+        .filter(|s| record::recording_path(recordings, &s.name).is_file())
+        .count();
+    if recorded == 0 {
+        return Err(format!(
+            "none of the {} selected scenario(s) has a recording in {} (see README, \"Refreshing the recordings\")",
+            scenarios.len(),
+            recordings.display()
+        ));
+    }
+    let leniencies = compare::leniencies(scenarios, schemas);
+    let (dir, comparisons) = (recordings.to_path_buf(), comparisons.clone());
+    Ok(Arc::new(move |result: &mut ScenarioResult| {
+        let lenient = leniencies.get(&result.name).cloned().unwrap_or_default();
+        let compared = compare::compare_result(&dir, result, &lenient, allow_missing);
+        comparisons
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((result.name.clone(), compared));
+    }) as Finisher)
+}
+
+/// The comparison's summary: how many were compared, differ, were accepted and are
+/// missing; each difference, accepted difference and note.
 fn report_comparison(recordings: &Path, comparisons: &[(String, Compared)], console: &Console) {
-    let mut compared: Vec<(&String, &Vec<String>)> = comparisons
+    let mut compared: Vec<(&String, &Comparison)> = comparisons
         .iter()
         .filter_map(|(name, c)| match c {
-            Compared::Differences(d) => Some((name, d)),
-            Compared::Unrecorded => None,
+            Compared::Compared(comparison) => Some((name, comparison)),
+            _ => None,
         })
         .collect();
-    compared.sort();
-    let differing: Vec<_> = compared.iter().filter(|(_, d)| !d.is_empty()).collect();
-    console.line(&format!(
-        "\ncompared {} scenario(s) with their recordings in {}: {} differ",
-        compared.len(),
-        recordings.display(),
-        differing.len()
-    ));
-    for (name, differences) in differing {
-        console.line(&format!("  {name}:"));
-        for difference in differences.iter() {
-            console.line(&format!("    - {difference}"));
-        }
-    }
+    compared.sort_by_key(|(name, _)| name.as_str());
+    let differing: Vec<_> = compared.iter().filter(|(_, c)| !c.differences.is_empty()).collect();
+    let accepted: usize = compared.iter().map(|(_, c)| c.accepted.len()).sum();
     let mut unrecorded: Vec<&str> = comparisons
         .iter()
         .filter(|(_, c)| *c == Compared::Unrecorded)
         .map(|(name, _)| name.as_str())
         .collect();
     unrecorded.sort();
+    console.line(&format!(
+        "\ncompared {} scenario(s) with their recordings in {}: {} differ, {accepted} accepted difference(s), {} missing",
+        compared.len(),
+        recordings.display(),
+        differing.len(),
+        unrecorded.len()
+    ));
+    for (name, comparison) in &compared {
+        let lines = comparison_lines(comparison);
+        if !lines.is_empty() {
+            console.line(&format!("  {name}:"));
+            for line in lines {
+                console.line(&line);
+            }
+        }
+    }
     if !unrecorded.is_empty() {
         console.line(&format!(
-            "{} scenario(s) have no recording yet (see README, \"Refreshing the recordings\"): {}",
+            "{} scenario(s) have no recording (see README, \"Refreshing the recordings\"): {}",
             unrecorded.len(),
             unrecorded.join(", ")
         ));
     }
+}
+
+/// A compared scenario's differences, accepted differences (with reasons) and notes.
+fn comparison_lines(comparison: &Comparison) -> Vec<String> {
+    let differences = comparison.differences.iter().map(|d| format!("    - {}", d.message));
+    let accepted = comparison
+        .accepted
+        .iter()
+        .map(|(d, why)| format!("    accepted: {} ({why})", d.message));
+    let notes = comparison.notes.iter().map(|note| format!("    note: {note}"));
+    differences.chain(accepted).chain(notes).collect()
 }
 
 fn write_reports(

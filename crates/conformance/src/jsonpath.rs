@@ -58,6 +58,22 @@ impl JsonPath {
         &self.text
     }
 
+    /// The path as a recorded shape names what it selects: every index, wildcard or
+    /// filter becomes `[*]` (`$.messages[0].msgid` → `$.messages[*].msgid`).
+    pub fn shape_path(&self) -> String {
+        let mut out = String::from("$");
+        for segment in &self.segments {
+            match segment {
+                Segment::Key(key) => {
+                    out.push('.');
+                    out.push_str(key);
+                }
+                Segment::Index(_) | Segment::Wildcard | Segment::Filter { .. } => out.push_str("[*]"),
+            }
+        }
+        out
+    }
+
     /// Whether the path can select at most one value (no wildcard).
     pub fn is_definite(&self) -> bool {
         self.segments

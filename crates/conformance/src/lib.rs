@@ -3,7 +3,7 @@
 //! real account, with recordings of real responses to hold the mock against.
 //!
 //! Map of the crate (a run flows cli → scenario → target → runner → report):
-//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`) and exit codes.
+//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`, `fidelity`) and exit codes.
 //! - [`scenario`]: the TOML scenario format, its checks, and the loader.
 //! - [`template`]: `${...}` substitution: variables, captures, app data, relative times.
 //! - [`jsonpath`]: the small path language of assertions and captures.
@@ -14,7 +14,10 @@
 //! - [`runner`]: runs scenarios (concurrently where independent) into results.
 //! - [`result`]: what a run produces (results, failures, step records), below
 //!   everything that makes or reads it.
-//! - [`record`]: recordings of real responses (normalised), and `compare`.
+//! - [`record`]: recordings of real responses (normalised) and of documented ones.
+//! - [`compare`]: the mock against a recording, variant by variant, noise excused.
+//! - [`fidelity`]: the fidelity table (`docs/FIDELITY.md`): sources and proofs of each
+//!   endpoint and rule.
 //! - [`report`]: console, JUnit XML and JSON output.
 //! - [`redact`]: the one redaction function every output goes through.
 //!
@@ -24,6 +27,8 @@
 
 pub mod assertions;
 pub mod cli;
+pub mod compare;
+pub mod fidelity;
 pub mod http;
 pub mod jsonpath;
 pub mod record;

@@ -6,11 +6,19 @@
 //! response *shape* — every JSON path (array elements as `[*]`) with the set of types
 //! seen there over all pages — and the first page as an example with its changing values
 //! normalised into numbered placeholders (`<timestamp:1>`, `<id:3>`, `<cursor:1>`) and
-//! secrets removed. Comparing checks status, field set, field types and null-ness; values
-//! are never compared, so recordings stay valid as the real data moves on.
+//! secrets removed. Comparing (see [`crate::compare`]) checks status, field set, field
+//! types and null-ness; values are never compared, so recordings stay valid as the real
+//! data moves on.
+//!
+//! Besides recordings of a real account (`"source": "real"`, made by `record`), a
+//! recording may transcribe a vendor document's response example (`"source": "doc"`) or
+//! a real response seen in public (`"source": "seen"`: a client's issue tracker, an
+//! official SDK's code), with `reference` saying where. Those hold only the steps they
+//! have evidence for, keep the example verbatim (their shape is computed from it) and may
+//! list accepted differences, each with its reason.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::HashMap,
     path::{Path, PathBuf},
     sync::LazyLock,
 };
@@ -21,7 +29,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     redact::Redactor,
-    result::{Failure, Outcome, ScenarioResult, Shape, StepRecord},
+    result::{shape_of, ScenarioResult, Shape, StepRecord},
     scenario::Family,
 };
 
@@ -35,7 +43,78 @@ pub struct Recording {
     pub family: Family,
     /// The day it was recorded (local date): when a recording is worth refreshing.
     pub recorded_on: String,
-    pub steps: Vec<StepRecord>,
+    /// Where the answers come from (absent in older files: a real account).
+    #[serde(default)]
+    pub source: Source,
+    /// For `doc` and `seen`: the document's file name and section, or where it was seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub steps: Vec<RecordedStep>,
+}
+
+/// Where a recording's answers come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// `conformance record --target real` against a real account.
+    #[default]
+    Real,
+    /// A response example of a vendor document, transcribed.
+    Doc,
+    /// A real response seen in public: a client's issue, an official SDK's code or tests.
+    Seen,
+}
+
+/// One recorded step: what the run kept, and what a transcription adds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedStep {
+    #[serde(flatten)]
+    pub record: StepRecord,
+    /// Where this step's example comes from, when it differs from the recording's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Differences the mock makes on purpose, each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted: Vec<Accepted>,
+}
+
+impl RecordedStep {
+    /// The shape to compare: recorded, or for a transcription (whose example is verbatim
+    /// and shape left out), the example's.
+    pub fn shape(&self) -> Shape {
+        if !self.record.shape.is_empty() {
+            return self.record.shape.clone();
+        }
+        let mut shape = Shape::new();
+        shape_of(&self.record.example, "$", &mut shape);
+        shape
+    }
+}
+
+/// A difference the mock makes on purpose: at `path` and below (`""`: the status or the
+/// step), of `kind` if given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<DiffKind>,
+    pub reason: String,
+}
+
+/// What kind of difference: the answer's status or error code, the scenario's request, a
+/// step recorded or run on one side only, a field missing on the mock or only on it, a
+/// type, a null-ness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffKind {
+    Status,
+    Code,
+    Request,
+    Step,
+    Missing,
+    Extra,
+    Type,
+    Null,
 }
 
 impl Recording {
@@ -45,17 +124,29 @@ impl Recording {
         let steps = result
             .records
             .iter()
-            .map(|record| StepRecord {
-                example: normalise(&truncate(&record.example), None, &mut placeholders),
-                ..record.clone()
+            .map(|record| RecordedStep {
+                record: StepRecord {
+                    example: normalise(&truncate(&record.example), None, &mut placeholders),
+                    ..record.clone()
+                },
+                reference: None,
+                accepted: Vec::new(),
             })
             .collect();
         Recording {
             scenario: result.name.clone(),
             family: result.family,
             recorded_on: recorded_on.to_owned(),
+            source: Source::Real,
+            reference: None,
             steps,
         }
+    }
+
+    /// A transcription holds only the steps it has evidence for: steps of the scenario
+    /// beyond them are not differences.
+    pub fn is_partial(&self) -> bool {
+        self.source != Source::Real
     }
 }
 
@@ -91,128 +182,6 @@ pub fn read_recording(dir: &Path, scenario: &str) -> Result<Option<Recording>, S
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
-}
-
-/// What `compare` found for one scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Compared {
-    /// No recording exists for it yet.
-    Unrecorded,
-    /// The differences found (none: it matches its recording).
-    Differences(Vec<String>),
-}
-
-/// Holds a mock result against its recording in `dir`; if they differ (or the recording
-/// is unreadable), the scenario fails, its failure listing every difference.
-pub fn compare_result(dir: &Path, result: &mut ScenarioResult) -> Compared {
-    if matches!(result.outcome, Outcome::Skipped(_)) {
-        return Compared::Differences(Vec::new());
-    }
-    let differences = match read_recording(dir, &result.name) {
-        Ok(None) => return Compared::Unrecorded,
-        Ok(Some(recording)) => differences(&recording, &result.records),
-        Err(why) => vec![format!("unreadable recording: {why}")],
-    };
-    if !differences.is_empty() && result.passed() {
-        result.outcome = Outcome::Failed(Failure {
-            step: "compare".into(),
-            message: format!(
-                "{} difference(s) from the recording:\n{}",
-                differences.len(),
-                differences
-                    .iter()
-                    .map(|d| format!("  - {d}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-            request: None,
-            response: None,
-        });
-    }
-    Compared::Differences(differences)
-}
-
-/// Every difference in status, field set, types and null-ness, step by step.
-pub fn differences(recording: &Recording, actual: &[StepRecord]) -> Vec<String> {
-    let mut out = Vec::new();
-    for recorded in &recording.steps {
-        let Some(mock) = actual.iter().find(|a| a.step == recorded.step) else {
-            out.push(format!(
-                "step \"{}\": recorded, but the mock run did not reach it",
-                recorded.step
-            ));
-            continue;
-        };
-        let prefix = format!("step \"{}\" ({})", recorded.step, recorded.request);
-        if recorded.status != mock.status {
-            out.push(format!(
-                "{prefix}: status recorded {}, mock {}",
-                recorded.status, mock.status
-            ));
-        }
-        out.extend(
-            shape_differences(&recorded.shape, &mock.shape)
-                .into_iter()
-                .map(|d| format!("{prefix}: {d}")),
-        );
-    }
-    for extra in actual
-        .iter()
-        .filter(|a| !recording.steps.iter().any(|r| r.step == a.step))
-    {
-        out.push(format!("step \"{}\": not in the recording (record again?)", extra.step));
-    }
-    out
-}
-
-fn shape_differences(recorded: &Shape, mock: &Shape) -> Vec<String> {
-    let mut out = Vec::new();
-    // Report a missing subtree once, at its top.
-    let under_reported = |path: &str, reported: &[String]| {
-        reported
-            .iter()
-            .any(|top| path.starts_with(top.as_str()) && path[top.len()..].starts_with(['.', '[']))
-    };
-    let mut missing: Vec<String> = Vec::new();
-    for (path, types) in recorded {
-        if !mock.contains_key(path) && !under_reported(path, &missing) {
-            out.push(format!("`{path}` is missing on the mock (recorded: {})", join(types)));
-            missing.push(path.clone());
-        }
-    }
-    let mut extra: Vec<String> = Vec::new();
-    for (path, types) in mock {
-        if !recorded.contains_key(path) && !under_reported(path, &extra) {
-            out.push(format!("`{path}` exists only on the mock ({})", join(types)));
-            extra.push(path.clone());
-        }
-    }
-    for (path, recorded_types) in recorded {
-        let Some(mock_types) = mock.get(path) else { continue };
-        let strip = |types: &BTreeSet<String>| types.iter().filter(|t| *t != "null").cloned().collect::<BTreeSet<_>>();
-        let (r, m) = (strip(recorded_types), strip(mock_types));
-        if r != m && !r.is_empty() && !m.is_empty() {
-            out.push(format!("`{path}` type: recorded {}, mock {}", join(&r), join(&m)));
-        }
-        let (r_null, m_null) = (recorded_types.contains("null"), mock_types.contains("null"));
-        if r_null != m_null {
-            let says = |null: bool, only: bool| match (null, only) {
-                (true, true) => "always null",
-                (true, false) => "sometimes null",
-                (false, _) => "never null",
-            };
-            out.push(format!(
-                "`{path}` null-ness: recorded {}, mock {}",
-                says(r_null, r.is_empty()),
-                says(m_null, m.is_empty())
-            ));
-        }
-    }
-    out
-}
-
-fn join(types: &BTreeSet<String>) -> String {
-    types.iter().cloned().collect::<Vec<_>>().join("|")
 }
 
 /// Keeps the first few elements of every array.
@@ -351,10 +320,15 @@ pub fn normalise(value: &Value, key: Option<&str>, placeholders: &mut Placeholde
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use serde_json::json;
 
     use super::*;
-    use crate::result::shape_of;
+    use crate::{
+        compare::{self, Comparison, StepLeniencies},
+        result::Outcome,
+    };
 
     fn shape(value: Value) -> Shape {
         let mut shape = Shape::new();
@@ -383,38 +357,6 @@ mod tests {
         assert_eq!(s["$.messages[*].b"], BTreeSet::from(["null".into()]));
         assert_eq!(s["$"], BTreeSet::from(["object".into()]));
         assert!(s.contains_key("$.cursor"));
-    }
-
-    #[test]
-    fn identical_shapes_have_no_differences_and_every_kind_of_change_is_named() {
-        let real = json!({"total": 2, "cursor": "c", "messages": [{"msgid": 1, "extras": {"k": 1}, "v": null}]});
-        let recording = Recording {
-            scenario: "s".into(),
-            family: Family::Jmessage,
-            recorded_on: "2026-11-22".into(),
-            steps: vec![record("first", 200, real.clone()), record("second", 400, json!({}))],
-        };
-        assert!(differences(
-            &recording,
-            &[record("first", 200, real), record("second", 400, json!({}))]
-        )
-        .is_empty());
-
-        let mock = json!({"total": "2", "count": 1, "messages": [{"msgid": 1, "v": 3}]});
-        let found = differences(&recording, &[record("first", 404, mock)]);
-        let text = found.join("\n");
-        for expected in [
-            "status recorded 200, mock 404",
-            "`$.cursor` is missing on the mock (recorded: string)",
-            "`$.messages[*].extras` is missing on the mock (recorded: object)",
-            "`$.count` exists only on the mock (integer)",
-            "`$.total` type: recorded integer, mock string",
-            "`$.messages[*].v` null-ness: recorded always null, mock never null",
-            "step \"second\": recorded, but the mock run did not reach it",
-        ] {
-            assert!(text.contains(expected), "{expected} in\n{text}");
-        }
-        assert!(!text.contains("extras.k"), "a missing subtree is reported once: {text}");
     }
 
     #[test]
@@ -464,13 +406,20 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         let recording = recording.expect("valid JSON").expect("written");
         assert!(!text.contains(token), "{text}");
-        assert_eq!(recording.steps[0].example["access_token"], "<secret:1>");
-        assert_eq!(recording.steps[0].shape, result.records[0].shape, "shapes survive");
+        assert_eq!(recording.steps[0].record.example["access_token"], "<secret:1>");
         assert_eq!(
-            recording.steps[0].shape["$.access_token"],
+            recording.steps[0].record.shape, result.records[0].shape,
+            "shapes survive"
+        );
+        assert_eq!(
+            recording.steps[0].record.shape["$.access_token"],
             BTreeSet::from(["string".to_owned()])
         );
-        assert!(differences(&recording, &result.records).is_empty());
+        assert_eq!(recording.source, Source::Real);
+        assert_eq!(
+            compare::compare(&recording, &result.records, &StepLeniencies::new()),
+            Comparison::default()
+        );
     }
 
     #[test]
@@ -486,7 +435,7 @@ mod tests {
             records: vec![record("first", 200, body)],
         };
         let recording = Recording::of(&result, "2026-11-22");
-        assert_eq!(recording.steps[0].example, json!({"messages": [1, 2, 3]}));
-        assert_eq!(recording.steps[0].shape, result.records[0].shape);
+        assert_eq!(recording.steps[0].record.example, json!({"messages": [1, 2, 3]}));
+        assert_eq!(recording.steps[0].record.shape, result.records[0].shape);
     }
 }

@@ -107,7 +107,10 @@ pub struct StepRecord {
     /// `GET /v2/users/${user}/messages`: the scenario's template, never resolved values.
     pub request: String,
     pub status: u16,
+    #[serde(default)]
     pub pages: usize,
+    /// Left out of a transcribed recording, whose shape is its example's.
+    #[serde(default, skip_serializing_if = "Shape::is_empty")]
     pub shape: Shape,
     pub example: Value,
 }
@@ -129,10 +132,24 @@ impl StepRecord {
     }
 }
 
-/// Adds the shape of `value` (found at `path`) to `shape`.
+/// Fields whose value names the variant of an array element, the first one an element
+/// has deciding: the vendors' message type (JMessage `msg_type`), the conversation kind
+/// (Easemob `chat_type`, which a ql entity carries beside its constant `type`), Easemob's
+/// body `type`, JMessage's `target_type`. An element's fields depend on it, so shapes keep
+/// one entry per variant.
+pub const DISCRIMINATORS: &[&str] = &["msg_type", "chat_type", "type", "target_type"];
+
+/// Adds the shape of `value` (found at `path`) to `shape`. An array element with
+/// a discriminator is keyed by its value: `$.messages[*]{msg_type=image}`.
+/// Only the innermost keys count (an Easemob body's fields follow its `type`, whatever the
+/// `chat_type` of its line): `$[*].payload.bodies[*]{type=img}.url`.
 pub fn shape_of(value: &Value, path: &str, shape: &mut Shape) {
+    let path = match variant_of(value) {
+        Some(variant) if path.ends_with("[*]") => format!("{}{{{variant}}}", plain_path(path)),
+        _ => path.to_owned(),
+    };
     shape
-        .entry(path.to_owned())
+        .entry(path.clone())
         .or_default()
         .insert(type_name(value).to_owned());
     match value {
@@ -148,4 +165,33 @@ pub fn shape_of(value: &Value, path: &str, shape: &mut Shape) {
         }
         _ => {}
     }
+}
+
+/// `msg_type=image`: the first discriminator an object has (with a string value).
+fn variant_of(value: &Value) -> Option<String> {
+    let object = value.as_object()?;
+    DISCRIMINATORS
+        .iter()
+        .find_map(|key| Some(format!("{key}={}", object.get(*key)?.as_str()?)))
+}
+
+/// A shape path without its variant keys: `$.messages[*].msg_body.width`.
+pub fn plain_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The variant elements a shape path lies under, outermost first:
+/// `$.a[*]{type=x}.b[*]{type=y}.c` is under `$.a[*]{type=x}` and `$.a[*]{type=x}.b[*]{type=y}`.
+pub fn variant_prefixes(path: &str) -> Vec<&str> {
+    path.match_indices('}').map(|(i, _)| &path[..=i]).collect()
 }

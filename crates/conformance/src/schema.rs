@@ -378,6 +378,91 @@ impl Schemas {
     }
 }
 
+/// What a schema lets a field do: be absent (`?`) or be null (`|null`). `compare` takes
+/// these from the schemas a scenario checks, so a field the vendor may leave out or set
+/// to null is no difference when one side happens not to have it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Leniency {
+    pub optional: bool,
+    pub nullable: bool,
+    /// Typed a bare `object` somewhere ...
+    pub object: bool,
+    /// ... and a named schema nowhere: its keys are free (Easemob `ext`, JMessage `extras`).
+    pub described: bool,
+}
+
+impl Leniency {
+    /// Whether the value is a free-form object, whose keys belong to the app.
+    pub fn opaque(&self) -> bool {
+        self.object && !self.described
+    }
+
+    /// What either allows.
+    pub fn join(&mut self, other: Leniency) {
+        self.optional |= other.optional;
+        self.nullable |= other.nullable;
+        self.object |= other.object;
+        self.described |= other.described;
+    }
+}
+
+/// Shape path (array elements as `[*]`) → what the schemas allow there.
+pub type Leniencies = BTreeMap<String, Leniency>;
+
+/// Nested schemas deeper than this are not followed (schemas may refer to themselves).
+const MAX_DEPTH: usize = 12;
+
+impl Schemas {
+    /// The leniencies of a value of type `spec` found at `at`, at any depth.
+    pub fn leniencies_of_type(&self, spec: &TypeSpec, at: &str, out: &mut Leniencies) {
+        self.type_leniencies(spec, at, out, 0);
+    }
+
+    /// The leniencies of an object following the named schema, found at `at`.
+    pub fn leniencies_of_schema(&self, name: &str, at: &str, out: &mut Leniencies) {
+        self.schema_leniencies(name, at, out, 0);
+    }
+
+    /// The leniencies of an object with these fields, found at `at`.
+    pub fn leniencies_of_fields(&self, fields: &Fields, at: &str, out: &mut Leniencies) {
+        self.fields_leniencies(fields, at, out, 0);
+    }
+
+    fn type_leniencies(&self, spec: &TypeSpec, at: &str, out: &mut Leniencies, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let entry = out.entry(at.to_owned()).or_default();
+        entry.nullable |= spec.alternatives.contains(&Ty::Null);
+        entry.object |= spec.alternatives.contains(&Ty::Object);
+        entry.described |= spec.alternatives.iter().any(|ty| matches!(ty, Ty::Schema(_)));
+        for ty in &spec.alternatives {
+            match ty {
+                Ty::Schema(name) => self.schema_leniencies(name, at, out, depth + 1),
+                Ty::Array(Some(inner)) => self.type_leniencies(inner, &format!("{at}[*]"), out, depth + 1),
+                _ => {}
+            }
+        }
+    }
+
+    fn schema_leniencies(&self, name: &str, at: &str, out: &mut Leniencies, depth: usize) {
+        let Some(schema) = self.named.get(name) else { return };
+        self.fields_leniencies(&schema.fields, at, out, depth);
+        for variant in schema.variants.values() {
+            self.fields_leniencies(variant, at, out, depth);
+        }
+    }
+
+    fn fields_leniencies(&self, fields: &Fields, at: &str, out: &mut Leniencies, depth: usize) {
+        for (name, spec) in &fields.fields {
+            let path = format!("{at}.{name}");
+            let entry = out.entry(path.clone()).or_default();
+            entry.optional |= spec.optional;
+            self.type_leniencies(spec, &path, out, depth + 1);
+        }
+    }
+}
+
 fn summarise(errors: Vec<String>) -> Result<(), String> {
     if errors.is_empty() {
         return Ok(());
@@ -495,6 +580,21 @@ mod tests {
         for bad in ["int", "@", "[string", "string|"] {
             assert!(TypeSpec::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn leniencies_follow_schemas_arrays_and_variants() {
+        let mut out = Leniencies::new();
+        schemas().leniencies_of_schema("page", "$", &mut out);
+        assert!(out["$.cursor"].optional && !out["$.cursor"].nullable);
+        assert!(out["$.messages[*].set_from_name"].optional);
+        assert_eq!(out["$.messages[*].msgid"], Leniency::default());
+        assert!(out["$.messages[*].msg_body.extras"].opaque());
+        assert!(!out["$.messages[*].msg_body"].opaque(), "a variant describes it");
+        assert!(out.contains_key("$.messages[*].msg_body.text"), "{out:?}");
+        let mut out = Leniencies::new();
+        schemas().leniencies_of_type(&TypeSpec::parse("[integer|null]").unwrap(), "$.counts", &mut out);
+        assert!(out["$.counts[*]"].nullable);
     }
 
     #[test]
