@@ -192,11 +192,27 @@ fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
     // A window a second later each time: nothing is memoised, every page is generated.
     let cold = time_paths(
         &mut conn,
-        |i| format!("/v2/messages?count=1000&{}", shifted_week(i)),
+        |i| format!("/v2/messages?count=1000&{}", shifted_week(i as i64)),
         requests,
         true,
     );
-    measurements.push(measure(&mut conn, "v2 first page, cold (new window each)", cold));
+    measurements.push(measure(
+        &mut conn,
+        "v2 first page, new window each (a second later)",
+        cold,
+    ));
+    // A window a day later each time: pages share no message, none was rendered before.
+    let first_renders = time_paths(
+        &mut conn,
+        |i| format!("/v2/messages?count=1000&{}", shifted_week(-(i as i64 + 1) * 86_400)),
+        FIRST_RENDERS,
+        true,
+    );
+    measurements.push(measure(
+        &mut conn,
+        "v2 first page, messages never rendered",
+        first_renders,
+    ));
     DatasetReport {
         messages_per_day,
         startup_ms: startup.as_secs_f64() * 1000.0,
@@ -206,13 +222,17 @@ fn measure_dataset(messages_per_day: u32, requests: usize) -> DatasetReport {
     }
 }
 
+/// Pages of messages never rendered before: windows a day apart, going back from the day
+/// before [`WEEK_QUERY`]'s (the retained days allow no more).
+const FIRST_RENDERS: usize = 35;
+
 /// The week of [`WEEK_QUERY`], starting `seconds` later.
-fn shifted_week(seconds: usize) -> String {
+fn shifted_week(seconds: i64) -> String {
     let start = chrono::NaiveDate::from_ymd_opt(2026, 11, 13)
         .unwrap()
         .and_hms_opt(12, 0, 0)
         .unwrap();
-    let begin = start + chrono::TimeDelta::seconds(seconds as i64);
+    let begin = start + chrono::TimeDelta::seconds(seconds);
     let end = begin + chrono::TimeDelta::days(7);
     let format = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d%%20%H:%M:%S").to_string();
     format!("begin_time={}&end_time={}", format(begin), format(end))
