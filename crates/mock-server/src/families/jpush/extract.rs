@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{request::Parts, HeaderMap, HeaderValue},
+    http::{request::Parts, HeaderMap, HeaderName, HeaderValue},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -39,13 +39,12 @@ pub async fn gate(State(context): State<Context>, mut request: Request, next: Ne
 }
 
 pub fn rate_limit_headers(headers: &mut HeaderMap, decision: Decision) {
-    for (name, value) in [
-        ("x-rate-limit-limit", decision.limit as i64),
-        ("x-rate-limit-remaining", decision.remaining as i64),
-        ("x-rate-limit-reset", decision.reset_secs),
-    ] {
-        headers.insert(name, HeaderValue::from(value));
-    }
+    const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
+    const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
+    const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
+    headers.insert(LIMIT, HeaderValue::from(decision.limit));
+    headers.insert(REMAINING, HeaderValue::from(decision.remaining));
+    headers.insert(RESET, HeaderValue::from(decision.reset_secs));
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for JpApp {
