@@ -107,12 +107,8 @@ async fn a_delay_holds_only_its_own_request() {
     .await;
     let mut delayed = std::pin::pin!(mock.get(Role::Vip, "/v3/received?msg_ids=1"));
     let other = async {
-        // The rule is good for one request: once it is gone, the delay holds that request.
-        while !mock.get_with(None, "/_mock/faults").await.json["faults"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
+        // The rule is good for one request: once it is spent, the delay holds that request.
+        while mock.get_with(None, "/_mock/faults").await.json["faults"][0]["state"] != "spent" {
             tokio::task::yield_now().await;
         }
         mock.get(Role::Vip, &history_path()).await
@@ -257,13 +253,48 @@ async fn until_follows_the_mock_clock() {
     assert_eq!(hit(&mock, "jmessage").await.status, 503);
     mock.advance(300).await;
     assert_eq!(hit(&mock, "jmessage").await.status, 200);
-    assert!(
-        mock.get_with(None, "/_mock/faults").await.json["faults"]
-            .as_array()
-            .unwrap()
-            .is_empty(),
-        "finished rules go"
+    let rules = mock.get_with(None, "/_mock/faults").await.json["faults"].clone();
+    assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+    assert_eq!(rules[0]["state"], "spent", "a finished rule stays listed: {rules}");
+    assert_eq!(
+        (rules[0]["matched"].as_u64(), rules[0]["applied"].as_u64()),
+        (Some(2), Some(2))
     );
+}
+
+#[tokio::test]
+async fn a_spent_rule_stays_listed_with_its_counts_until_deleted() {
+    let mock = Mock::start().await;
+    let spent = add_fault(
+        &mock,
+        json!({"match": {"family": "jpush"}, "effect": {"status": 500}, "times": 2}),
+    )
+    .await;
+    let live = add_fault(&mock, json!({"match": {"path": "/nothing"}, "effect": {"drop": true}})).await;
+    let statuses = futures_statuses(&mock, 3).await;
+    assert_eq!(statuses, [500, 500, 200]);
+    let rules = mock.get_with(None, "/_mock/faults").await.json["faults"].clone();
+    let summary: Vec<(u64, &str, u64, u64)> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap();
+            (n("id"), r["state"].as_str().unwrap(), n("matched"), n("applied"))
+        })
+        .collect();
+    assert_eq!(summary, [(spent, "spent", 2, 2), (live, "active", 0, 0)], "{rules}");
+    assert_eq!(rules[0]["times"], 0, "no applications left");
+    let journal = journal(&mock, "family=jpush").await;
+    let faults: Vec<&Value> = journal.iter().map(|e| &e["fault"]).collect();
+    assert_eq!(faults, [&json!(spent), &json!(spent), &Value::Null]);
+    let deleted = mock.control("DELETE", &format!("/_mock/faults/{spent}"), "").await;
+    assert_eq!((deleted.status, &deleted.json), (200, &json!({"deleted": 1})));
+    let rules = mock.get_with(None, "/_mock/faults").await.json["faults"].clone();
+    assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+    let reset = mock.control("POST", "/_mock/reset", "").await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(mock.get_with(None, "/_mock/faults").await.json["faults"], json!([]));
 }
 
 async fn faulted_pattern(seed: u64) -> Vec<bool> {

@@ -146,12 +146,12 @@ fn json_or_no_body(headers: &HeaderMap) -> bool {
 }
 
 async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "faults": state.faults.list() }))
+    Json(json!({ "faults": state.faults.list(state.core.clock.now()) }))
 }
 
 async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response, JiguangError> {
     let spec: RuleSpec = parse_body(&body)?;
-    let id = state.faults.add(spec).map_err(bad_request)?;
+    let id = state.faults.add(spec, state.core.clock.now()).map_err(bad_request)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
