@@ -624,3 +624,85 @@ async fn each_warning_appears_for_the_traffic_that_causes_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn journal_entries_carry_headers_without_secrets_body_size_status_and_latency() {
+    let mock = Mock::start().await;
+    let (key, secret) = mock.credentials(Role::Vip);
+    let body = r#"{"msg_id": 1, "registration_ids": ["a"]}"#;
+    let posted = mock
+        .send(
+            mock.client
+                .post(mock.url("/v3/status/message?token=hunter2"))
+                .header("Authorization", mock.basic(Role::Vip))
+                .header("User-Agent", "sdk-under-test/1.0")
+                .header("Cookie", "session=abc")
+                .body(body),
+        )
+        .await;
+    let entries = journal(&mock, "path=/v3/status/message").await;
+    let entry = &entries[0];
+    assert_eq!(entry["status"], posted.status);
+    assert!(entry["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{entry}");
+    assert_eq!(entry["body_bytes"], body.len());
+    assert_eq!(entry["query"], "token=REDACTED");
+    assert_eq!(entry["headers"]["authorization"], "Basic REDACTED");
+    assert_eq!(entry["headers"]["cookie"], "REDACTED");
+    assert_eq!(entry["headers"]["user-agent"], "sdk-under-test/1.0");
+    assert_eq!(entry["family"], "jpush");
+    assert_eq!(entry["app"], key.as_str());
+    let text = entry.to_string();
+    for secret in [secret.as_str(), "hunter2", "session=abc", &mock.basic(Role::Vip)[6..]] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    let get = journal(&mock, "family=jpush").await;
+    assert_eq!(get.len(), 1);
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_app_and_counts_and_refuses_bad_filters() {
+    let mock = Mock::start().await;
+    let (vip, _) = mock.credentials(Role::Vip);
+    let (plain, _) = mock.credentials(Role::Plain);
+    for role in [Role::Vip, Role::Plain, Role::Vip] {
+        mock.get(role, "/v3/received?msg_ids=1").await;
+    }
+    mock.get_with(None, "/v3/received?msg_ids=1").await;
+    assert_eq!(journal(&mock, &format!("app={vip}")).await.len(), 2);
+    assert_eq!(journal(&mock, &format!("app={plain}")).await.len(), 1);
+    assert_eq!(count(&mock, "").await, 4);
+    assert_eq!(count(&mock, "status=401").await, 1);
+    assert_eq!(count(&mock, "status=200&path=/v3/*").await, 3);
+    assert_eq!(count(&mock, "since=2").await, 2);
+    assert_eq!(count(&mock, "warnings=true").await, 1);
+    let by_app = mock.get_with(None, &format!("/_mock/journal/count?app={plain}")).await;
+    assert_eq!(by_app.json, json!({"count": 1}));
+    for bad in [
+        "status=abc",
+        "status=42",
+        "since=-1",
+        "limit=0",
+        "limit=1001",
+        "family=mqtt",
+        "warnings=yes",
+        "stauts=400",
+    ] {
+        for path in ["/_mock/journal", "/_mock/journal/count"] {
+            let reply = mock.get_with(None, &format!("{path}?{bad}")).await;
+            assert_jiguang_error(&reply, 400, 400);
+            assert!(
+                reply.text.contains(bad.split('=').next().unwrap()),
+                "{bad}: {}",
+                reply.text
+            );
+        }
+    }
+    let long_path = format!("/_mock/journal?path={}", "p".repeat(3000));
+    assert_jiguang_error(&mock.get_with(None, &long_path).await, 400, 400);
+}
+
+async fn count(mock: &Mock, query: &str) -> u64 {
+    let reply = mock.get_with(None, &format!("/_mock/journal/count?{query}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json["count"].as_u64().unwrap()
+}
