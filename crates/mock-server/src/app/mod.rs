@@ -2,13 +2,15 @@
 //! ([`state`]), the router and the background server ([`server`]), the outer layer every
 //! vendor request passes ([`request_layer`]) and its log line ([`request_log`]), the HTTP
 //! limits and the family-shaped answers to framework rejections ([`http_limits`]), the
-//! listener that tolerates raw spaces ([`listener`]), the `/_mock` control API
+//! listener that tolerates raw spaces ([`listener`]), the log subscriber of the binary
+//! ([`logging`]), the `/_mock` control API
 //! ([`control_api`]) and its landing page ([`index`]).
 
 pub mod control_api;
 pub mod http_limits;
 pub mod index;
 pub mod listener;
+pub mod logging;
 pub mod request_layer;
 pub mod request_log;
 pub mod server;
