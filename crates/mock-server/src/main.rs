@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    let settings = match Settings::resolve(overrides) {
+    let settings = match Settings::resolve(*overrides) {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("error: {err}");

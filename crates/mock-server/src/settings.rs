@@ -411,7 +411,7 @@ impl Overrides {
 /// shell's completion script (`mock-server completions bash|zsh|fish|...`).
 #[derive(Debug)]
 pub enum Invocation {
-    Serve(Overrides),
+    Serve(Box<Overrides>),
     Completions(clap_complete::Shell),
 }
 
@@ -440,7 +440,7 @@ impl Invocation {
             let shell = *sub.get_one::<clap_complete::Shell>("shell").expect("required");
             return Ok(Invocation::Completions(shell));
         }
-        Overrides::from_arg_matches(&matches).map(Invocation::Serve)
+        Overrides::from_arg_matches(&matches).map(|o| Invocation::Serve(Box::new(o)))
     }
 
     /// Parses the process's arguments (and environment); `--help` and errors exit.
