@@ -655,8 +655,23 @@ async fn journal_entries_carry_headers_without_secrets_body_size_status_and_late
     for secret in [secret.as_str(), "hunter2", "session=abc", &mock.basic(Role::Vip)[6..]] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
-    let get = journal(&mock, "family=jpush").await;
-    assert_eq!(get.len(), 1);
+    // A chunked body has no Content-Length: its size is what the handler read.
+    let chunked = format!(
+        "POST /v3/status/message HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n3\r\n!!!\r\n0\r\n\r\n",
+        mock.basic(Role::Vip)
+    );
+    let addr = mock.server.addr;
+    let answer = tokio::task::spawn_blocking(move || read_all(addr, &chunked))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let entries = journal(&mock, "family=jpush").await;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[1]["status"].as_u64(), entries[1]["body_bytes"].as_u64()),
+        (Some(400), Some(8))
+    );
+    assert_eq!(entries[1]["headers"]["transfer-encoding"], "chunked");
 }
 
 #[tokio::test]
