@@ -335,7 +335,8 @@ fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
 #[test]
 fn request_log_lines_are_json_with_status_and_latency_and_no_secret() {
     let (log, file) = temp_file("json-log");
-    let process = Process::spawn(&["--log-format", "json"], Stdio::from(file));
+    let fault = r#"{"match":{"path":"/v1/*"},"effect":{"status":503},"times":1}"#;
+    let process = Process::spawn(&["--log-format", "json", "--fault", fault], Stdio::from(file));
     let client_secret = "YXA6mockClientSecretDemo000000000001";
     assert!(process.get("/v3/received?msg_ids=1").starts_with("HTTP/1.1 200"));
     let body = format!(
@@ -365,6 +366,7 @@ fn request_log_lines_are_json_with_status_and_latency_and_no_secret() {
         "GET {download} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     ));
     assert!(file.starts_with("HTTP/1.1 200"), "{}", &file[..file.len().min(300)]);
+    assert!(process.get("/v1/messages?start=0&count=1").starts_with("HTTP/1.1 503"));
     assert!(process.get("/_mock/health").starts_with("HTTP/1.1 200"));
     assert!(process.terminate().success());
 
@@ -393,10 +395,13 @@ fn request_log_lines_are_json_with_status_and_latency_and_no_secret() {
             ("POST", 200, "easemob"),
             ("GET", 200, "easemob"),
             ("GET", 200, "easemob"),
+            ("GET", 503, "jmessage"),
             ("GET", 200, "control"),
         ],
         "{text}"
     );
+    assert_eq!(requests[4]["fault"], 1, "the fault applied: {text}");
+    assert_eq!(requests[0].get("fault"), None, "{text}");
     assert_eq!(requests[0]["app"], "7d431e42dfa6a6d693ac2d04", "{text}");
     assert_eq!(requests[2]["app"], "demo-org#demo-app", "{text}");
     assert!(

@@ -470,6 +470,9 @@ mod tests {
             .add(spec(r#"{"effect":{"drop":true},"until":"2026-11-01T00:00:00Z"}"#), now)
             .unwrap();
         assert_eq!(table.list(now)[1].state, RuleState::Spent, "added after its until");
+        let earlier = now - chrono::TimeDelta::days(30);
+        assert_eq!(table.list(earlier)[1].state, RuleState::Spent, "the clock moved back");
+        assert!(table.decide(facts("/x"), earlier).is_none(), "does not revive it");
         assert!(table.decide(facts("/x"), now).is_none(), "spent rules match nothing");
         for _ in 0..MAX_RULES - 2 {
             table.add(spec(stays), now).unwrap();
