@@ -1,7 +1,7 @@
-//! The control API (`/_mock/health`, `/_mock/apps`, `/_mock/clock`) and determinism: the
+//! The control API (the index, `/_mock/health`, `/_mock/apps`, `/_mock/clock`) and determinism: the
 //! same seed and clock give byte-identical bodies, another seed different ones.
 
-use e2e::{enc, local, Mock, Role, NOW};
+use e2e::{assert_jiguang_error, enc, local, Mock, Role, NOW};
 
 #[tokio::test]
 async fn health_answers_200() {
@@ -120,4 +120,71 @@ async fn same_seed_and_clock_give_identical_bodies_another_seed_does_not() {
     for (x, z) in a.iter().zip(&c) {
         assert_ne!(x, z);
     }
+}
+
+#[tokio::test]
+async fn the_index_answers_json_to_clients_and_html_to_browsers_without_secrets() {
+    let mock = Mock::start().await;
+    for path in ["/", "/_mock"] {
+        let reply = mock.get_with(None, path).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        assert!(
+            reply.content_type.starts_with("application/json"),
+            "{}",
+            reply.content_type
+        );
+        let index = &reply.json;
+        let families: Vec<&str> = index["families"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["family"].as_str().unwrap())
+            .collect();
+        assert_eq!(families, ["jpush", "jmessage", "easemob"]);
+        assert_eq!(
+            index["families"][0]["base_paths"],
+            serde_json::json!(["/v3", "/v3/report"])
+        );
+        assert_eq!(index["jiguang_apps"][0]["name"], "demo-vip");
+        assert_eq!(index["jiguang_apps"][0]["app_key"], mock.credentials(Role::Vip).0);
+        assert_eq!(index["easemob_apps"][0]["base_path"], "/demo-org/demo-app");
+        for (name, route) in [
+            ("apps", "/_mock/apps"),
+            ("clock", "/_mock/clock"),
+            ("faults", "/_mock/faults"),
+            ("journal", "/_mock/journal"),
+        ] {
+            assert_eq!(index["control"][name], route);
+            assert_eq!(
+                mock.get_with(None, route).await.status,
+                200,
+                "{route} is linked and answers"
+            );
+        }
+        assert_eq!(index["docs"]["spec"], "docs/SPEC.md");
+        assert_eq!(index["control_token_required"], false);
+        let (_, secret) = mock.credentials(Role::Vip);
+        assert!(!reply.text.contains(&secret), "no master secret");
+        assert!(!reply.text.contains("YXA6mockClientSecret"), "no client secret");
+    }
+    let browser = mock
+        .send(
+            mock.client
+                .get(mock.url("/"))
+                .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+        )
+        .await;
+    assert_eq!(browser.status, 200);
+    assert!(
+        browser.content_type.starts_with("text/html"),
+        "{}",
+        browser.content_type
+    );
+    assert!(browser.text.contains("<a href=\"/_mock/apps\">"), "{}", browser.text);
+    assert!(browser.text.contains("/demo-org/demo-app"));
+    assert!(!browser.text.contains(&mock.credentials(Role::Vip).1));
+    let posted = mock.control("POST", "/", "").await;
+    assert_jiguang_error(&posted, 405, 405);
+    let journal = mock.get_with(None, "/_mock/journal").await;
+    assert_eq!(journal.json["matched"], 0, "the index is not a vendor request");
 }

@@ -296,7 +296,7 @@ async fn a_state_changing_body_must_be_declared_json() {
 }
 
 #[tokio::test]
-async fn with_a_control_token_every_call_but_health_needs_it() {
+async fn with_a_control_token_every_call_but_health_and_the_index_needs_it() {
     const TOKEN: &str = "e2e-control-token";
     let mock = Mock::start_with(|s| s.control_token = Some(ControlToken::new(TOKEN).unwrap())).await;
     let call = |method: &str, path: &str, authorization: Option<&str>| {
@@ -311,6 +311,7 @@ async fn with_a_control_token_every_call_but_health_needs_it() {
         ("GET", "/_mock/apps"),
         ("GET", "/_mock/clock"),
         ("GET", "/_mock/journal"),
+        ("GET", "/_mock/journal/count"),
         ("DELETE", "/_mock/faults"),
         ("POST", "/_mock/reset"),
     ];
@@ -333,6 +334,12 @@ async fn with_a_control_token_every_call_but_health_needs_it() {
     }
     let health = call("GET", "/_mock/health", None).await;
     assert_eq!(health.status, 200, "{}", health.text);
+    for index in ["/", "/_mock"] {
+        let reply = call("GET", index, None).await;
+        assert_eq!(reply.status, 200, "the index is public: {}", reply.text);
+        assert_eq!(reply.json["control_token_required"], true);
+        assert!(!reply.text.contains(TOKEN));
+    }
     // Vendor routes are not the control API: the token plays no part there.
     assert_eq!(mock.get(Role::Vip, "/v1/messages?start=0&count=1").await.status, 200);
 }

@@ -160,3 +160,28 @@ fn the_fidelity_table_is_fresh() {
         assert!(table.contains(endpoint), "{endpoint} is listed");
     }
 }
+
+/// The code of the first ```` ```rust ```` block of `text`.
+fn first_rust_block(text: &str) -> Option<&str> {
+    let start = text.find("```rust\n")? + "```rust\n".len();
+    let end = start + text[start..].find("```")?;
+    Some(&text[start..end])
+}
+
+#[test]
+fn the_readmes_rust_example_is_the_crates_doctest() {
+    let readme = read(&repo().join("README.md"));
+    let example = first_rust_block(&readme).expect("README.md has a Rust example");
+    let lib = read(&repo().join("crates/mock-server/src/lib.rs"));
+    let docs: String = lib
+        .lines()
+        .filter_map(|line| line.strip_prefix("//!"))
+        .map(|line| format!("{}\n", line.strip_prefix(' ').unwrap_or(line)))
+        .collect();
+    let doctest = first_rust_block(&docs).expect("lib.rs has a doctest");
+    assert!(example.contains("demo_apps()"), "{example}");
+    assert_eq!(
+        example, doctest,
+        "README.md and the doctest in crates/mock-server/src/lib.rs differ"
+    );
+}

@@ -107,12 +107,8 @@ async fn a_delay_holds_only_its_own_request() {
     .await;
     let mut delayed = std::pin::pin!(mock.get(Role::Vip, "/v3/received?msg_ids=1"));
     let other = async {
-        // The rule is good for one request: once it is gone, the delay holds that request.
-        while !mock.get_with(None, "/_mock/faults").await.json["faults"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
+        // The rule is good for one request: once it is spent, the delay holds that request.
+        while mock.get_with(None, "/_mock/faults").await.json["faults"][0]["state"] != "spent" {
             tokio::task::yield_now().await;
         }
         mock.get(Role::Vip, &history_path()).await
@@ -257,13 +253,48 @@ async fn until_follows_the_mock_clock() {
     assert_eq!(hit(&mock, "jmessage").await.status, 503);
     mock.advance(300).await;
     assert_eq!(hit(&mock, "jmessage").await.status, 200);
-    assert!(
-        mock.get_with(None, "/_mock/faults").await.json["faults"]
-            .as_array()
-            .unwrap()
-            .is_empty(),
-        "finished rules go"
+    let rules = mock.get_with(None, "/_mock/faults").await.json["faults"].clone();
+    assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+    assert_eq!(rules[0]["state"], "spent", "a finished rule stays listed: {rules}");
+    assert_eq!(
+        (rules[0]["matched"].as_u64(), rules[0]["applied"].as_u64()),
+        (Some(2), Some(2))
     );
+}
+
+#[tokio::test]
+async fn a_spent_rule_stays_listed_with_its_counts_until_deleted() {
+    let mock = Mock::start().await;
+    let spent = add_fault(
+        &mock,
+        json!({"match": {"family": "jpush"}, "effect": {"status": 500}, "times": 2}),
+    )
+    .await;
+    let live = add_fault(&mock, json!({"match": {"path": "/nothing"}, "effect": {"drop": true}})).await;
+    let statuses = futures_statuses(&mock, 3).await;
+    assert_eq!(statuses, [500, 500, 200]);
+    let rules = mock.get_with(None, "/_mock/faults").await.json["faults"].clone();
+    let summary: Vec<(u64, &str, u64, u64)> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_u64().unwrap();
+            (n("id"), r["state"].as_str().unwrap(), n("matched"), n("applied"))
+        })
+        .collect();
+    assert_eq!(summary, [(spent, "spent", 2, 2), (live, "active", 0, 0)], "{rules}");
+    assert_eq!(rules[0]["times"], 0, "no applications left");
+    let journal = journal(&mock, "family=jpush").await;
+    let faults: Vec<&Value> = journal.iter().map(|e| &e["fault"]).collect();
+    assert_eq!(faults, [&json!(spent), &json!(spent), &Value::Null]);
+    let deleted = mock.control("DELETE", &format!("/_mock/faults/{spent}"), "").await;
+    assert_eq!((deleted.status, &deleted.json), (200, &json!({"deleted": 1})));
+    let rules = mock.get_with(None, "/_mock/faults").await.json["faults"].clone();
+    assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+    let reset = mock.control("POST", "/_mock/reset", "").await;
+    assert_eq!(reset.status, 200);
+    assert_eq!(mock.get_with(None, "/_mock/faults").await.json["faults"], json!([]));
 }
 
 async fn faulted_pattern(seed: u64) -> Vec<bool> {
@@ -592,4 +623,101 @@ async fn each_warning_appears_for_the_traffic_that_causes_it() {
             "{misuse:?}: {warnings:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn journal_entries_carry_headers_without_secrets_body_size_status_and_latency() {
+    let mock = Mock::start().await;
+    let (key, secret) = mock.credentials(Role::Vip);
+    let body = r#"{"msg_id": 1, "registration_ids": ["a"]}"#;
+    let posted = mock
+        .send(
+            mock.client
+                .post(mock.url("/v3/status/message?token=hunter2"))
+                .header("Authorization", mock.basic(Role::Vip))
+                .header("User-Agent", "sdk-under-test/1.0")
+                .header("Cookie", "session=abc")
+                .body(body),
+        )
+        .await;
+    let entries = journal(&mock, "path=/v3/status/message").await;
+    let entry = &entries[0];
+    assert_eq!(entry["status"], posted.status);
+    assert!(entry["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{entry}");
+    assert_eq!(entry["body_bytes"], body.len());
+    assert_eq!(entry["query"], "token=REDACTED");
+    assert_eq!(entry["headers"]["authorization"], "Basic REDACTED");
+    assert_eq!(entry["headers"]["cookie"], "REDACTED");
+    assert_eq!(entry["headers"]["user-agent"], "sdk-under-test/1.0");
+    assert_eq!(entry["family"], "jpush");
+    assert_eq!(entry["app"], key.as_str());
+    let text = entry.to_string();
+    for secret in [secret.as_str(), "hunter2", "session=abc", &mock.basic(Role::Vip)[6..]] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    // A chunked body has no Content-Length: its size is what the handler read.
+    let chunked = format!(
+        "POST /v3/status/message HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n3\r\n!!!\r\n0\r\n\r\n",
+        mock.basic(Role::Vip)
+    );
+    let addr = mock.server.addr;
+    let answer = tokio::task::spawn_blocking(move || read_all(addr, &chunked))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let entries = journal(&mock, "family=jpush").await;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[1]["status"].as_u64(), entries[1]["body_bytes"].as_u64()),
+        (Some(400), Some(8))
+    );
+    assert_eq!(entries[1]["headers"]["transfer-encoding"], "chunked");
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_app_and_counts_and_refuses_bad_filters() {
+    let mock = Mock::start().await;
+    let (vip, _) = mock.credentials(Role::Vip);
+    let (plain, _) = mock.credentials(Role::Plain);
+    for role in [Role::Vip, Role::Plain, Role::Vip] {
+        mock.get(role, "/v3/received?msg_ids=1").await;
+    }
+    mock.get_with(None, "/v3/received?msg_ids=1").await;
+    assert_eq!(journal(&mock, &format!("app={vip}")).await.len(), 2);
+    assert_eq!(journal(&mock, &format!("app={plain}")).await.len(), 1);
+    assert_eq!(count(&mock, "").await, 4);
+    assert_eq!(count(&mock, "status=401").await, 1);
+    assert_eq!(count(&mock, "status=200&path=/v3/*").await, 3);
+    assert_eq!(count(&mock, "since=2").await, 2);
+    assert_eq!(count(&mock, "warnings=true").await, 1);
+    let by_app = mock.get_with(None, &format!("/_mock/journal/count?app={plain}")).await;
+    assert_eq!(by_app.json, json!({"count": 1}));
+    for bad in [
+        "status=abc",
+        "status=42",
+        "since=-1",
+        "limit=0",
+        "limit=1001",
+        "family=mqtt",
+        "warnings=yes",
+        "stauts=400",
+    ] {
+        for path in ["/_mock/journal", "/_mock/journal/count"] {
+            let reply = mock.get_with(None, &format!("{path}?{bad}")).await;
+            assert_jiguang_error(&reply, 400, 400);
+            assert!(
+                reply.text.contains(bad.split('=').next().unwrap()),
+                "{bad}: {}",
+                reply.text
+            );
+        }
+    }
+    let long_path = format!("/_mock/journal?path={}", "p".repeat(3000));
+    assert_jiguang_error(&mock.get_with(None, &long_path).await, 400, 400);
+}
+
+async fn count(mock: &Mock, query: &str) -> u64 {
+    let reply = mock.get_with(None, &format!("/_mock/journal/count?{query}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json["count"].as_u64().unwrap()
 }

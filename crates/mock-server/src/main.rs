@@ -1,29 +1,42 @@
 //! `mock-server`: parse settings, start, print how to use it, stop on Ctrl-C or SIGTERM
-//! (within the shutdown timeout), and at once on a second one.
+//! (within the shutdown timeout), and at once on a second one; or, with `completions
+//! SHELL`, print a shell's completion script.
 
 use std::{fmt::Write as _, io::Write as _, process::ExitCode};
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use mock_server::{settings::Overrides, start, RunningServer, Settings};
+use mock_server::{app::logging, settings::Invocation, start, RunningServer, Settings};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    let settings = match Settings::resolve(Overrides::from_command_line()) {
+    let overrides = match Invocation::from_command_line() {
+        Invocation::Serve(overrides) => overrides,
+        Invocation::Completions(shell) => {
+            Invocation::write_completions(shell, &mut std::io::stdout().lock());
+            return ExitCode::SUCCESS;
+        }
+    };
+    let settings = match Settings::resolve(*overrides) {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(2);
         }
     };
+    let log_writer = logging::init(&settings);
     warn_if_exposed(&settings);
+    let (host, port) = (settings.host, settings.port);
     let server = match start(settings).await {
         Ok(server) => server,
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
+            eprintln!(
+                "error: cannot start the mock server: port {port} on {host} is already in use; \
+                 stop what listens there, choose another --port, or --port 0 to pick a free one"
+            );
+            return ExitCode::FAILURE;
+        }
         Err(err) => {
-            eprintln!("error: cannot start the mock server: {err}");
+            eprintln!("error: cannot start the mock server on {host}:{port}: {err}");
             return ExitCode::FAILURE;
         }
     };
@@ -43,6 +56,7 @@ async fn main() -> ExitCode {
         },
         () = stop.received() => {
             eprintln!("error: second stop signal: exiting without waiting for open connections");
+            drop(log_writer);
             // Not a return: dropping the runtime would still wait for blocking tasks.
             std::process::exit(1)
         }
@@ -62,7 +76,7 @@ fn warn_if_exposed(settings: &Settings) {
     }
 }
 
-/// Prints where the server listens, the demo credentials and two curl commands. A closed
+/// Prints where the server listens, the demo credentials and three curl commands. A closed
 /// stdout (a supervisor that stopped reading) must not stop the server, so write errors
 /// are ignored rather than panicking as `println!` would.
 fn print_banner(server: &RunningServer) {
@@ -116,6 +130,14 @@ fn banner(server: &RunningServer) -> String {
             out,
             "  curl -u {}:{} '{base}/v1/messages?start=0&count=5'",
             c.app_key, c.master_secret
+        );
+    }
+    if let Some(app) = dataset.easemob.first() {
+        let c = &app.credentials;
+        let _ = writeln!(
+            out,
+            "  curl -X POST '{base}/{}/{}/token' -d '{{\"grant_type\":\"client_credentials\",\"client_id\":\"{}\",\"client_secret\":\"{}\"}}'",
+            c.org_name, c.app_name, c.client_id, c.client_secret
         );
     }
     out

@@ -60,6 +60,72 @@ pub struct Settings {
     /// How long a stop waits for open connections and requests in flight before it
     /// drops them.
     pub shutdown_timeout: Duration,
+    /// How log lines are written to stderr.
+    pub log_format: LogFormat,
+    /// Which log lines are written, as a `tracing` filter (`info`, `warn`,
+    /// `info,mock_server::request=off`); `None`: `RUST_LOG` if set, else [`DEFAULT_LOG_LEVEL`].
+    pub log_level: Option<LogLevel>,
+}
+
+/// The log filter when neither `--log-level` nor `RUST_LOG` gives one: every request's
+/// line (INFO) and the server's own events.
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+
+/// How log lines look: `text` for people, `json` (one object per line) for collectors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        })
+    }
+}
+
+/// A `tracing` filter (a level such as `debug`, or directives such as
+/// `warn,mock_server::request=info`), checked when read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLevel(String);
+
+/// The longest log filter accepted.
+const MAX_LOG_LEVEL_BYTES: usize = 1024;
+
+impl LogLevel {
+    pub fn new(text: &str) -> Result<LogLevel, String> {
+        // A lone word is a level: tracing would read `loud` as a target to trace.
+        let is_directives = text.contains([',', '=', '[']);
+        let levels = ["off", "error", "warn", "info", "debug", "trace"];
+        let valid = text.len() <= MAX_LOG_LEVEL_BYTES
+            && if is_directives {
+                tracing_subscriber::EnvFilter::builder().parse(text).is_ok()
+            } else {
+                levels.iter().any(|l| l.eq_ignore_ascii_case(text.trim()))
+            };
+        if valid {
+            Ok(LogLevel(text.to_owned()))
+        } else {
+            Err(format!(
+                "`{text}` is not a log level (off, error, warn, info, debug, trace) nor a tracing filter such as warn,mock_server::request=info"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The control API's bearer token. It is compared in constant time and never shown:
@@ -110,6 +176,8 @@ impl Default for Settings {
             easemob: EasemobSettings::default(),
             control_token: None,
             shutdown_timeout: SHUTDOWN_TIMEOUT,
+            log_format: LogFormat::Text,
+            log_level: None,
         }
     }
 }
@@ -129,8 +197,9 @@ impl Default for Settings {
 )]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub struct Overrides {
-    /// Address to bind
-    #[arg(long, env = "MOCK_HOST")]
+    /// Address to bind: an IP address, or localhost (127.0.0.1)
+    #[arg(long, env = "MOCK_HOST", value_parser = parse_host)]
+    #[serde(default, deserialize_with = "de_host")]
     pub host: Option<IpAddr>,
     /// Port to bind; 0 picks a free port
     #[arg(long, env = "MOCK_PORT")]
@@ -210,6 +279,15 @@ pub struct Overrides {
     /// before it drops them and exits; a second signal exits at once
     #[arg(long, env = "MOCK_SHUTDOWN_TIMEOUT", value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(0..=MAX_SHUTDOWN_TIMEOUT as i64))]
     pub shutdown_timeout: Option<u32>,
+    /// How log lines are written to stderr: text, or json (one object per line)
+    #[arg(long, env = "MOCK_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Which log lines are written: a level (off, error, warn, info, debug, trace) or a
+    /// tracing filter; without it RUST_LOG is read. Each request is a line at info
+    /// (target mock_server::request)
+    #[arg(long, env = "MOCK_LOG_LEVEL", value_parser = parse_log_level)]
+    #[serde(default, deserialize_with = "de_log_level")]
+    pub log_level: Option<LogLevel>,
     /// TOML file with any of the options above (the command line and environment win)
     #[arg(long, env = "MOCK_CONFIG")]
     #[serde(skip)]
@@ -272,6 +350,8 @@ impl Settings {
             easemob_ql_retired,
             control_token,
             shutdown_timeout,
+            log_format,
+            log_level,
             config: _,
         } = overrides;
         set(&mut self.host, host);
@@ -304,6 +384,10 @@ impl Settings {
             &mut self.shutdown_timeout,
             shutdown_timeout.map(|secs| Duration::from_secs(secs.into())),
         );
+        set(&mut self.log_format, log_format);
+        if log_level.is_some() {
+            self.log_level = log_level;
+        }
     }
 }
 
@@ -321,11 +405,52 @@ impl Overrides {
             },
         )
     }
+}
+
+/// What the command line asks for: serve (the flags alone, as always), or print a
+/// shell's completion script (`mock-server completions bash|zsh|fish|...`).
+#[derive(Debug)]
+pub enum Invocation {
+    Serve(Box<Overrides>),
+    Completions(clap_complete::Shell),
+}
+
+impl Invocation {
+    /// The whole command line: [`Overrides::command`] and its one subcommand.
+    pub fn command() -> clap::Command {
+        Overrides::command().subcommand(
+            clap::Command::new("completions")
+                .about("Print the completion script of a shell, e.g. mock-server completions bash > /etc/bash_completion.d/mock-server")
+                .arg(
+                    clap::Arg::new("shell")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell)),
+                ),
+        )
+    }
+
+    /// Parses `args` (the first being the program name); `--help` and errors exit.
+    pub fn parse_from<I, T>(args: I) -> Result<Invocation, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Invocation::command().try_get_matches_from(args)?;
+        if let Some(("completions", sub)) = matches.subcommand() {
+            let shell = *sub.get_one::<clap_complete::Shell>("shell").expect("required");
+            return Ok(Invocation::Completions(shell));
+        }
+        Overrides::from_arg_matches(&matches).map(|o| Invocation::Serve(Box::new(o)))
+    }
 
     /// Parses the process's arguments (and environment); `--help` and errors exit.
-    pub fn from_command_line() -> Overrides {
-        let matches = Overrides::command().get_matches();
-        Overrides::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
+    pub fn from_command_line() -> Invocation {
+        Invocation::parse_from(std::env::args_os()).unwrap_or_else(|err| err.exit())
+    }
+
+    /// Writes `shell`'s completion script for `mock-server` to `out`.
+    pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+        clap_complete::generate(shell, &mut Invocation::command(), "mock-server", out);
     }
 }
 
@@ -353,6 +478,13 @@ impl Settings {
             ("easemob_history_quota", easemob.history_quota.to_string()),
             ("easemob_ql_retired", easemob.ql_retired.to_string()),
             ("shutdown_timeout", self.shutdown_timeout.as_secs().to_string()),
+            ("log_format", self.log_format.to_string()),
+            (
+                "log_level",
+                self.log_level
+                    .as_ref()
+                    .map_or_else(|| format!("RUST_LOG, else {DEFAULT_LOG_LEVEL}"), LogLevel::to_string),
+            ),
         ]
     }
 
@@ -456,6 +588,30 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
 /// The `--clock` instant: RFC 3339, within the range the mock clock keeps to.
 pub fn parse_clock(text: &str) -> Result<DateTime<Utc>, String> {
     parse_instant(text).and_then(check_range)
+}
+
+/// Parses `--host`: an IP address, or `localhost` (the IPv4 loopback, which every
+/// client's `localhost` reaches, unlike `::1` on hosts without IPv6).
+pub fn parse_host(text: &str) -> Result<IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    }
+    text.parse()
+        .map_err(|_| format!("`{text}` is not an IP address (such as 127.0.0.1 or 0.0.0.0) nor localhost"))
+}
+
+fn parse_log_level(text: &str) -> Result<LogLevel, String> {
+    LogLevel::new(text)
+}
+
+fn de_host<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<IpAddr>, D::Error> {
+    let text = String::deserialize(de)?;
+    parse_host(&text).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn de_log_level<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<LogLevel>, D::Error> {
+    let text = String::deserialize(de)?;
+    LogLevel::new(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 /// Parses `--control-token`. A refusal must not echo the value (it may be a real token
@@ -742,6 +898,64 @@ mod tests {
         let file = read_config_file(&good).unwrap().control_token.unwrap();
         assert!(file.matches(b"from-file"));
         assert!(matches!(read_config_file(&bad), Err(SettingsError::Parse { .. })));
+    }
+
+    #[test]
+    fn localhost_log_format_and_log_level_parse_and_layer() {
+        let cli = Overrides::parse_from(["mock-server", "--host", "localhost", "--log-format", "json"]);
+        let settings = Settings::resolve(cli).unwrap();
+        assert_eq!(settings.host, IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(settings.log_format, LogFormat::Json);
+        assert_eq!(settings.log_level, None, "RUST_LOG, else info");
+        let cli = Overrides::parse_from(["mock-server", "--log-level", "warn,mock_server::request=info"]);
+        let level = Settings::resolve(cli).unwrap().log_level.unwrap();
+        assert_eq!(level.as_str(), "warn,mock_server::request=info");
+        for bad in ["loud", "mock_server=loud", ""] {
+            let err = Overrides::try_parse_from(["mock-server", "--log-level", bad]).unwrap_err();
+            assert!(err.to_string().contains("log-level"), "{bad}: {err}");
+        }
+        let err = Overrides::try_parse_from(["mock-server", "--host", "example.com"]).unwrap_err();
+        assert!(err.to_string().contains("localhost"), "{err}");
+        let err = Overrides::try_parse_from(["mock-server", "--log-format", "xml"]).unwrap_err();
+        assert!(err.to_string().contains("json"), "{err}");
+        let dir = std::env::temp_dir().join(format!("mock-settings-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("mock.toml");
+        std::fs::write(
+            &path,
+            "host = \"localhost\"\nlog_format = \"json\"\nlog_level = \"debug\"\n",
+        )
+        .unwrap();
+        let file = read_config_file(&path).unwrap();
+        assert_eq!(file.host, Some(IpAddr::from([127, 0, 0, 1])));
+        assert_eq!(file.log_format, Some(LogFormat::Json));
+        assert_eq!(file.log_level.unwrap().as_str(), "debug");
+        std::fs::write(&path, "log_level = \"loud\"\n").unwrap();
+        assert!(read_config_file(&path).is_err());
+    }
+
+    #[test]
+    fn the_completions_subcommand_leaves_the_flags_as_they_were() {
+        match Invocation::parse_from(["mock-server", "--port", "0", "--seed", "7"]).unwrap() {
+            Invocation::Serve(o) => assert_eq!((o.port, o.seed), (Some(0), Some(7))),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            Invocation::parse_from(["mock-server"]).unwrap(),
+            Invocation::Serve(_)
+        ));
+        assert!(matches!(
+            Invocation::parse_from(["mock-server", "completions", "zsh"]).unwrap(),
+            Invocation::Completions(clap_complete::Shell::Zsh)
+        ));
+        assert!(Invocation::parse_from(["mock-server", "completions", "tcsh"]).is_err());
+        let mut script = Vec::new();
+        Invocation::write_completions(clap_complete::Shell::Bash, &mut script);
+        let script = String::from_utf8(script).unwrap();
+        assert!(
+            script.contains("--journal-size") && script.contains("completions"),
+            "{script}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `mock-server` binary as a user runs it: the banner, refused flags, clean stops on
-//! SIGTERM (bounded by the shutdown timeout, at once on a second signal), and identical
-//! bodies from two processes with the same seed and clock.
+//! SIGTERM (bounded by the shutdown timeout, at once on a second signal), identical
+//! bodies from two processes with the same seed and clock, its request log, a port in
+//! use, `--host localhost` and shell completions.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -20,24 +21,29 @@ struct Process {
 
 impl Process {
     fn start(args: &[&str]) -> Process {
+        Process::spawn(args, Stdio::null())
+    }
+
+    fn spawn(args: &[&str], stderr: Stdio) -> Process {
         let mut child = Command::new(BIN)
             .args(["--port", "0", "--clock", "2026-11-20T12:00:00+08:00"])
             .args(args)
+            .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("binary starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut banner = String::new();
         let mut addr = None;
-        for line in lines.by_ref().take(12) {
+        for line in lines.by_ref().take(16) {
             let line = line.unwrap();
             if let Some(rest) = line.strip_prefix("mock-server listening on http://") {
                 addr = Some(rest.trim().to_owned());
             }
             banner.push_str(&line);
             banner.push('\n');
-            if line.contains("/v1/messages") {
+            if line.contains("/token") {
                 break;
             }
         }
@@ -48,18 +54,21 @@ impl Process {
         }
     }
 
-    /// A blocking HTTP/1.1 GET; returns the raw response.
+    /// A blocking HTTP/1.1 GET with the VIP app's Basic auth; returns the raw response.
     fn get(&self, path: &str) -> String {
+        self.exchange(&format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {VIP_AUTH}\r\nConnection: close\r\n\r\n"
+        ))
+    }
+
+    /// Sends `request` (which asks to close the connection) and returns the raw response.
+    fn exchange(&self, request: &str) -> String {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {VIP_AUTH}\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        String::from_utf8_lossy(&response).into_owned()
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {
@@ -112,7 +121,12 @@ fn banner_shows_address_credentials_and_curl_commands() {
         "{}",
         process.banner
     );
-    assert_eq!(process.banner.matches("curl ").count(), 2, "{}", process.banner);
+    assert_eq!(process.banner.matches("curl ").count(), 3, "{}", process.banner);
+    assert!(
+        process.banner.contains("/demo-org/demo-app/token") && process.banner.contains("client_credentials"),
+        "an Easemob token line: {}",
+        process.banner
+    );
     assert!(process.get("/_mock/health").starts_with("HTTP/1.1 200"));
     assert!(process.terminate().success(), "SIGTERM is a clean stop");
 }
@@ -299,4 +313,185 @@ fn a_second_sigterm_during_a_long_delay_exits_at_once() {
         .exit_within(Duration::from_secs(5))
         .expect("a second SIGTERM must exit at once, not after the 60 s delay");
     assert!(!status.success(), "a forced stop is not a clean one: {status}");
+}
+
+/// A JSON string value in `text` after `"key":"`.
+fn json_string<'a>(text: &'a str, key: &str) -> &'a str {
+    let start = text
+        .find(&format!("\"{key}\":\""))
+        .unwrap_or_else(|| panic!("no {key} in {text}"))
+        + key.len()
+        + 4;
+    let end = start + text[start..].find('"').unwrap();
+    &text[start..end]
+}
+
+fn temp_file(name: &str) -> (std::path::PathBuf, std::fs::File) {
+    let path = std::env::temp_dir().join(format!("mock-binary-{name}-{}", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    (path, file)
+}
+
+#[test]
+fn request_log_lines_are_json_with_status_and_latency_and_no_secret() {
+    let (log, file) = temp_file("json-log");
+    let fault = r#"{"match":{"path":"/v1/*"},"effect":{"status":503},"times":1}"#;
+    let process = Process::spawn(&["--log-format", "json", "--fault", fault], Stdio::from(file));
+    let client_secret = "YXA6mockClientSecretDemo000000000001";
+    assert!(process.get("/v3/received?msg_ids=1").starts_with("HTTP/1.1 200"));
+    let body = format!(
+        r#"{{"grant_type":"client_credentials","client_id":"YXA6mockClientIdDemo0000001","client_secret":"{client_secret}"}}"#
+    );
+    let token = process.exchange(&format!(
+        "POST /demo-org/demo-app/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(token.starts_with("HTTP/1.1 200"), "{token}");
+    let token = json_string(&token, "access_token").to_owned();
+    let link = process.exchange(&format!(
+        "GET /demo-org/demo-app/chatmessages/2026112008 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    ));
+    assert!(link.starts_with("HTTP/1.1 200"), "{link}");
+    let url = json_string(&link, "url").replace("\\u0026", "&");
+    let download = &url[url.find("/demo-org").unwrap()..];
+    let signature = download
+        .split("Signature=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let file = process.exchange(&format!(
+        "GET {download} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    ));
+    assert!(file.starts_with("HTTP/1.1 200"), "{}", &file[..file.len().min(300)]);
+    assert!(process.get("/v1/messages?start=0&count=1").starts_with("HTTP/1.1 503"));
+    assert!(process.get("/_mock/health").starts_with("HTTP/1.1 200"));
+    assert!(process.terminate().success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    let requests: Vec<&serde_json::Value> = lines.iter().filter(|l| l["message"] == "request").collect();
+    let seen: Vec<(&str, u64, &str)> = requests
+        .iter()
+        .map(|r| {
+            assert!(r["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0), "{r}");
+            assert_eq!(r["target"], "mock_server::request", "{r}");
+            (
+                r["method"].as_str().unwrap(),
+                r["status"].as_u64().unwrap(),
+                r["family"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", 200, "jpush"),
+            ("POST", 200, "easemob"),
+            ("GET", 200, "easemob"),
+            ("GET", 200, "easemob"),
+            ("GET", 503, "jmessage"),
+            ("GET", 200, "control"),
+        ],
+        "{text}"
+    );
+    assert_eq!(requests[4]["fault"], 1, "the fault applied: {text}");
+    assert_eq!(requests[0].get("fault"), None, "{text}");
+    assert_eq!(requests[0]["app"], "7d431e42dfa6a6d693ac2d04", "{text}");
+    assert_eq!(requests[2]["app"], "demo-org#demo-app", "{text}");
+    assert!(
+        requests[3]["query"].as_str().unwrap().contains("Signature=REDACTED"),
+        "{text}"
+    );
+    for secret in [
+        "5e987ac6d2e04d95a9d8f0d1",
+        VIP_AUTH,
+        client_secret,
+        token.as_str(),
+        signature.as_str(),
+    ] {
+        assert!(!text.contains(secret), "{secret} in the log:\n{text}");
+    }
+    assert!(!text.contains('\u{1b}'), "no ANSI codes in a file");
+    let _ = std::fs::remove_file(log);
+}
+
+#[test]
+fn text_logs_have_no_colour_off_a_terminal_and_log_level_silences_requests() {
+    let (log, file) = temp_file("text-log");
+    let process = Process::spawn(&[], Stdio::from(file));
+    assert!(process.get("/v1/messages?start=0&count=1").starts_with("HTTP/1.1 200"));
+    assert!(process.terminate().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("mock_server::request"))
+        .unwrap_or_else(|| panic!("{text}"));
+    for field in [
+        "method=GET",
+        "path=/v1/messages",
+        "status=200",
+        "latency_ms=",
+        "family=\"jmessage\"",
+    ] {
+        assert!(line.contains(field), "{field} in {line}");
+    }
+    assert!(
+        !text.contains('\u{1b}'),
+        "no ANSI codes when stderr is not a terminal: {text:?}"
+    );
+    assert!(!text.contains("5e987ac6d2e04d95a9d8f0d1") && !text.contains(VIP_AUTH));
+
+    let (quiet_log, file) = temp_file("quiet-log");
+    let quiet = Process::spawn(&["--log-level", "warn"], Stdio::from(file));
+    assert!(quiet.get("/v1/messages?start=0&count=1").starts_with("HTTP/1.1 200"));
+    assert!(quiet.terminate().success());
+    let text = std::fs::read_to_string(&quiet_log).unwrap();
+    assert!(!text.contains("mock_server::request"), "{text}");
+    let _ = (std::fs::remove_file(log), std::fs::remove_file(quiet_log));
+}
+
+#[test]
+fn a_port_in_use_is_named_with_a_way_out() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = Command::new(BIN).args(["--port", &port]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port}")) && stderr.contains("in use") && stderr.contains("--port 0"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn host_localhost_binds_the_loopback() {
+    let process = Process::start(&["--host", "localhost"]);
+    assert!(process.addr.starts_with("127.0.0.1:"), "{}", process.addr);
+    assert!(process.get("/_mock/health").starts_with("HTTP/1.1 200"));
+    assert!(process.terminate().success());
+}
+
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let output = Command::new(BIN).args(["completions", shell]).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let script = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            script.contains("mock-server") && script.contains("journal-size"),
+            "{shell}: {script}"
+        );
+    }
+    let output = Command::new(BIN).args(["completions", "cmd.exe"]).output().unwrap();
+    assert!(!output.status.success());
 }

@@ -1,4 +1,5 @@
-//! The control API under `/_mock`: health, the demo apps and what exists in their data,
+//! The control API under `/_mock`: the index (also at `/`), health, the demo apps and
+//! what exists in their data,
 //! the mock clock, fault rules, rate limits, the request journal, and reset. Mock-only
 //! verbs live here and nowhere else.
 //!
@@ -20,7 +21,7 @@ use chrono::{SecondsFormat, TimeDelta};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
-use super::state::AppState;
+use super::{index, state::AppState};
 use crate::{
     control::{
         faults::RuleSpec,
@@ -36,12 +37,17 @@ use crate::{
     settings::parse_instant,
 };
 
+/// The control routes open without the control token.
+const PUBLIC: [&str; 3] = ["/_mock/health", "/_mock", "/"];
+
 /// How many ids of each kind `/_mock/apps` lists per app.
 const SAMPLE: usize = 10;
 
 /// The control routes, behind [`guard`] (which reads the token from `state`'s settings).
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
+        .route("/", get(index::index))
+        .route("/_mock", get(index::index))
         .route("/_mock/health", get(health))
         .route("/_mock/apps", get(apps))
         .route("/_mock/clock", get(get_clock).put(set_clock))
@@ -50,18 +56,20 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/_mock/faults/{id}", axum::routing::delete(delete_fault))
         .route("/_mock/rate-limits", get(get_rate_limits).put(set_rate_limits))
         .route("/_mock/journal", get(read_journal).delete(clear_journal))
+        .route("/_mock/journal/count", get(count_journal))
         .route("/_mock/reset", post(reset))
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
 }
 
 /// Refuses a control call that lacks the configured token (401), comes from a foreign
-/// web origin (403), or carries a body that is not declared JSON (415). Health stays
-/// open so that supervisors can probe a token-protected mock.
+/// web origin (403), or carries a body that is not declared JSON (415). Health and the
+/// index stay open so that supervisors can probe a token-protected mock and people find
+/// their way; neither shows a secret.
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (method, headers) = (request.method(), request.headers());
-    let is_health = method == Method::GET && request.uri().path() == "/_mock/health";
+    let is_public = method == Method::GET && PUBLIC.contains(&request.uri().path());
     if let Some(token) = &state.settings.control_token {
-        if !is_health && !bearer(headers).is_some_and(|given| token.matches(given)) {
+        if !is_public && !bearer(headers).is_some_and(|given| token.matches(given)) {
             let mut refusal = JiguangError::new(
                 StatusCode::UNAUTHORIZED,
                 401,
@@ -146,12 +154,12 @@ fn json_or_no_body(headers: &HeaderMap) -> bool {
 }
 
 async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "faults": state.faults.list() }))
+    Json(json!({ "faults": state.faults.list(state.core.clock.now()) }))
 }
 
 async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response, JiguangError> {
     let spec: RuleSpec = parse_body(&body)?;
-    let id = state.faults.add(spec).map_err(bad_request)?;
+    let id = state.faults.add(spec, state.core.clock.now()).map_err(bad_request)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -243,49 +251,89 @@ async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<J
     Ok(rate_limits_body(&state))
 }
 
+/// The query parameters `GET /_mock/journal` and `/_mock/journal/count` take.
+const JOURNAL_PARAMS: [&str; 7] = ["family", "status", "path", "app", "warnings", "since", "limit"];
+
 async fn read_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
-    let query = QueryParams::from_uri(&uri);
-    let family = match query.get("family") {
-        None => None,
-        Some(name) => Some(
-            serde_json::from_value(json!(name))
-                .map_err(|_| bad_request(format!("family must be jpush, jmessage or easemob, got `{name}`")))?,
-        ),
-    };
-    let status = match query.get("status") {
-        None => None,
-        Some(text) => Some(
-            text.parse()
-                .map_err(|_| bad_request(format!("status must be a number, got `{text}`")))?,
-        ),
-    };
-    let since = match query.get("since") {
-        None => 0,
-        Some(text) => text
-            .parse()
-            .map_err(|_| bad_request(format!("since must be a seq (a whole number from 0), got `{text}`")))?,
-    };
-    let limit = match query.get("limit") {
-        None => journal::DEFAULT_PAGE,
-        Some(text) => text
-            .parse()
+    let (filter, limit) = journal_query(&uri)?;
+    Ok(Json(json!(state.journal.page(&filter, limit))))
+}
+
+async fn count_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
+    let (filter, _) = journal_query(&uri)?;
+    Ok(Json(json!({ "count": state.journal.count(&filter) })))
+}
+
+/// The journal's filters and page size, each checked: anything unknown or invalid is 400.
+fn journal_query(uri: &Uri) -> Result<(Filter, usize), JiguangError> {
+    let query = QueryParams::from_uri(uri);
+    if let Some(unknown) = query.names().find(|n| !JOURNAL_PARAMS.contains(n)) {
+        let mut shown = unknown.to_owned();
+        journal::clip(&mut shown, 64);
+        return Err(bad_request(format!(
+            "unknown journal filter `{shown}`; the filters are {}",
+            JOURNAL_PARAMS.join(", ")
+        )));
+    }
+    let family = parsed(&query, "family", |name| {
+        serde_json::from_value(json!(name)).map_err(|_| "family must be jpush, jmessage or easemob".to_owned())
+    })?;
+    let status = parsed(&query, "status", |text| {
+        text.parse()
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or_else(|| "status must be an HTTP status (100 to 599)".to_owned())
+    })?;
+    let since = parsed(&query, "since", |text| {
+        text.parse()
+            .map_err(|_| "since must be a seq (a whole number from 0)".to_owned())
+    })?
+    .unwrap_or(0);
+    let limit = parsed(&query, "limit", |text| {
+        text.parse()
             .ok()
             .filter(|n| (1..=journal::MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad_request(format!(
-                    "limit must be a whole number from 1 to {}, got `{text}`",
-                    journal::MAX_PAGE
-                ))
-            })?,
+            .ok_or_else(|| format!("limit must be a whole number from 1 to {}", journal::MAX_PAGE))
+    })?
+    .unwrap_or(journal::DEFAULT_PAGE);
+    let warnings_only = parsed(&query, "warnings", |text| match text {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("warnings must be true or false".to_owned()),
+    })?
+    .unwrap_or(false);
+    let bounded = |name: &str| {
+        parsed(&query, name, |text| {
+            (text.len() <= journal::MAX_FIELD_BYTES)
+                .then(|| text.to_owned())
+                .ok_or_else(|| format!("{name} is at most {} bytes", journal::MAX_FIELD_BYTES))
+        })
     };
     let filter = Filter {
         since,
         family,
-        path: query.get("path").map(str::to_owned),
+        path: bounded("path")?,
         status,
-        warnings_only: query.get("warnings") == Some("true"),
+        app: bounded("app")?,
+        warnings_only,
     };
-    Ok(Json(json!(state.journal.page(&filter, limit))))
+    Ok((filter, limit))
+}
+
+/// Parameter `name`, if given, through `parse`; a refusal names the value given.
+fn parsed<T>(
+    query: &QueryParams,
+    name: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<Option<T>, JiguangError> {
+    let Some(text) = query.get(name) else {
+        return Ok(None);
+    };
+    parse(text).map(Some).map_err(|message| {
+        let mut shown = text.to_owned();
+        journal::clip(&mut shown, 64);
+        bad_request(format!("{message}, got `{shown}`"))
+    })
 }
 
 async fn clear_journal(State(state): State<AppState>) -> Json<serde_json::Value> {

@@ -1,12 +1,17 @@
 //! The application: the shared state and the per-family contexts handlers take
 //! ([`state`]), the router and the background server ([`server`]), the outer layer every
-//! vendor request passes ([`request_layer`]), the HTTP limits and the family-shaped
-//! answers to framework rejections ([`http_limits`]), the listener that tolerates raw spaces
-//! ([`listener`]) and the `/_mock` control API ([`control_api`]).
+//! vendor request passes ([`request_layer`]) and its log line ([`request_log`]), the HTTP
+//! limits and the family-shaped answers to framework rejections ([`http_limits`]), the
+//! listener that tolerates raw spaces ([`listener`]), the log subscriber of the binary
+//! ([`logging`]), the `/_mock` control API
+//! ([`control_api`]) and its landing page ([`index`]).
 
 pub mod control_api;
 pub mod http_limits;
+pub mod index;
 pub mod listener;
+pub mod logging;
 pub mod request_layer;
+pub mod request_log;
 pub mod server;
 pub mod state;

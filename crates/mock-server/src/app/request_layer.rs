@@ -1,9 +1,16 @@
 //! The outer request layer, what every vendor request passes through first: which family
 //! it belongs to (handed down in its extensions), fault injection (status, delay, drop,
-//! truncate), and the request journal with its contract warnings. Control requests
-//! (`/_mock`) pass untouched, so a fault can never lock a user out of the control API.
+//! truncate), the request journal with its contract warnings, and the request log line
+//! ([`super::request_log`]). Control requests (`/_mock`) are logged but otherwise pass
+//! untouched, so a fault can never lock a user out of the control API.
 
-use std::time::Instant;
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Instant,
+};
 
 use axum::{
     body::{Body, Bytes},
@@ -15,12 +22,14 @@ use axum::{
 
 use super::{
     listener::{ConnectionHandle, RAW_SPACE_HEADER},
+    request_log::RequestLog,
     state::AppState,
 };
 use crate::{
     control::{
         faults::{delay_ms, Effect, FamilyName, RequestFacts},
-        journal::Entry,
+        journal::{Entry, MAX_HEADERS},
+        redact,
     },
     families::{self, easemob, family_of, jmessage, jpush, shared::warning::ContractWarnings, Family},
     kernel::{basic::basic_credentials, query::QueryParams},
@@ -35,8 +44,13 @@ const MAX_TRUNCATED_BODY: usize = 64 << 20;
 pub async fn request_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let family = family_of(request.uri().path());
     request.extensions_mut().insert(family);
+    let log = RequestLog::start(&request, family);
     let Some(family_name) = FamilyName::of(family) else {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        if let Some(log) = log {
+            log.finish(response.status(), None, None);
+        }
+        return response;
     };
     let started = Instant::now();
     let now = state.core.clock.now();
@@ -53,7 +67,7 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
     let journal = state
         .journal
         .is_enabled()
-        .then(|| RequestRecord::of(&request, family, auth));
+        .then(|| RequestRecord::of(&mut request, family, auth));
     let connection = request
         .extensions()
         .get::<ConnectInfo<ConnectionHandle>>()
@@ -80,13 +94,19 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
         Some((_, Effect::Truncate { .. })) => truncate(next.run(request).await).await,
     };
 
+    if let Some(log) = log {
+        log.finish(response.status(), app.as_deref(), fault.map(|f| f.rule));
+    }
     if let Some(record) = journal {
         let warnings = record.warnings(&state, app.as_deref(), &mut response, now);
+        let body_bytes = record.body.bytes();
         state.journal.record(Entry {
             time: now.with_timezone(&state.core.dataset.timezone),
             method: record.method,
             path: record.path,
             query: record.query,
+            headers: record.headers,
+            body_bytes,
             family: Some(family_name),
             app,
             status: response.status().as_u16(),
@@ -179,17 +199,23 @@ struct RequestRecord {
     method: String,
     path: String,
     query: Option<String>,
+    headers: Vec<(String, String)>,
+    body: BodySize,
     family: Family,
     raw_space: bool,
     auth: Auth,
 }
 
 impl RequestRecord {
-    fn of(request: &Request, family: Family, auth: Auth) -> RequestRecord {
+    fn of(request: &mut Request, family: Family, auth: Auth) -> RequestRecord {
+        // One over the bound, so that the journal knows some were left out.
+        let (headers, _) = redact::headers(request.headers(), MAX_HEADERS + 1);
         RequestRecord {
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
-            query: request.uri().query().map(redacted),
+            query: request.uri().query().map(redact::query),
+            headers,
+            body: BodySize::of(request),
             family,
             raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
             auth,
@@ -261,34 +287,37 @@ fn unknown_parameters(params: &QueryParams, documented: &[&str], warnings: &mut 
     }
 }
 
-/// Query parameters whose values are credentials (Easemob download links are signed
-/// URLs): the journal keeps their names, never their values.
-const CREDENTIAL_PARAMS: [&str; 1] = ["Signature"];
-
-/// `query` as sent, but for the values of credential parameters, recognised by their
-/// decoded names (as handlers read them: `Signatur%65` is `Signature`).
-fn redacted(query: &str) -> String {
-    let mut out = String::with_capacity(query.len());
-    for (i, pair) in query.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        match pair.split_once('=') {
-            Some((name, _)) if is_credential_param(name) => {
-                out.push_str(name);
-                out.push_str("=REDACTED");
-            }
-            _ => out.push_str(pair),
-        }
-    }
-    out
+/// A request body's size: known from its `Content-Length` (or absence), or counted as
+/// the handler reads a chunked one.
+enum BodySize {
+    Known(u64),
+    Counted(Arc<AtomicU64>),
 }
 
-/// Whether a raw parameter name, once decoded, names a credential.
-fn is_credential_param(raw_name: &str) -> bool {
-    form_urlencoded::parse(raw_name.as_bytes())
-        .next()
-        .is_some_and(|(name, _)| CREDENTIAL_PARAMS.contains(&name.as_ref()))
+impl BodySize {
+    fn of(request: &mut Request) -> BodySize {
+        use axum::body::HttpBody as _;
+        if let Some(exact) = request.body().size_hint().exact() {
+            return BodySize::Known(exact);
+        }
+        let counter = Arc::new(AtomicU64::new(0));
+        let seen = counter.clone();
+        let body = std::mem::take(request.body_mut()).into_data_stream();
+        let counted = futures_util::StreamExt::inspect(body, move |chunk| {
+            if let Ok(chunk) = chunk {
+                seen.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            }
+        });
+        *request.body_mut() = Body::from_stream(counted);
+        BodySize::Counted(counter)
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            BodySize::Known(bytes) => *bytes,
+            BodySize::Counted(counter) => counter.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// Seconds a 429 asks to wait: `X-Rate-Limit-Reset`, else `Retry-After`, else a minute.

@@ -30,6 +30,7 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer}
 
 use super::{control_api, http_limits, listener::RawSpaceListener, request_layer, state::AppState};
 use crate::{
+    dataset::apps::DemoApps,
     families::{
         easemob, family_of, jmessage, jpush,
         shared::{jiguang_error, route::unserved_message},
@@ -103,6 +104,15 @@ impl RunningServer {
     /// `http://127.0.0.1:PORT`, with no trailing slash.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The apps this mock serves, with their mock-only credentials.
+    pub fn demo_apps(&self) -> DemoApps {
+        let dataset = &self.state.core.dataset;
+        DemoApps {
+            jiguang: dataset.jiguang.iter().map(|a| a.credentials.clone()).collect(),
+            easemob: dataset.easemob.iter().map(|a| a.credentials.clone()).collect(),
+        }
     }
 
     /// Stops accepting, lets open connections finish for up to the shutdown timeout,

@@ -65,18 +65,19 @@ impl Shared {
     /// Back to the startup state without a restart: faults, journal, clock, rate-limit
     /// windows and quotas (`POST /_mock/reset`).
     pub fn reset(&self) {
+        self.core.clock.reset(self.settings.clock);
         self.faults.reset();
         self.install_startup_faults();
         self.journal.clear();
-        self.core.clock.reset(self.settings.clock);
         self.jpush.reset(self.settings.jpush_quota());
         self.easemob.reset();
     }
 
     fn install_startup_faults(&self) {
+        let now = self.core.clock.now();
         for rule in &self.settings.faults {
             self.faults
-                .add(rule.clone())
+                .add(rule.clone(), now)
                 .expect("startup faults are checked when settings are read");
         }
     }

@@ -6,6 +6,11 @@
 //! next N matching requests), `fraction` (a seeded, reproducible share of them) or
 //! `until` (up to an instant of the mock clock). Without a scope it applies to every
 //! matching request until deleted. The first live rule that matches a request wins.
+//!
+//! A rule whose scope is used up is *spent*: it matches nothing more but stays listed,
+//! with its counts, until deleted, cleared or reset, so a test can see what a fault did.
+//! Spent rules make room for new ones (the oldest spent rule is forgotten first); live
+//! rules never do.
 
 use std::sync::Mutex;
 
@@ -89,8 +94,10 @@ pub struct RuleSpec {
 /// that a typo cannot park a connection for hours.
 pub const MAX_DELAY_MS: u64 = 120_000;
 
-/// The most rules the table holds at once: every request is matched against each live
-/// rule under one lock, so an uncapped table is a throughput cliff.
+/// The most rules the table holds at once, live and spent together: every request is
+/// matched against each live rule under one lock, so an uncapped table is a throughput
+/// cliff. A new rule is refused only when all of them are live; otherwise the oldest
+/// spent rule is forgotten to make room.
 pub const MAX_RULES: usize = 100;
 
 /// The longest `method`, `path` or `app_key` a rule may match on, in bytes.
@@ -147,16 +154,40 @@ impl Match {
     }
 }
 
-/// A stored rule: its spec, id and how it has been used.
+/// A stored rule: its spec, id, state and how it has been used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rule {
     pub id: u64,
     #[serde(flatten)]
     pub spec: RuleSpec,
-    /// Matching requests seen (the counter behind `fraction`).
+    pub state: RuleState,
+    /// Matching requests seen while live (the counter behind `fraction`).
     pub matched: u64,
     /// Requests the effect was applied to.
     pub applied: u64,
+}
+
+/// Whether a rule still applies: `spent` once its `times` are used or its `until` has
+/// passed, for good (moving the clock back does not revive it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleState {
+    Active,
+    Spent,
+}
+
+impl Rule {
+    fn is_live(&self) -> bool {
+        self.state == RuleState::Active
+    }
+
+    /// Marks the rule spent if its scope is used up at `now`.
+    fn settle(&mut self, now: DateTime<Utc>) {
+        let over = self.spec.times == Some(0) || self.spec.until.is_some_and(|until| now >= until);
+        if over {
+            self.state = RuleState::Spent;
+        }
+    }
 }
 
 /// A rule applied to a request: which, with what effect, and how many times so far.
@@ -186,6 +217,31 @@ pub struct FaultTable {
 struct Table {
     rules: Vec<Rule>,
     next_id: u64,
+    /// How many rules are live: the fast path of [`FaultTable::decide`] reads it alone.
+    live: usize,
+}
+
+impl Table {
+    fn settle(&mut self, now: DateTime<Utc>) {
+        for rule in self.rules.iter_mut().filter(|r| r.is_live()) {
+            rule.settle(now);
+        }
+        self.live = self.rules.iter().filter(|r| r.is_live()).count();
+    }
+
+    /// Room for one more rule: forgets the oldest spent rule if the table is full.
+    fn make_room(&mut self) -> Result<(), String> {
+        if self.rules.len() < MAX_RULES {
+            return Ok(());
+        }
+        let oldest_spent = self
+            .rules
+            .iter()
+            .position(|r| !r.is_live())
+            .ok_or_else(|| format!("at most {MAX_RULES} live fault rules at once; delete some first"))?;
+        self.rules.remove(oldest_spent);
+        Ok(())
+    }
 }
 
 impl FaultTable {
@@ -193,51 +249,61 @@ impl FaultTable {
         FaultTable {
             seed,
             state: Mutex::new(Table {
-                rules: Vec::new(),
                 next_id: 1,
+                ..Table::default()
             }),
         }
     }
 
-    pub fn add(&self, spec: RuleSpec) -> Result<u64, String> {
+    /// Adds a live rule (a spent rule may be forgotten to make room); its id.
+    pub fn add(&self, spec: RuleSpec, now: DateTime<Utc>) -> Result<u64, String> {
         spec.check()?;
         let mut table = self.lock();
-        if table.rules.len() >= MAX_RULES {
-            return Err(format!("at most {MAX_RULES} fault rules at once; delete some first"));
-        }
+        table.settle(now);
+        table.make_room()?;
         let id = table.next_id;
         table.next_id += 1;
-        table.rules.push(Rule {
+        let mut rule = Rule {
             id,
             spec,
+            state: RuleState::Active,
             matched: 0,
             applied: 0,
-        });
+        };
+        rule.settle(now);
+        table.rules.push(rule);
+        table.settle(now);
         Ok(id)
     }
 
-    pub fn list(&self) -> Vec<Rule> {
-        self.lock().rules.clone()
+    /// Every rule, live and spent, in the order they were added, as they stand at `now`.
+    pub fn list(&self, now: DateTime<Utc>) -> Vec<Rule> {
+        let mut table = self.lock();
+        table.settle(now);
+        table.rules.clone()
     }
 
-    /// Deletes one rule; whether it existed.
+    /// Deletes one rule, live or spent; whether it existed.
     pub fn remove(&self, id: u64) -> bool {
         let mut table = self.lock();
         let before = table.rules.len();
         table.rules.retain(|r| r.id != id);
+        table.live = table.rules.iter().filter(|r| r.is_live()).count();
         table.rules.len() < before
     }
 
     /// Deletes every rule; how many there were. Ids keep counting up.
     pub fn clear(&self) -> usize {
-        std::mem::take(&mut self.lock().rules).len()
+        let mut table = self.lock();
+        table.live = 0;
+        std::mem::take(&mut table.rules).len()
     }
 
     /// Forgets every rule and restarts ids and fraction counters.
     pub fn reset(&self) {
         *self.lock() = Table {
-            rules: Vec::new(),
             next_id: 1,
+            ..Table::default()
         };
     }
 
@@ -245,14 +311,18 @@ impl FaultTable {
     /// Costs one uncontended lock and an empty check when no rule is set.
     pub fn decide(&self, request: RequestFacts<'_>, now: DateTime<Utc>) -> Option<Applied> {
         let mut table = self.lock();
-        if table.rules.is_empty() {
+        if table.live == 0 {
             return None;
         }
-        // Rules past their time are finished; they are dropped as they are met.
-        table.rules.retain(|r| r.spec.until.is_none_or(|until| now < until));
+        // Rules past their time are spent; they are marked as they are met.
+        table.settle(now);
         let seed = self.seed;
-        let mut decision = None;
-        for rule in table.rules.iter_mut().filter(|r| matches(&r.spec.matcher, &request)) {
+        let (mut decision, mut spent_now) = (None, false);
+        for rule in table
+            .rules
+            .iter_mut()
+            .filter(|r| r.is_live() && matches(&r.spec.matcher, &request))
+        {
             rule.matched += 1;
             let applies = match rule.spec.fraction {
                 Some(fraction) => unit(key(seed, Purpose::Fault, &[rule.id, rule.matched]), 0) < fraction,
@@ -263,6 +333,8 @@ impl FaultTable {
                 if let Some(times) = rule.spec.times.as_mut() {
                     *times = times.saturating_sub(1);
                 }
+                rule.settle(now);
+                spent_now = !rule.is_live();
                 decision = Some(Applied {
                     rule: rule.id,
                     effect: rule.spec.effect,
@@ -271,7 +343,9 @@ impl FaultTable {
                 break;
             }
         }
-        table.rules.retain(|r| r.spec.times != Some(0));
+        if spent_now {
+            table.live -= 1;
+        }
         decision
     }
 
@@ -350,11 +424,11 @@ mod tests {
     }
 
     #[test]
-    fn times_then_gone_and_matching_by_every_key() {
+    fn times_then_spent_and_matching_by_every_key() {
         let table = FaultTable::new(1);
         let now = DateTime::from_timestamp(NOW, 0).unwrap();
         table
-            .add(spec(r#"{"match":{"family":"jmessage","method":"get","path":"/v2/*","app_key":"k"},"effect":{"status":503},"times":2}"#))
+            .add(spec(r#"{"match":{"family":"jmessage","method":"get","path":"/v2/*","app_key":"k"},"effect":{"status":503},"times":2}"#), now)
             .unwrap();
         assert!(table.decide(facts("/v1/messages"), now).is_none());
         assert!(table
@@ -369,7 +443,50 @@ mod tests {
         assert!(table.decide(facts("/v2/messages"), now).is_some());
         assert!(table.decide(facts("/v2/messages"), now).is_some());
         assert!(table.decide(facts("/v2/messages"), now).is_none());
-        assert!(table.list().is_empty());
+        let listed = table.list(now);
+        assert_eq!(listed.len(), 1, "a spent rule stays listed");
+        assert_eq!(
+            (
+                listed[0].state,
+                listed[0].matched,
+                listed[0].applied,
+                listed[0].spec.times
+            ),
+            (RuleState::Spent, 2, 2, Some(0))
+        );
+        assert!(table.remove(listed[0].id), "a spent rule can be deleted");
+        assert!(table.list(now).is_empty());
+    }
+
+    #[test]
+    fn spent_rules_make_room_and_live_ones_never_do() {
+        let table = FaultTable::new(1);
+        let now = DateTime::from_timestamp(NOW, 0).unwrap();
+        let once = r#"{"match":{"path":"/once"},"effect":{"status":500},"times":1}"#;
+        let stays = r#"{"match":{"path":"/nothing"},"effect":{"status":500}}"#;
+        let first_spent = table.add(spec(once), now).unwrap();
+        assert!(table.decide(facts("/once"), now).is_some());
+        let spent_until = table
+            .add(spec(r#"{"effect":{"drop":true},"until":"2026-11-01T00:00:00Z"}"#), now)
+            .unwrap();
+        assert_eq!(table.list(now)[1].state, RuleState::Spent, "added after its until");
+        let earlier = now - chrono::TimeDelta::days(30);
+        assert_eq!(table.list(earlier)[1].state, RuleState::Spent, "the clock moved back");
+        assert!(table.decide(facts("/x"), earlier).is_none(), "does not revive it");
+        assert!(table.decide(facts("/x"), now).is_none(), "spent rules match nothing");
+        for _ in 0..MAX_RULES - 2 {
+            table.add(spec(stays), now).unwrap();
+        }
+        let ids = |t: &FaultTable| t.list(now).iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(&table).len(), MAX_RULES);
+        table.add(spec(stays), now).unwrap();
+        assert!(!ids(&table).contains(&first_spent), "the oldest spent rule made room");
+        table.add(spec(stays), now).unwrap();
+        assert!(!ids(&table).contains(&spent_until));
+        let err = table.add(spec(stays), now).unwrap_err();
+        assert!(err.contains("live"), "{err}");
+        assert_eq!(table.list(now).len(), MAX_RULES);
+        assert!(table.list(now).iter().all(|r| r.state == RuleState::Active));
     }
 
     #[test]
@@ -377,14 +494,16 @@ mod tests {
         let table = FaultTable::new(1);
         let now = DateTime::from_timestamp(NOW, 0).unwrap();
         table
-            .add(spec(r#"{"effect":{"drop":true},"until":"2026-11-19T00:00:00Z"}"#))
+            .add(spec(r#"{"effect":{"drop":true},"until":"2026-11-19T00:00:00Z"}"#), now)
             .unwrap();
         assert!(table.decide(facts("/x"), now).is_some());
         assert!(table.decide(facts("/x"), now + chrono::TimeDelta::days(10)).is_none());
 
         let pattern = |seed| {
             let table = FaultTable::new(seed);
-            table.add(spec(r#"{"effect":{"status":500},"fraction":0.25}"#)).unwrap();
+            table
+                .add(spec(r#"{"effect":{"status":500},"fraction":0.25}"#), now)
+                .unwrap();
             (0..200)
                 .map(|_| table.decide(facts("/x"), now).is_some())
                 .collect::<Vec<_>>()
@@ -422,15 +541,16 @@ mod tests {
     #[test]
     fn the_table_is_capped_and_match_strings_are_bounded() {
         let table = FaultTable::new(1);
+        let now = DateTime::from_timestamp(NOW, 0).unwrap();
         let rule = r#"{"match":{"path":"/nothing"},"effect":{"status":500}}"#;
         for _ in 0..MAX_RULES {
-            table.add(spec(rule)).unwrap();
+            table.add(spec(rule), now).unwrap();
         }
-        let err = table.add(spec(rule)).unwrap_err();
+        let err = table.add(spec(rule), now).unwrap_err();
         assert!(err.contains(&MAX_RULES.to_string()), "{err}");
-        assert_eq!(table.list().len(), MAX_RULES);
+        assert_eq!(table.list(now).len(), MAX_RULES);
         table.clear();
-        table.add(spec(rule)).unwrap();
+        table.add(spec(rule), now).unwrap();
 
         let long = "x".repeat(MAX_MATCH_BYTES + 1);
         let bad = format!(r#"{{"match":{{"app_key":"{long}"}},"effect":{{"drop":true}}}}"#);

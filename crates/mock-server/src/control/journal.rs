@@ -1,6 +1,7 @@
 //! The request journal: the last vendor requests, bounded by count and by bytes, each
 //! with what a client library author needs to see — a sequence number, time, method,
-//! path, query, family, app, status, latency, the fault applied, and contract warnings
+//! path, query, headers (secrets redacted), body size, family, app, status, latency, the
+//! fault applied, and contract warnings
 //! (what a client should not do, or a real server may reject). Filled by the request
 //! layer, read a page at a time through `GET /_mock/journal`. It also owns the bounded
 //! memory of which apps a 429 told to wait, for the early-retry warning.
@@ -21,6 +22,10 @@ pub const BYTE_BUDGET: usize = 8 << 20;
 pub const MAX_FIELD_BYTES: usize = 2 << 10;
 /// The most warnings an entry keeps; a last one says how many more there were.
 pub const MAX_WARNINGS: usize = 16;
+/// The most request headers an entry keeps (the first ones, in the order sent).
+pub const MAX_HEADERS: usize = 32;
+/// The longest header value an entry keeps, in bytes.
+pub const MAX_HEADER_VALUE_BYTES: usize = 256;
 /// Entries in a page of `GET /_mock/journal` when `limit` is not given.
 pub const DEFAULT_PAGE: usize = 100;
 /// The largest `limit` of `GET /_mock/journal`.
@@ -45,6 +50,13 @@ pub struct Entry {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+    /// The request's headers as `control::redact` shows them (names lower case; a name
+    /// sent twice is shown with its values joined by `, `).
+    #[serde(serialize_with = "headers_as_object")]
+    pub headers: Vec<(String, String)>,
+    /// The request body's size in bytes: its `Content-Length`, or the bytes read of a
+    /// chunked body.
+    pub body_bytes: u64,
     pub family: Option<FamilyName>,
     /// The appKey (JPush/JMessage) or `org#app` (Easemob) of a known app the request
     /// named, if any: never a value the client made up.
@@ -56,7 +68,8 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<u64>,
     pub warnings: Vec<String>,
-    /// The fields [`Journal::record`] cut (`method`, `path`, `query`, `app`, `warnings`).
+    /// The fields [`Journal::record`] cut (`method`, `path`, `query`, `app`, `headers`,
+    /// `warnings`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub truncated: Vec<&'static str>,
 }
@@ -77,6 +90,9 @@ impl Entry {
         }
         if let Some(app) = &mut self.app {
             cut("app", app);
+        }
+        if bound_headers(&mut self.headers) {
+            truncated.push("headers");
         }
         let mut warnings_cut = false;
         if self.warnings.len() > MAX_WARNINGS {
@@ -102,11 +118,48 @@ impl Entry {
             + self.method.capacity()
             + self.path.capacity()
             + self.query.as_ref().map_or(0, String::capacity)
+            + self.headers.capacity() * std::mem::size_of::<(String, String)>()
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.capacity() + v.capacity())
+                .sum::<usize>()
             + self.app.as_ref().map_or(0, String::capacity)
             + self.warnings.capacity() * std::mem::size_of::<String>()
             + self.warnings.iter().map(String::capacity).sum::<usize>()
             + self.truncated.capacity() * std::mem::size_of::<&str>()
     }
+}
+
+/// Keeps at most [`MAX_HEADERS`] headers, each name and value cut to its bound; whether
+/// any was cut or left out.
+fn bound_headers(headers: &mut Vec<(String, String)>) -> bool {
+    let mut cut = headers.len() > MAX_HEADERS;
+    headers.truncate(MAX_HEADERS);
+    headers.shrink_to_fit();
+    for (name, value) in headers.iter_mut() {
+        cut |= clip(name, MAX_HEADER_VALUE_BYTES);
+        cut |= clip(value, MAX_HEADER_VALUE_BYTES);
+    }
+    cut
+}
+
+/// Headers as one JSON object; a name sent more than once has its values joined.
+fn headers_as_object<S: serde::Serializer>(headers: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(None)?;
+    for (i, (name, value)) in headers.iter().enumerate() {
+        if headers[..i].iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let mut joined = value.clone();
+        for (_, more) in headers[i + 1..].iter().filter(|(n, _)| n == name) {
+            joined.push_str(", ");
+            joined.push_str(more);
+        }
+        map.serialize_entry(name, &joined)?;
+    }
+    map.end()
 }
 
 /// Cuts `text` to at most `max` bytes (on a character boundary, ending in
@@ -136,6 +189,8 @@ pub struct Filter {
     /// A path pattern, `*` standing for any run of characters.
     pub path: Option<String>,
     pub status: Option<u16>,
+    /// A known app, as entries name it (appKey or `org#app`).
+    pub app: Option<String>,
     pub warnings_only: bool,
 }
 
@@ -145,6 +200,7 @@ impl Filter {
             && self.family.is_none_or(|f| e.family == Some(f))
             && self.path.as_deref().is_none_or(|p| glob(p, &e.path))
             && self.status.is_none_or(|s| e.status == s)
+            && self.app.as_deref().is_none_or(|a| e.app.as_deref() == Some(a))
             && (!self.warnings_only || !e.warnings.is_empty())
     }
 }
@@ -224,6 +280,15 @@ impl Journal {
             matched,
             next_since,
         }
+    }
+
+    /// How many entries pass `filter`.
+    pub fn count(&self, filter: &Filter) -> usize {
+        lock(&self.entries)
+            .list
+            .iter()
+            .filter(|(e, _)| filter.passes(e))
+            .count()
     }
 
     pub fn len(&self) -> usize {
@@ -353,6 +418,8 @@ mod tests {
             method: "GET".into(),
             path: path.into(),
             query: None,
+            headers: Vec::new(),
+            body_bytes: 0,
             family: Some(FamilyName::Jpush),
             app: None,
             status,
@@ -435,6 +502,55 @@ mod tests {
             .unwrap()
             .get("truncated")
             .is_none());
+    }
+
+    #[test]
+    fn headers_are_bounded_joined_by_name_and_counted_in_bytes() {
+        let journal = Journal::new(10);
+        let mut e = entry("/v3/received", 200, &[]);
+        e.headers = (0..100)
+            .map(|i| (format!("x-h{i}"), "v".repeat(10_000)))
+            .chain([("accept".to_owned(), "a".to_owned())])
+            .collect();
+        let unbounded = e.clone().bytes();
+        journal.record(e);
+        assert!(journal.bytes() < unbounded / 10, "{} of {unbounded}", journal.bytes());
+        let kept = &all(&journal, &Filter::default())[0];
+        assert_eq!(kept.headers.len(), MAX_HEADERS);
+        assert!(kept.headers.iter().all(|(_, v)| v.len() <= MAX_HEADER_VALUE_BYTES));
+        assert_eq!(kept.truncated, ["headers"]);
+        let mut twice = entry("/v3/received", 200, &[]);
+        twice.headers = vec![
+            ("accept".into(), "a".into()),
+            ("x-b".into(), "1".into()),
+            ("accept".into(), "b".into()),
+        ];
+        let json = serde_json::to_value(&twice).unwrap();
+        assert_eq!(json["headers"], serde_json::json!({"accept": "a, b", "x-b": "1"}));
+        assert_eq!(json["body_bytes"], 0);
+    }
+
+    #[test]
+    fn count_and_the_app_filter() {
+        let journal = Journal::new(10);
+        for (i, app) in ["k1", "k2", "k1"].into_iter().enumerate() {
+            let mut e = entry(&format!("/v3/{i}"), 200, &[]);
+            e.app = Some(app.into());
+            journal.record(e);
+        }
+        journal.record(entry("/v3/none", 400, &[]));
+        let k1 = Filter {
+            app: Some("k1".into()),
+            ..Filter::default()
+        };
+        assert_eq!(journal.count(&k1), 2);
+        assert_eq!(journal.page(&k1, 10).matched, 2);
+        assert_eq!(journal.count(&Filter::default()), 4);
+        let failed_k1 = Filter {
+            status: Some(400),
+            ..k1
+        };
+        assert_eq!(journal.count(&failed_k1), 0);
     }
 
     #[test]

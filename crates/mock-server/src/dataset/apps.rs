@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::kernel::basic::basic_header;
+
 const EMBEDDED: &str = include_str!("../../../../fixtures/apps.toml");
 
 /// A Jiguang app: JPush and JMessage share its appKey/masterSecret.
@@ -14,6 +16,13 @@ pub struct JiguangApp {
     pub vip: bool,
 }
 
+impl JiguangApp {
+    /// Its `Authorization` header value: `Basic base64(appKey:masterSecret)`.
+    pub fn basic_auth(&self) -> String {
+        basic_header(&self.app_key, &self.master_secret)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EasemobApp {
@@ -21,6 +30,44 @@ pub struct EasemobApp {
     pub app_name: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+impl EasemobApp {
+    /// Its base path, `/{org_name}/{app_name}`.
+    pub fn base_path(&self) -> String {
+        format!("/{}/{}", self.org_name, self.app_name)
+    }
+
+    /// The JSON body of its `POST {base_path}/token` call.
+    pub fn token_request(&self) -> String {
+        serde_json::json!({
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        })
+        .to_string()
+    }
+}
+
+/// The apps a running mock serves and their mock-only credentials, typed (what
+/// `GET /_mock/apps` lists, without the sample ids).
+#[derive(Debug, Clone)]
+pub struct DemoApps {
+    /// JPush/JMessage apps (one appKey/masterSecret pair serves both).
+    pub jiguang: Vec<JiguangApp>,
+    pub easemob: Vec<EasemobApp>,
+}
+
+impl DemoApps {
+    /// The first VIP Jiguang app (the default dataset's `demo-vip`).
+    pub fn vip(&self) -> Option<&JiguangApp> {
+        self.jiguang.iter().find(|a| a.vip)
+    }
+
+    /// The first non-VIP Jiguang app (the default dataset's `demo-plain`).
+    pub fn plain(&self) -> Option<&JiguangApp> {
+        self.jiguang.iter().find(|a| !a.vip)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

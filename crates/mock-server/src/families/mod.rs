@@ -16,11 +16,11 @@ use self::shared::route::Route;
 pub const CONTROL_ROOT: &str = "_mock";
 
 /// The family a path belongs to, by its first segment: the roots of JPush's and
-/// JMessage's route tables, the control API's, and Easemob's free `{org}` for everything
-/// else.
+/// JMessage's route tables, the control API's (and `/`, its index), and Easemob's free
+/// `{org}` for everything else.
 pub fn family_of(path: &str) -> Family {
     let first = first_segment(path);
-    if first == CONTROL_ROOT {
+    if first == CONTROL_ROOT || path == "/" {
         Family::Control
     } else if jpush::ROUTES.iter().any(|r| first_segment(r.path) == first) {
         Family::JPush
@@ -60,7 +60,8 @@ mod tests {
         assert_eq!(family_of("/v1/anything"), Family::JMessage);
         assert_eq!(family_of("/_mock/clock"), Family::Control);
         assert_eq!(family_of("/org/app/token"), Family::Easemob);
-        assert_eq!(family_of("/"), Family::Easemob);
+        assert_eq!(family_of("/"), Family::Control, "the index");
+        assert_eq!(family_of("//x"), Family::Easemob);
     }
 
     #[test]
