@@ -3,8 +3,9 @@
 //! real account, with recordings of real responses to hold the mock against.
 //!
 //! Map of the crate (a run flows cli → scenario → target → runner → report):
-//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`) and exit codes.
+//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`, `health`) and exit codes.
 //! - [`scenario`]: the TOML scenario format, its checks, and the loader.
+//! - [`embedded`]: the repository's scenarios and schemas, built into the binary.
 //! - [`template`]: `${...}` substitution: variables, captures, app data, relative times.
 //! - [`jsonpath`]: the small path language of assertions and captures.
 //! - [`assertions`]: what a step can check, and how it is checked.
@@ -24,6 +25,7 @@
 
 pub mod assertions;
 pub mod cli;
+pub mod embedded;
 pub mod http;
 pub mod jsonpath;
 pub mod record;
@@ -36,6 +38,6 @@ pub mod schema;
 pub mod target;
 pub mod template;
 
-pub use cli::{main_captured, main_with};
+pub use cli::{main_captured, main_with, main_with_progress};
 pub use report::console::Buffer;
 pub use target::Env;
