@@ -320,7 +320,8 @@ fn announce_journal_clearing(args: &RunArgs, scenarios: &[Scenario], console: &C
         .collect();
     if !clearing.is_empty() {
         console.line(&format!(
-            "note: {} empty the journal of the mock at {base}: the entries it holds now will be              gone (--keep-journal skips them)",
+            "note: {} empty the journal of the mock at {base}: the entries it holds now will \
+             be gone (--keep-journal skips them)",
             clearing.join(", ")
         ));
     }
