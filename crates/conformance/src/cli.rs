@@ -127,7 +127,7 @@ struct TargetArgs {
     #[arg(long, default_value = DEFAULT_TIMEZONE, value_parser = parse_offset)]
     timezone: FixedOffset,
     /// Real target: milliseconds between two requests to a JPush/JMessage host
-    /// (Easemob is always spaced by 6.5 s: 10 calls a minute)
+    /// (the Easemob calls its quota counts are spaced 6.5 s apart: 10 a minute)
     #[arg(long, default_value_t = 300)]
     delay_ms: u64,
     /// Scenarios run at once on in-process mocks (the real target runs one at a time)
