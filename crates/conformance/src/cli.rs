@@ -18,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
     embedded,
-    http::Http,
+    http::{Exchange, Http},
     record::{self, Compared},
     redact::Redactor,
     report::{
@@ -257,17 +257,7 @@ async fn health(args: &HealthArgs, env: &Env, console: &Console) -> i32 {
         .trim_end_matches('/')
         .to_owned();
     let url = format!("{base}/_mock/health");
-    let answer = match Http::new(None) {
-        Ok(http) => {
-            let call = http.send_json(Family::Control, "GET", &url, None);
-            match tokio::time::timeout(Duration::from_secs(args.timeout), call).await {
-                Ok(answer) => answer,
-                Err(_) => Err(format!("no answer within {} s", args.timeout)),
-            }
-        }
-        Err(why) => Err(why),
-    };
-    match answer {
+    match probe(&url, Duration::from_secs(args.timeout)).await {
         Ok(exchange) if exchange.status == 200 => {
             console.line(&format!("healthy: GET {url} answered {}", exchange.excerpt()));
             0
@@ -281,6 +271,15 @@ async fn health(args: &HealthArgs, env: &Env, console: &Console) -> i32 {
             1
         }
     }
+}
+
+/// `GET url`, answered within `timeout`.
+async fn probe(url: &str, timeout: Duration) -> Result<Exchange, String> {
+    let http = Http::new(None)?;
+    let call = http.send_json(Family::Control, "GET", url, None);
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
 }
 
 /// The mock a health check asks without `--base-url`: the one this environment's
