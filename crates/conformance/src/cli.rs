@@ -126,7 +126,7 @@ struct TargetArgs {
     /// Zone of every wall-clock time the scenarios compute
     #[arg(long, default_value = DEFAULT_TIMEZONE, value_parser = parse_offset)]
     timezone: FixedOffset,
-    /// Real target: milliseconds between two requests to a JPush/JMessage host
+    /// Real target: milliseconds between two requests to one host
     /// (the Easemob calls its quota counts are spaced 6.5 s apart: 10 a minute)
     #[arg(long, default_value_t = 300)]
     delay_ms: u64,

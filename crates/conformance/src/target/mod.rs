@@ -58,7 +58,7 @@ pub struct RealOptions {
     /// Relative times start here (then follow elapsed time) instead of the local clock.
     pub clock: Option<DateTime<FixedOffset>>,
     pub timezone: FixedOffset,
-    /// Pause between two requests to a Jiguang host.
+    /// Pause between two requests to one host (Easemob's quota adds its own, see `hosts`).
     pub delay: Duration,
 }
 
