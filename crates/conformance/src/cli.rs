@@ -1,8 +1,9 @@
-//! The command line: `run`, `record`, `compare`, `list` and `fidelity`, their options, and the glue
-//! from options to a target, a run, reports and an exit code.
+//! The command line: `run`, `record`, `compare`, `list`, `fidelity` and `health`, their
+//! options, and the glue from options to a target, a run, reports and an exit code.
 //!
 //! Exit codes: 0 when every selected scenario passed (skips allowed), 1 when any failed
-//! (or, for `compare`, differed from its recording), 2 for usage and setup errors.
+//! (or, for `compare`, differed from its recording; for `health`, the mock is not
+//! healthy), 2 for usage and setup errors.
 
 use std::{
     ffi::OsString,
@@ -17,7 +18,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
     compare::{self, Compared, Comparison},
-    fidelity, record,
+    embedded, fidelity,
+    http::{Exchange, Http},
+    record,
     redact::Redactor,
     report::{
         self,
@@ -26,7 +29,7 @@ use crate::{
     },
     result::ScenarioResult,
     runner::{self, Finisher, RunOptions},
-    scenario::{self, Scenario},
+    scenario::{self, Family, Scenario},
     schema::Schemas,
     target::{Env, MockOptions, RealOptions, SkipOptions, Target, CONTROL_TOKEN_ENV},
 };
@@ -70,6 +73,8 @@ enum Command {
     /// Write the fidelity table (docs/FIDELITY.md): each endpoint and rule, its source,
     /// scenarios, client calls and recordings
     Fidelity(FidelityArgs),
+    /// Exit 0 when the mock answers `GET /_mock/health` with 200 (a container health check).
+    Health(HealthArgs),
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +85,17 @@ struct FidelityArgs {
     /// Write nothing; fail (exit 1) when the file differs from what would be written
     #[arg(long)]
     check: bool,
+}
+
+#[derive(Debug, Args)]
+struct HealthArgs {
+    /// The mock [default: http://127.0.0.1:$MOCK_PORT, or the MOCK_HOST it binds when that is
+    /// one address; port 8080 when MOCK_PORT is unset]
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Seconds to wait for the answer
+    #[arg(long, default_value_t = 5)]
+    timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -134,8 +150,8 @@ struct TargetArgs {
     /// Zone of every wall-clock time the scenarios compute
     #[arg(long, default_value = DEFAULT_TIMEZONE, value_parser = parse_offset)]
     timezone: FixedOffset,
-    /// Real target: milliseconds between two requests to a JPush/JMessage host
-    /// (Easemob is always spaced by 6.5 s: 10 calls a minute)
+    /// Real target: milliseconds between two requests to one host
+    /// (the Easemob calls its quota counts are spaced 6.5 s apart: 10 a minute)
     #[arg(long, default_value_t = 300)]
     delay_ms: u64,
     /// Scenarios run at once on in-process mocks (the real target runs one at a time)
@@ -145,7 +161,8 @@ struct TargetArgs {
 
 #[derive(Debug, Clone, Args)]
 struct SelectArgs {
-    /// Directory of the scenario files [default: scenarios]
+    /// Directory of the scenario files (and their schemas/) [default: the scenarios built into
+    /// this binary]
     #[arg(long)]
     scenarios: Option<PathBuf>,
     /// Only these scenarios (repeatable; a trailing `*` matches a prefix)
@@ -160,6 +177,10 @@ struct SelectArgs {
     /// Real target: also run scenarios tagged needs-data (your account has the data)
     #[arg(long)]
     include_needs_data: bool,
+    /// --base-url: skip the scenarios that empty the mock's journal (DELETE /_mock/journal,
+    /// POST /_mock/reset), which no control call can fill again
+    #[arg(long)]
+    keep_journal: bool,
 }
 
 #[derive(Debug, Args)]
@@ -195,8 +216,27 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    main_with_progress(args, env, out, None).await
+}
+
+/// [`main_with`], with progress lines (long waits on real hosts) sent to `progress` when
+/// given: the binary sends them to stderr.
+pub async fn main_with_progress<I, T>(
+    args: I,
+    env: &Env,
+    out: Box<dyn Write + Send>,
+    progress: Option<Box<dyn Write + Send>>,
+) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let redactor = Arc::new(Redactor::new());
-    let console = Arc::new(Console::new(out, redactor.clone()));
+    let console = Console::new(out, redactor.clone());
+    let console = Arc::new(match progress {
+        Some(progress) => console.with_progress(progress),
+        None => console,
+    });
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
@@ -207,6 +247,7 @@ where
     let outcome = match cli.command {
         Command::List(select) => list(&select, &console),
         Command::Fidelity(args) => fidelity(&args, &console),
+        Command::Health(args) => Ok(health(&args, env, &console).await),
         Command::Run(run) => execute(Purpose::Run, run, None, env, redactor, &console).await,
         Command::Record(args) => execute(Purpose::Record, args.run, args.recordings, env, redactor, &console).await,
         Command::Compare(args) => {
@@ -266,6 +307,85 @@ fn fidelity(args: &FidelityArgs, console: &Console) -> Result<i32, String> {
     Ok(0)
 }
 
+/// 0 when the mock answers its health check with 200, else 1; says which.
+async fn health(args: &HealthArgs, env: &Env, console: &Console) -> i32 {
+    let base = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| default_health_base(env))
+        .trim_end_matches('/')
+        .to_owned();
+    let url = format!("{base}/_mock/health");
+    match probe(&url, Duration::from_secs(args.timeout)).await {
+        Ok(exchange) if exchange.status == 200 => {
+            console.line(&format!("healthy: GET {url} answered {}", exchange.excerpt()));
+            0
+        }
+        Ok(exchange) => {
+            console.line(&format!("unhealthy: GET {url} answered {}", exchange.excerpt()));
+            1
+        }
+        Err(why) => {
+            console.line(&format!("unhealthy: GET {url}: {why}"));
+            1
+        }
+    }
+}
+
+/// `GET url`, answered within `timeout`.
+async fn probe(url: &str, timeout: Duration) -> Result<Exchange, String> {
+    let http = Http::new(None)?;
+    let call = http.send_json(Family::Control, "GET", url, None);
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {} s", timeout.as_secs())))
+}
+
+/// The mock a health check asks without `--base-url`: the one this environment's
+/// `MOCK_HOST` and `MOCK_PORT` configure (in the container image, the mock beside it),
+/// through loopback when it binds every address.
+fn default_health_base(env: &Env) -> String {
+    let port = env.get("MOCK_PORT").map_or("8080", str::trim);
+    let host = match env.get("MOCK_HOST").map(str::trim) {
+        None | Some("0.0.0.0") => "127.0.0.1".to_owned(),
+        Some("::") | Some("[::]") => "[::1]".to_owned(),
+        Some(host) if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
+        Some(host) => host.to_owned(),
+    };
+    format!("http://{host}:{port}")
+}
+
+/// The shared mock's base URL, when the run goes against one.
+fn shared_mock(args: &TargetArgs) -> Option<&str> {
+    match args.target {
+        TargetKind::Mock => args.base_url.as_deref(),
+        TargetKind::Real => None,
+    }
+}
+
+/// On a shared mock, the scenarios that will empty its journal, said before they run.
+fn announce_journal_clearing(args: &RunArgs, scenarios: &[Scenario], console: &Console) -> Vec<String> {
+    let Some(base) = shared_mock(&args.target) else {
+        return Vec::new();
+    };
+    if args.select.keep_journal {
+        return Vec::new();
+    }
+    let clearing: Vec<String> = scenarios
+        .iter()
+        .filter(|s| s.clears_journal())
+        .map(|s| s.name.clone())
+        .collect();
+    if !clearing.is_empty() {
+        console.line(&format!(
+            "note: {} empty the journal of the mock at {base}: the entries it holds now will \
+             be gone (--keep-journal skips them)",
+            clearing.join(", ")
+        ));
+    }
+    clearing
+}
+
 async fn execute(
     purpose: Purpose,
     args: RunArgs,
@@ -303,11 +423,13 @@ async fn execute(
         scenarios.len(),
         target.describe()
     ));
+    let clearing = announce_journal_clearing(&args, &scenarios, console);
     let options = RunOptions {
         jobs: args.target.jobs,
         skip: SkipOptions {
             skip_slow: args.select.skip_slow,
             include_needs_data: args.select.include_needs_data,
+            keep_journal: args.select.keep_journal,
         },
         collect: purpose != Purpose::Run,
         finish,
@@ -331,6 +453,12 @@ async fn execute(
     write_reports(&args.reports, &results, target.name(), elapsed, &redactor)?;
     let against = if target.is_real() { "the real hosts" } else { "the mock" };
     console.summary(&results, against, elapsed);
+    if let (Some(base), false) = (shared_mock(&args.target), clearing.is_empty()) {
+        console.line(&format!(
+            "the journal of the mock at {base} was emptied by {}: it holds only what came after",
+            clearing.join(", ")
+        ));
+    }
     Ok(if Totals::of(&results).failed == 0 { 0 } else { 1 })
 }
 
@@ -489,8 +617,8 @@ fn default_mock_clock() -> DateTime<FixedOffset> {
     parse_instant(DEFAULT_MOCK_CLOCK).expect("the default clock is valid")
 }
 
-/// The repository root: the working directory when it holds `scenarios/`, else the
-/// checkout this binary was built from (so `cargo run -p conformance` works anywhere).
+/// Where `fixtures/recorded` is looked for: the working directory when it holds
+/// `scenarios/` (a checkout), else the checkout this binary was built from.
 fn repo_root() -> PathBuf {
     if Path::new("scenarios").is_dir() {
         PathBuf::from(".")
@@ -499,24 +627,21 @@ fn repo_root() -> PathBuf {
     }
 }
 
-fn scenario_dir(select: &SelectArgs) -> PathBuf {
-    select
-        .scenarios
-        .clone()
-        .unwrap_or_else(|| repo_root().join("scenarios"))
-}
-
-/// The selected scenarios, every file checked, and the schemas they use.
+/// The selected scenarios, every file checked, and the schemas they use: those of
+/// `--scenarios DIR`, else those built into the binary.
 fn load(select: &SelectArgs) -> Result<(Vec<Scenario>, Schemas), String> {
-    let dir = scenario_dir(select);
-    let (scenarios, schemas) = scenario::load_dir(&dir).map_err(|e| e.to_string())?;
+    let (loaded, source) = match &select.scenarios {
+        Some(dir) => (scenario::load_dir(dir), dir.display().to_string()),
+        None => (embedded::load(), embedded::LABEL.to_owned()),
+    };
+    let (scenarios, schemas) = loaded.map_err(|e| e.to_string())?;
     let selected: Vec<Scenario> = scenarios
         .into_iter()
         .filter(|s| select.only.is_empty() || select.only.iter().any(|pattern| name_matches(pattern, &s.name)))
         .filter(|s| select.tags.is_empty() || select.tags.iter().any(|tag| s.has_tag(tag)))
         .collect();
     if selected.is_empty() {
-        return Err(format!("no scenario in {} matches the selection", dir.display()));
+        return Err(format!("no scenario in {source} matches the selection"));
     }
     Ok((selected, schemas))
 }
@@ -560,6 +685,19 @@ mod tests {
         );
         assert_eq!(run.target.timezone, defaults.timezone);
         assert_eq!(defaults.clock.to_rfc3339(), DEFAULT_MOCK_CLOCK);
+    }
+
+    #[test]
+    fn a_health_check_asks_the_mock_its_environment_configures() {
+        let base = |pairs: &[(&str, &str)]| default_health_base(&Env::from_pairs(pairs.iter().copied()));
+        assert_eq!(base(&[]), "http://127.0.0.1:8080");
+        assert_eq!(
+            base(&[("MOCK_HOST", "0.0.0.0"), ("MOCK_PORT", "9000")]),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(base(&[("MOCK_HOST", "::")]), "http://[::1]:8080");
+        assert_eq!(base(&[("MOCK_HOST", "10.1.2.3")]), "http://10.1.2.3:8080");
+        assert_eq!(base(&[("MOCK_HOST", "fd00::1")]), "http://[fd00::1]:8080");
     }
 
     #[test]

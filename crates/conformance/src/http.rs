@@ -1,18 +1,21 @@
 //! One HTTP exchange: the request as sent, the response as received, and how both are
 //! shown in reports. On real hosts the client also enforces the two promises made to
-//! users: it sends only reads, and it keeps to the vendors' rate limits.
+//! users: it sends only reads, and it keeps to the vendors' rate limits (Easemob's quota
+//! only for the calls it counts, [`uses_easemob_quota`]), saying so while it waits.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use serde_json::Value;
 use tokio::{sync::Mutex, time::Instant};
 
-use crate::scenario::{Decode, Family};
+use crate::scenario::{Auth, Decode, Family, RequestStep, Role};
 
 /// Longest response excerpt shown in a failure.
 const EXCERPT_CHARS: usize = 600;
 /// A request that takes longer has failed.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A pacing wait at least this long is announced (the 300 ms between Jiguang calls is not).
+const ANNOUNCED_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct PreparedRequest {
@@ -113,32 +116,98 @@ pub fn is_read(method: &str, path: &str) -> bool {
     }
 }
 
-/// Spaces requests to one family's host: at most one every `interval`.
+/// Whether a request counts against Easemob's history quota (10 calls a minute per app,
+/// SPEC R4.17), so that on real hosts it must wait its turn under that quota: a file link
+/// or ql query (`GET /{org}/{app}/chatmessages[/{hour}]`) sent with the app's own token.
+/// Not `/token`, not a download (a captured `url`), and not a request meant to fail
+/// authentication (no token, an altered or a literal one, an expected 401): the service
+/// refuses those before it counts.
+pub fn uses_easemob_quota(family: Family, step: &RequestStep, request: &PreparedRequest) -> bool {
+    let spec = &step.request;
+    let own_token = spec.auth
+        == Auth::Role {
+            role: Role::Easemob,
+            wrong_secret: false,
+        }
+        && !spec
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+    family == Family::Easemob
+        && own_token
+        && !spec.is_url
+        && step.status != Some(401)
+        && is_easemob_history_call(&request.method, request.path_and_query())
+}
+
+/// `GET /{org}/{app}/chatmessages` or `GET /{org}/{app}/chatmessages/{hour}`.
+fn is_easemob_history_call(method: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path).trim_end_matches('/');
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    method == "GET" && matches!(segments.as_slice(), [_, _, "chatmessages"] | [_, _, "chatmessages", _])
+}
+
+/// What a request waits its turn in on real hosts: its family's host, and for the calls
+/// Easemob counts, that quota as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    Host(Family),
+    EasemobQuota,
+}
+
+impl Lane {
+    /// What a wait in this lane is for, in a progress line.
+    fn purpose(self) -> String {
+        match self {
+            Lane::Host(family) => format!("the next request to the {family} host"),
+            Lane::EasemobQuota => "the next Easemob history call (its quota: 10 a minute per app)".into(),
+        }
+    }
+}
+
+/// Spaces requests per lane: at most one every `interval`.
 #[derive(Debug, Default)]
 pub struct Pacer {
-    intervals: HashMap<Family, Duration>,
-    last: Mutex<HashMap<Family, Instant>>,
+    intervals: HashMap<Lane, Duration>,
+    last: Mutex<HashMap<Lane, Instant>>,
 }
 
 impl Pacer {
-    pub fn new(intervals: HashMap<Family, Duration>) -> Pacer {
+    pub fn new(intervals: HashMap<Lane, Duration>) -> Pacer {
         Pacer {
             intervals,
             last: Mutex::new(HashMap::new()),
         }
     }
 
-    async fn wait_turn(&self, family: Family) {
-        let interval = self.intervals.get(&family).copied().unwrap_or_default();
+    /// Takes the next turn in every one of `lanes`: how long to wait for it, and the lane
+    /// that makes the wait longest.
+    async fn reserve(&self, lanes: &[Lane]) -> (Duration, Lane) {
         let mut last = self.last.lock().await;
-        if let Some(previous) = last.get(&family) {
-            let ready = *previous + interval;
-            let now = Instant::now();
-            if ready > now {
-                tokio::time::sleep(ready - now).await;
-            }
+        let now = Instant::now();
+        let (ready, lane) = lanes
+            .iter()
+            .map(|lane| {
+                let interval = self.intervals.get(lane).copied().unwrap_or_default();
+                let ready = last.get(lane).map_or(now, |previous| (*previous + interval).max(now));
+                (ready, *lane)
+            })
+            .max_by_key(|(ready, _)| *ready)
+            .unwrap_or((now, Lane::Host(Family::Control)));
+        for lane in lanes {
+            last.insert(*lane, ready);
         }
-        last.insert(family, Instant::now());
+        (ready - now, lane)
+    }
+
+    /// Waits for the next turn in `lanes`, telling `waiting` when the wait is long enough
+    /// to notice.
+    async fn wait_turn(&self, lanes: &[Lane], waiting: &(dyn Fn(String) + Sync)) {
+        let (wait, lane) = self.reserve(lanes).await;
+        if wait >= ANNOUNCED_WAIT {
+            waiting(format!("waiting {:.1} s for {}", wait.as_secs_f64(), lane.purpose()));
+        }
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -175,6 +244,17 @@ impl Http {
     }
 
     pub async fn send(&self, request: PreparedRequest) -> Result<Exchange, String> {
+        self.send_paced(request, false, &|_| {}).await
+    }
+
+    /// Sends `request`; on real hosts after its turn (under Easemob's quota too when
+    /// `quota`, see [`uses_easemob_quota`]), telling `waiting` what a long wait is for.
+    pub async fn send_paced(
+        &self,
+        request: PreparedRequest,
+        quota: bool,
+        waiting: &(dyn Fn(String) + Sync),
+    ) -> Result<Exchange, String> {
         if let Some(pacer) = &self.guard {
             if !is_read(&request.method, request.path_and_query()) {
                 return Err(format!(
@@ -183,7 +263,9 @@ impl Http {
                     request.path_and_query()
                 ));
             }
-            pacer.wait_turn(request.family).await;
+            let host = Lane::Host(request.family);
+            let lanes: &[Lane] = if quota { &[host, Lane::EasemobQuota] } else { &[host] };
+            pacer.wait_turn(lanes, waiting).await;
         }
         let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?;
         let mut builder = self.client.request(method, &request.url);
@@ -363,13 +445,123 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_pacer_spaces_requests_per_family() {
-        let pacer = Pacer::new(HashMap::from([(Family::Easemob, Duration::from_secs(6))]));
+    async fn the_pacer_spaces_requests_per_lane_and_announces_long_waits() {
+        let (easemob, quota) = (Lane::Host(Family::Easemob), Lane::EasemobQuota);
+        let pacer = Pacer::new(HashMap::from([
+            (easemob, Duration::from_millis(300)),
+            (quota, Duration::from_millis(6_500)),
+        ]));
+        let said = std::sync::Mutex::new(Vec::new());
+        let waiting = |line: String| said.lock().unwrap().push(line);
         let start = tokio::time::Instant::now();
-        pacer.wait_turn(Family::Easemob).await;
-        pacer.wait_turn(Family::Jmessage).await;
+        pacer.wait_turn(&[easemob, quota], &waiting).await;
+        pacer.wait_turn(&[Lane::Host(Family::Jmessage)], &waiting).await;
         assert!(start.elapsed() < Duration::from_millis(10));
-        pacer.wait_turn(Family::Easemob).await;
-        assert!(start.elapsed() >= Duration::from_secs(6));
+        // A call outside the quota (a token, a download, a 401 check) waits for the host only.
+        pacer.wait_turn(&[easemob], &waiting).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
+        assert!(said.lock().unwrap().is_empty(), "short waits go unannounced");
+        // The next counted call waits for the quota's spacing from the previous counted one.
+        pacer.wait_turn(&[easemob, quota], &waiting).await;
+        assert_eq!(start.elapsed(), Duration::from_millis(6_500));
+        assert_eq!(
+            *said.lock().unwrap(),
+            ["waiting 6.2 s for the next Easemob history call (its quota: 10 a minute per app)"]
+        );
+    }
+
+    #[test]
+    fn only_authenticated_history_calls_use_the_easemob_quota() {
+        let schemas = crate::schema::Schemas::default();
+        let steps = r#"
+            name = "s"
+            family = "easemob"
+            auth = "easemob"
+            tags = ["mock-only"]
+            [[steps]]
+            name = "file link"
+            request = { path = "/o/a/chatmessages/${hour}" }
+            status = 200
+            [[steps]]
+            name = "ql"
+            request = { path = "/o/a/chatmessages", query = { limit = 1 } }
+            status = 200
+            [[steps]]
+            name = "token"
+            request = { method = "POST", path = "/o/a/token", auth = "none", json = { grant_type = "client_credentials" } }
+            status = 200
+            [[steps]]
+            name = "download"
+            request = { url = "${link}", auth = "none" }
+            status = 200
+            [[steps]]
+            name = "no token"
+            request = { path = "/o/a/chatmessages/${hour}", auth = "none" }
+            status = 401
+            [[steps]]
+            name = "a literal token"
+            request = { path = "/o/a/chatmessages", auth = "none", headers = { Authorization = "Bearer x" } }
+            status = 401
+            [[steps]]
+            name = "an altered token"
+            request = { path = "/o/a/chatmessages", auth = { role = "easemob", wrong_secret = true } }
+            status = 401
+            [[steps]]
+            name = "an expected 401"
+            request = { path = "/o/a/chatmessages" }
+            status = 401
+            [[steps]]
+            name = "an unknown route"
+            request = { path = "/o/a/chatmessages/2026112010/extra" }
+            status = 404
+            [[steps]]
+            name = "a JMessage call"
+            family = "jmessage"
+            request = { path = "/v2/messages", auth = "vip" }
+            status = 200
+        "#;
+        let scenario = crate::scenario::parse(steps, &schemas).unwrap();
+        let counted: Vec<(&str, bool)> = scenario
+            .steps
+            .iter()
+            .map(|step| {
+                let crate::scenario::Action::Request(spec) = &step.action else {
+                    panic!("requests only")
+                };
+                let path = spec
+                    .request
+                    .path
+                    .replace("${hour}", "2026112010")
+                    .replace("${link}", "http://h/o/a/history/2026112010.gz");
+                let url = if spec.request.is_url {
+                    path
+                } else {
+                    format!("http://h{path}")
+                };
+                let request = PreparedRequest {
+                    family: step.family,
+                    method: spec.request.method.clone(),
+                    url,
+                    headers: Vec::new(),
+                    body: None,
+                };
+                (step.name.as_str(), uses_easemob_quota(step.family, spec, &request))
+            })
+            .collect();
+        assert_eq!(
+            counted,
+            [
+                ("file link", true),
+                ("ql", true),
+                ("token", false),
+                ("download", false),
+                ("no token", false),
+                ("a literal token", false),
+                ("an altered token", false),
+                ("an expected 401", false),
+                ("an unknown route", false),
+                ("a JMessage call", false),
+            ]
+        );
     }
 }

@@ -3,8 +3,10 @@
 //! real account, with recordings of real responses to hold the mock against.
 //!
 //! Map of the crate (a run flows cli → scenario → target → runner → report):
-//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`, `fidelity`) and exit codes.
+//! - [`cli`]: the command line (`run`, `record`, `compare`, `list`, `fidelity`, `health`) and exit
+//!   codes.
 //! - [`scenario`]: the TOML scenario format, its checks, and the loader.
+//! - [`embedded`]: the repository's scenarios and schemas, built into the binary.
 //! - [`template`]: `${...}` substitution: variables, captures, app data, relative times.
 //! - [`jsonpath`]: the small path language of assertions and captures.
 //! - [`assertions`]: what a step can check, and how it is checked.
@@ -28,6 +30,7 @@
 pub mod assertions;
 pub mod cli;
 pub mod compare;
+pub mod embedded;
 pub mod fidelity;
 pub mod http;
 pub mod jsonpath;
@@ -41,6 +44,6 @@ pub mod schema;
 pub mod target;
 pub mod template;
 
-pub use cli::{main_captured, main_with};
+pub use cli::{main_captured, main_with, main_with_progress};
 pub use report::console::Buffer;
 pub use target::Env;

@@ -14,7 +14,7 @@ use tokio::{sync::Semaphore, task::JoinSet};
 
 use crate::{
     assertions::{header_value, Doc},
-    http::{Exchange, PreparedRequest},
+    http::{uses_easemob_quota, Exchange, PreparedRequest},
     result::{Failure, Observer, Outcome, ScenarioResult, StepRecord},
     scenario::{Action, Body, CaptureSource, Paginate, RequestSpec, RequestStep, Scenario, Step},
     schema::Schemas,
@@ -385,11 +385,16 @@ impl<'a> ScenarioRun<'a> {
         Ok((request, query))
     }
 
-    /// Sends one request of `spec` and reads its body as the step says.
+    /// Sends one request of `spec` and reads its body as the step says. A long pacing wait
+    /// on real hosts is told to the observer.
     async fn send(&mut self, at: At<'_>, spec: &RequestStep, request: PreparedRequest) -> Result<Exchange, Failure> {
         self.requests += 1;
         let shown = request.render();
-        let mut exchange = self.session.http().send(request).await.map_err(|why| Failure {
+        let quota = uses_easemob_quota(at.step.family, spec, &request);
+        let (observer, name, label) = (self.observer, &self.scenario.name, at.label());
+        let waiting = |message: String| observer.progress(name, &format!("{label}: {message}"));
+        let sent = self.session.http().send_paced(request, quota, &waiting).await;
+        let mut exchange = sent.map_err(|why| Failure {
             request: Some(shown),
             ..at.fail(why)
         })?;

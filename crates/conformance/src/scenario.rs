@@ -359,6 +359,27 @@ impl Scenario {
         })
     }
 
+    /// Whether it empties the mock's journal (`DELETE /_mock/journal`, `POST /_mock/reset`):
+    /// no control call can put the entries back, so on a shared mock the run says so.
+    pub fn clears_journal(&self) -> bool {
+        self.steps.iter().any(|step| match &step.action {
+            Action::Request(r) => {
+                let path = r
+                    .request
+                    .path
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end_matches('/');
+                matches!(
+                    (r.request.method.as_str(), path),
+                    ("DELETE", "/_mock/journal") | ("POST", "/_mock/reset")
+                )
+            }
+            _ => false,
+        })
+    }
+
     /// Every role a request of the scenario authenticates as, or whose credentials it names.
     pub fn roles(&self) -> Vec<Role> {
         let mut roles: Vec<Role> = self
@@ -403,10 +424,27 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Scenario>, Schemas), LoadError> {
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
-    let mut scenarios = Vec::new();
+    let mut files = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
-        match load_file(&path, &schemas) {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => files.push((path, text)),
+            Err(e) => problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(LoadError(problems));
+    }
+    Ok((compile_files(&files, &schemas)?, schemas))
+}
+
+/// The scenarios of these files (`(path, text)`; each name must be its file's stem),
+/// sorted by name.
+pub fn compile_files(files: &[(PathBuf, String)], schemas: &Schemas) -> Result<Vec<Scenario>, LoadError> {
+    let mut scenarios = Vec::new();
+    let mut problems = Vec::new();
+    for (path, text) in files {
+        match parse_named(path, text, schemas) {
             Ok(scenario) => scenarios.push(scenario),
             Err(problem) => problems.push(format!("{}: {problem}", path.display())),
         }
@@ -415,12 +453,17 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Scenario>, Schemas), LoadError> {
         return Err(LoadError(problems));
     }
     scenarios.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((scenarios, schemas))
+    Ok(scenarios)
 }
 
 pub fn load_file(path: &Path, schemas: &Schemas) -> Result<Scenario, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let scenario = parse(&text, schemas)?;
+    parse_named(path, &text, schemas)
+}
+
+/// Parses the text of the file at `path`, whose stem must be the scenario's name.
+fn parse_named(path: &Path, text: &str, schemas: &Schemas) -> Result<Scenario, String> {
+    let scenario = parse(text, schemas)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     if scenario.name != stem {
         return Err(format!(

@@ -196,17 +196,27 @@ pub struct Schemas {
 impl Schemas {
     /// Loads every `*.toml` in `dir` (absent: no schemas).
     pub fn load_dir(dir: &Path) -> Result<Schemas, String> {
-        let mut schemas = Schemas::default();
         let Ok(entries) = std::fs::read_dir(dir) else {
-            return Ok(schemas);
+            return Ok(Schemas::default());
         };
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
-        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            schemas
-                .add_file(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+        let files = paths
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .map(|path| {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok((path.display().to_string(), text))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Schemas::from_files(&files)
+    }
+
+    /// The schemas of these files (`(label, text)`, the label naming the file in errors).
+    pub fn from_files(files: &[(String, String)]) -> Result<Schemas, String> {
+        let mut schemas = Schemas::default();
+        for (label, text) in files {
+            schemas.add_file(text).map_err(|e| format!("{label}: {e}"))?;
         }
         schemas.check_refs()?;
         Ok(schemas)

@@ -364,3 +364,190 @@ async fn easemob_steps_send_the_bearer_token_the_runner_obtained_and_never_show_
         assert!(!out.contains(secret), "{secret} leaked: {out}");
     }
 }
+
+/// The scenarios that empty the journal (`DELETE /_mock/journal`, `POST /_mock/reset`).
+const CLEARING: &str =
+    "control-fault-match, control-journal, control-journal-warnings, control-reset, jpush-rate-limit-2002";
+
+/// A mock on port 0, its clock frozen at [`CLOCK`].
+async fn frozen_mock() -> mock_server::RunningServer {
+    let settings = mock_server::Settings {
+        port: 0,
+        clock: Some(chrono::DateTime::parse_from_rfc3339(CLOCK).unwrap().to_utc()),
+        ..mock_server::Settings::default()
+    };
+    mock_server::start(settings).await.unwrap()
+}
+
+/// Runs `program` with `args` in `dir`, with only the variables of `env`, off the runtime
+/// (the mock it talks to runs on it): exit code, stdout, stderr.
+async fn run_in(program: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(program);
+    command.current_dir(dir).args(args).env_clear();
+    command.envs(env.iter().copied());
+    let output = tokio::task::spawn_blocking(move || command.output().expect("the binary runs"))
+        .await
+        .unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.code(), text(&output.stdout), text(&output.stderr))
+}
+
+/// The built binary copied alone into an empty directory: no checkout beside it.
+fn lone_binary(name: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("conformance-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let program = dir.join("conformance");
+    std::fs::copy(env!("CARGO_BIN_EXE_conformance"), &program).unwrap();
+    (dir, program)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_copied_alone_runs_every_scenario_against_a_mock_at_base_url() {
+    let mock = frozen_mock().await;
+    let base = mock.base_url();
+    let (dir, program) = lone_binary("alone");
+    let scenarios = std::fs::read_dir(repo("scenarios"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml"))
+        .count();
+    assert!(scenarios >= 40, "{scenarios}");
+
+    let (code, out, err) = run_in(&program, &dir, &["run", "--base-url", &base], &[]).await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains(&format!(
+            "{scenarios} scenarios against the mock: {scenarios} passed, 0 failed, 0 skipped"
+        )),
+        "{out}"
+    );
+    // Scenarios that empty the journal are named before they run and after.
+    assert!(
+        out.contains(&format!(
+            "note: {CLEARING} empty the journal of the mock at {base}: the entries it holds now will be gone"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "the journal of the mock at {base} was emptied by {CLEARING}: "
+        )),
+        "{out}"
+    );
+    let listed = run_in(&program, &dir, &["list"], &[]).await;
+    assert!(listed.1.contains(&format!("{scenarios} scenarios")), "{}", listed.1);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "nothing was written beside it"
+    );
+    mock.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_journal_skips_the_scenarios_that_would_empty_a_shared_mock_s_journal() {
+    let mock = frozen_mock().await;
+    let base = mock.base_url();
+    let before = reqwest::get(format!("{base}/v2/messages")).await.unwrap();
+    assert_eq!(before.status(), 401, "an entry for the journal");
+    let (dir, program) = lone_binary("keep-journal");
+    let args = ["run", "--base-url", &base, "--keep-journal"];
+    let (code, out, err) = run_in(&program, &dir, &args, &[]).await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    for name in CLEARING.split(", ") {
+        let family = name.split('-').next().unwrap();
+        assert!(
+            out.contains(&format!(
+                "SKIP  {name}  ({family}): empties the mock's journal (--keep-journal)"
+            )),
+            "{out}"
+        );
+    }
+    assert!(!out.contains("note:"), "{out}");
+    let journal: Value = reqwest::get(format!("{base}/_mock/journal?limit=1"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(journal["entries"][0]["path"], "/v2/messages", "{journal}");
+    assert_eq!(journal["entries"][0]["seq"], 1, "{journal}");
+    mock.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_exits_0_for_a_live_mock_found_by_mock_port_and_1_for_none() {
+    let mock = frozen_mock().await;
+    let port = mock.base_url().rsplit(':').next().unwrap().to_owned();
+    let (dir, program) = lone_binary("health");
+    let (code, out, _) = run_in(&program, &dir, &["health"], &[("MOCK_PORT", &port)]).await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.starts_with(&format!(
+            "healthy: GET http://127.0.0.1:{port}/_mock/health answered 200"
+        )),
+        "{out}"
+    );
+    let (code, out, _) = run_in(&program, &dir, &["health", "--base-url", &mock.base_url()], &[]).await;
+    assert_eq!(code, Some(0), "{out}");
+    mock.stop().await.unwrap();
+    let (code, out, _) = run_in(&program, &dir, &["health"], &[("MOCK_PORT", &port)]).await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("unhealthy: GET"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_tells_real_waits_on_stderr_and_keeps_stdout_for_results() {
+    let stand_in = frozen_mock().await;
+    let apps: Value = reqwest::get(format!("{}/_mock/apps", stand_in.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let vip = apps["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["vip"] == true)
+        .unwrap();
+    let scenario = r#"
+        name = "waits"
+        family = "jmessage"
+        auth = "vip"
+
+        [[steps]]
+        advance = "1s"
+
+        [[steps]]
+        name = "a page"
+        request = { path = "/v2/messages", query = { count = 1, begin_time = "${now-1h}", end_time = "${now}" } }
+        status = 200
+    "#;
+    let dir = scenario_dir("stderr", &[], &[("waits", scenario.to_owned())]);
+    let base = stand_in.base_url();
+    let env = [
+        ("CONFORMANCE_JMESSAGE_BASE_URL", base.as_str()),
+        ("CONFORMANCE_VIP_APP_KEY", vip["app_key"].as_str().unwrap()),
+        ("CONFORMANCE_VIP_MASTER_SECRET", vip["master_secret"].as_str().unwrap()),
+    ];
+    let args = [
+        "run",
+        "--target",
+        "real",
+        "--clock",
+        CLOCK,
+        "--scenarios",
+        dir.to_str().unwrap(),
+    ];
+    let program = Path::new(env!("CARGO_BIN_EXE_conformance"));
+    let (code, out, err) = run_in(program, &dir, &args, &env).await;
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("PASS  waits"), "{out}");
+    assert!(
+        err.contains("..  waits: advance 1s: waited 1 of 1 s on the real clock, 0 s left"),
+        "{err}"
+    );
+    assert!(!out.contains("..  waits"), "progress stays off stdout: {out}");
+    stand_in.stop().await.unwrap();
+}

@@ -15,6 +15,9 @@ use crate::{
 
 pub struct Console {
     out: Mutex<Box<dyn Write + Send>>,
+    /// Where progress lines go (the binary: stderr, so that they never mix into a report
+    /// piped from stdout); `None`: to `out`.
+    progress: Option<Mutex<Box<dyn Write + Send>>>,
     redactor: Arc<Redactor>,
 }
 
@@ -22,13 +25,24 @@ impl Console {
     pub fn new(out: Box<dyn Write + Send>, redactor: Arc<Redactor>) -> Console {
         Console {
             out: Mutex::new(out),
+            progress: None,
             redactor,
         }
     }
 
+    /// Progress lines go to `progress` instead of the main output.
+    pub fn with_progress(mut self, progress: Box<dyn Write + Send>) -> Console {
+        self.progress = Some(Mutex::new(progress));
+        self
+    }
+
     /// Prints `text` (redacted) and a newline. A closed output is not worth dying for.
     pub fn line(&self, text: &str) {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        self.write_line(&self.out, text);
+    }
+
+    fn write_line(&self, out: &Mutex<Box<dyn Write + Send>>, text: &str) {
+        let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "{}", self.redactor.redact(text));
         let _ = out.flush();
     }
@@ -57,7 +71,8 @@ impl Console {
 
 impl Observer for Console {
     fn progress(&self, scenario: &str, message: &str) {
-        self.line(&format!("  ..  {scenario}: {message}"));
+        let out = self.progress.as_ref().unwrap_or(&self.out);
+        self.write_line(out, &format!("  ..  {scenario}: {message}"));
     }
 
     fn finished(&self, result: &ScenarioResult) {
@@ -154,5 +169,17 @@ mod tests {
         );
         assert!(text.contains("response: 400 {\"error\""), "{text}");
         assert!(!text.contains("c2VjcmV0"), "{text}");
+    }
+
+    #[test]
+    fn progress_lines_go_to_their_own_output_redacted() {
+        let redactor = Arc::new(Redactor::new());
+        redactor.add_secret("s3cr3t-token");
+        let (out, progress) = (Buffer::default(), Buffer::default());
+        let console = Console::new(Box::new(out.clone()), redactor).with_progress(Box::new(progress.clone()));
+        console.progress("easemob-x", "waiting 6.5 s with s3cr3t-token");
+        console.line("PASS  easemob-x");
+        assert_eq!(progress.text(), "  ..  easemob-x: waiting 6.5 s with <redacted>\n");
+        assert_eq!(out.text(), "PASS  easemob-x\n");
     }
 }

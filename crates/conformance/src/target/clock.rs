@@ -78,17 +78,23 @@ impl RealClock {
         }
     }
 
-    /// Waits `seconds` of real time, telling `progress` every so often.
+    /// Waits `seconds` of real time, telling `progress` when it starts and every so often
+    /// how long is left.
     async fn wait(&self, seconds: f64, progress: &(dyn Fn(String) + Sync)) {
         let total = Duration::from_secs_f64(seconds);
         let started = tokio::time::Instant::now();
+        if total >= PROGRESS_EVERY {
+            progress(format!("waiting {:.0} s on the real clock", total.as_secs_f64()));
+        }
         while started.elapsed() < total {
             let left = total - started.elapsed();
             tokio::time::sleep(left.min(PROGRESS_EVERY)).await;
-            let waited = started.elapsed().min(total).as_secs();
+            let waited = started.elapsed().min(total);
             progress(format!(
-                "waited {waited} of {:.0} s on the real clock",
-                total.as_secs_f64()
+                "waited {} of {:.0} s on the real clock, {:.0} s left",
+                waited.as_secs(),
+                total.as_secs_f64(),
+                (total - waited).as_secs_f64()
             ));
         }
         *self.waited.lock().unwrap_or_else(|p| p.into_inner()) +=

@@ -7,7 +7,10 @@ use std::{
 };
 
 use super::env::{base_url_env, Env};
-use crate::{http::Pacer, scenario::Family};
+use crate::{
+    http::{Lane, Pacer},
+    scenario::Family,
+};
 
 /// The real vendor hosts, per family (SPEC: base URLs without the version prefix).
 pub const REAL_HOSTS: [(Family, &str); 3] = [
@@ -15,7 +18,7 @@ pub const REAL_HOSTS: [(Family, &str); 3] = [
     (Family::Jpush, "https://report.jpush.cn"),
     (Family::Easemob, "https://a1.easemob.com"),
 ];
-/// Easemob allows 10 history calls a minute per app; stay under it.
+/// Easemob allows 10 history calls a minute per app; the calls it counts stay under it.
 const EASEMOB_INTERVAL: Duration = Duration::from_millis(6_500);
 
 /// Each family's real base URL: its `CONFORMANCE_*_BASE_URL`, else the vendor host.
@@ -34,12 +37,13 @@ pub(super) fn same_base(base: &str) -> BTreeMap<Family, String> {
     Family::ALL.iter().map(|f| (*f, base.to_owned())).collect()
 }
 
-/// Spacing of requests to the real hosts: `delay` for Jiguang's, and never closer than
-/// Easemob's rate limit allows.
+/// Spacing of requests to the real hosts: `delay` on every host, and the calls Easemob's
+/// quota counts never closer than it allows.
 pub(super) fn real_pacer(delay: Duration) -> Pacer {
     Pacer::new(HashMap::from([
-        (Family::Jmessage, delay),
-        (Family::Jpush, delay),
-        (Family::Easemob, EASEMOB_INTERVAL.max(delay)),
+        (Lane::Host(Family::Jmessage), delay),
+        (Lane::Host(Family::Jpush), delay),
+        (Lane::Host(Family::Easemob), delay),
+        (Lane::EasemobQuota, EASEMOB_INTERVAL.max(delay)),
     ]))
 }

@@ -58,15 +58,19 @@ pub struct RealOptions {
     /// Relative times start here (then follow elapsed time) instead of the local clock.
     pub clock: Option<DateTime<FixedOffset>>,
     pub timezone: FixedOffset,
-    /// Pause between two requests to a Jiguang host.
+    /// Pause between two requests to one host (Easemob's quota adds its own, see `hosts`).
     pub delay: Duration,
 }
 
-/// Which scenarios the real target leaves out.
+/// Which scenarios a target leaves out.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SkipOptions {
+    /// Real target: those that wait on the real clock.
     pub skip_slow: bool,
+    /// Real target: run those tagged `needs-data` too.
     pub include_needs_data: bool,
+    /// Shared mock: those that would empty its journal.
+    pub keep_journal: bool,
 }
 
 #[derive(Debug)]
@@ -175,6 +179,9 @@ impl Target {
 
     /// Why this target does not run `scenario`, if it does not.
     pub fn skip_reason(&self, scenario: &Scenario, options: &SkipOptions) -> Option<String> {
+        if self.is_shared_mock() && options.keep_journal && scenario.clears_journal() {
+            return Some("empties the mock's journal (--keep-journal)".into());
+        }
         let Source::Real { apps, .. } = &self.source else {
             return None;
         };
@@ -277,6 +284,7 @@ mod tests {
         let all = SkipOptions {
             skip_slow: false,
             include_needs_data: true,
+            keep_journal: false,
         };
         let reason = |s: &Scenario, options: &SkipOptions| target.skip_reason(s, options);
         assert_eq!(
