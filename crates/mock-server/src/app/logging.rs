@@ -15,7 +15,9 @@ use crate::settings::{LogFormat, Settings, DEFAULT_LOG_LEVEL};
 /// Installs the process's subscriber. Keep the guard until exit: dropping it flushes the
 /// lines still buffered.
 pub fn init(settings: &Settings) -> WorkerGuard {
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    // The writer thread flushes whenever it has written every line it was given, so the
+    // buffer only batches lines that arrive together (one write for many, under load).
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter(settings))
         .with_writer(writer);
