@@ -426,11 +426,16 @@ async fn status_codes_distinguish_foreign_devices_non_targets_and_deliveries() {
     let non_target = (0..devices.len())
         .find(|d| stream.outcome(&push, *d as u32).is_none())
         .unwrap();
+    let now_ms = now().timestamp_millis();
     let delivered = (0..devices.len())
-        .find(|d| stream.outcome(&push, *d as u32).is_some_and(|o| o.delivered))
+        .find(|d| stream.outcome_at(&push, *d as u32, now_ms).is_some_and(|o| o.delivered))
         .unwrap();
     let missed = (0..devices.len())
-        .find(|d| stream.outcome(&push, *d as u32).is_some_and(|o| !o.delivered))
+        .find(|d| {
+            stream
+                .outcome_at(&push, *d as u32, now_ms)
+                .is_some_and(|o| !o.delivered)
+        })
         .unwrap();
     let other_app = &mock.server.state.core.dataset.devices[1].list[0].registration_id;
     let ids = [
@@ -642,19 +647,23 @@ async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_inst
 async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
     let mock = Mock::start().await;
     let stream = mock.server.state.core.dataset.jiguang_push(0);
-    // A push sent before 23:00 Beijing time, so that its day ends an hour or more later.
+    // A push sent before 23:00 Beijing time, so that its day ends an hour or more later,
+    // with a device it reached within 10 minutes.
+    let by_ten_minutes = |p: &Push, d: u32| {
+        stream
+            .outcome_at(p, d, p.t_ms + 10 * 60_000)
+            .is_some_and(|o| o.delivered)
+    };
     let push = *pushes(&mock, 0)
         .iter()
         .find(|p| {
             let local = chrono::DateTime::from_timestamp_millis(p.t_ms)
                 .unwrap()
                 .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
-            chrono::Timelike::hour(&local) < 23 && (0..1000).any(|d| stream.outcome(p, d).is_some_and(|o| o.delivered))
+            chrono::Timelike::hour(&local) < 23 && (0..1000).any(|d| by_ten_minutes(p, d))
         })
         .unwrap();
-    let device = (0..1000)
-        .find(|d| stream.outcome(&push, *d).is_some_and(|o| o.delivered))
-        .unwrap();
+    let device = (0..1000).find(|d| by_ten_minutes(&push, *d)).unwrap();
     let id = stream.devices.list[device as usize].registration_id.clone();
     let body = json!({"msg_id": push.msg_id, "registration_ids": [id]}).to_string();
     let status = |reply: &e2e::Reply| reply.json[id.as_str()]["status"].as_u64().unwrap();
@@ -677,5 +686,142 @@ async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
         status(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await),
         1,
         "the next day asks about that day"
+    );
+}
+
+/// 2^53: past it a JavaScript number no longer holds every integer.
+const JS_SAFE_LIMIT: u64 = 1 << 53;
+
+#[tokio::test]
+async fn msg_ids_are_above_2_pow_53_by_default_and_written_exactly() {
+    let mock = Mock::start().await;
+    let listed = mock.samples(Role::Vip, "msg_ids").await;
+    assert!(!listed.is_empty());
+    for id in &listed {
+        assert!(id.len() >= 17 && id.parse::<u64>().unwrap() > JS_SAFE_LIMIT, "{id}");
+    }
+    let ids = listed.join(",");
+    for endpoint in ["received", "received/detail", "messages"] {
+        let reply = mock.get(Role::Vip, &format!("/v3/{endpoint}?msg_ids={ids}")).await;
+        let echoed: Vec<&str> = reply
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["msg_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            echoed,
+            listed.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{endpoint}"
+        );
+    }
+    let detail = mock.get(Role::Vip, &format!("/v3/messages/detail?msg_ids={ids}")).await;
+    for (item, id) in detail.json.as_array().unwrap().iter().zip(&listed) {
+        assert_eq!(
+            item["msg_id"].as_u64().unwrap().to_string(),
+            *id,
+            "a JSON number, exact"
+        );
+        assert!(
+            detail.text.contains(&format!("\"msg_id\":{id}")),
+            "written digit for digit"
+        );
+    }
+    let registration_id = &mock.samples(Role::Vip, "registration_ids").await[0];
+    let body = format!(r#"{{"msg_id":{},"registration_ids":["{registration_id}"]}}"#, listed[0]);
+    let status = mock.post(Role::Vip, "/v3/status/message", None, body).await;
+    assert_eq!(status.status, 200, "{}", status.text);
+    assert!(status.json[registration_id.as_str()]["status"].is_u64());
+}
+
+#[tokio::test]
+async fn the_legacy_id_style_writes_ten_digits() {
+    let mock = Mock::start_with(|s| s.jpush_msg_id_style = mock_server::dataset::push::MsgIdStyle::Legacy).await;
+    let listed = mock.samples(Role::Vip, "msg_ids").await;
+    assert!(
+        !listed.is_empty() && listed.iter().all(|id| id.len() == 10),
+        "{listed:?}"
+    );
+    let reply = mock
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", listed[0]))
+        .await;
+    assert!(
+        reply.json[0]["android_received"].is_u64() || reply.json[0]["ios_apns_sent"].is_u64(),
+        "{}",
+        reply.text
+    );
+}
+
+/// `received` of one push, summed over its platforms, from `/v3/received`.
+async fn received_total(mock: &Mock, msg_id: u64) -> u64 {
+    let reply = mock.get(Role::Vip, &format!("/v3/received?msg_ids={msg_id}")).await;
+    let n = |key: &str| reply.json[0][key].as_u64().unwrap_or(0);
+    n("android_received") + n("ios_apns_received") + n("ios_msg_received") + n("wp_mpns_sent")
+}
+
+/// How many of the app's devices `status/message` reports as 0 for `push`, on its day.
+async fn status_zero(mock: &Mock, push: &Push) -> u64 {
+    let ids: Vec<&str> = mock.server.state.core.dataset.devices[0]
+        .list
+        .iter()
+        .map(|d| d.registration_id.as_str())
+        .collect();
+    let body = json!({"msg_id": push.msg_id, "registration_ids": ids, "date": local_day(push)});
+    let reply = mock.post(Role::Vip, "/v3/status/message", None, body.to_string()).await;
+    ids.iter().filter(|id| reply.json[**id]["status"] == 0).count() as u64
+}
+
+#[tokio::test]
+async fn deliveries_grow_on_the_mock_clock_and_agree_with_status_at_every_step() {
+    let mock = Mock::start().await;
+    let stream = mock.server.state.core.dataset.jiguang_push(0);
+    // The newest push of the day before, so that two days later is still within retention.
+    let push = stream
+        .newest_first(
+            now().timestamp_millis() - 2 * 86_400_000,
+            now().timestamp_millis() - 86_400_000,
+        )
+        .next()
+        .unwrap();
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    mock.server
+        .state
+        .core
+        .clock
+        .set(at(push.t_ms + 10 * 60_000), true)
+        .unwrap();
+    let early = received_total(&mock, push.msg_id).await;
+    assert_eq!(early, status_zero(&mock, &push).await, "10 minutes after the send");
+    let mut last = early;
+    // Hours, then the two days: the counts never go down, and agree with status 0 each time.
+    for seconds in [600, 3_000, 3_600, 7_200, 21_600, 43_200, 86_400, 7_200] {
+        mock.advance(seconds).await;
+        let now_total = received_total(&mock, push.msg_id).await;
+        assert!(now_total >= last, "never decreases: {last} then {now_total}");
+        assert_eq!(now_total, status_zero(&mock, &push).await, "{seconds} s later");
+        last = now_total;
+    }
+    assert!(
+        push.t_ms + 2 * 86_400_000 <= mock.server.state.core.clock.now().timestamp_millis(),
+        "two days have passed"
+    );
+    assert!(
+        early < last,
+        "stragglers arrive over hours and days: {early} then {last}"
+    );
+    let detail = mock
+        .get(Role::Vip, &format!("/v3/messages/detail?msg_ids={}", push.msg_id))
+        .await
+        .json;
+    let d = &detail[0];
+    let n = |v: &Value| v.as_u64().unwrap();
+    assert_eq!(
+        n(&d["jpush"]["received"])
+            + n(&d["android_pns"]["pns_sent"])
+            + n(&d["ios"]["apns_received"])
+            + n(&d["winphone"]["mpns_sent"]),
+        last,
+        "messages/detail agrees with received"
     );
 }

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     control::faults::{RuleSpec, MAX_RULES},
-    dataset::DatasetSize,
+    dataset::{push::MsgIdStyle, DatasetSize},
     families::{easemob::rules::EasemobSettings, jpush, shared},
     kernel::{
         clock::check_range,
@@ -48,6 +48,8 @@ pub struct Settings {
     /// JPush requests per app per window (default: the vendor's quota).
     pub jpush_rate_limit: u32,
     pub jpush_rate_window_secs: u32,
+    /// How JPush msg_ids are written: today's 17 digits, or the legacy short form.
+    pub jpush_msg_id_style: MsgIdStyle,
     /// Requests the journal keeps; 0 turns it off.
     pub journal_size: usize,
     /// Fault rules installed at startup (and again by `POST /_mock/reset`).
@@ -103,6 +105,7 @@ impl Default for Settings {
             dataset: DatasetSize::default(),
             jpush_rate_limit: jpush::rules::RATE_LIMIT,
             jpush_rate_window_secs: jpush::rules::RATE_WINDOW_SECS,
+            jpush_msg_id_style: MsgIdStyle::default(),
             journal_size: 1000,
             faults: Vec::new(),
             timezone: shared::rules::DEFAULT_TIMEZONE,
@@ -162,6 +165,10 @@ pub struct Overrides {
     /// Length of the JPush rate-limit window in seconds, on the mock clock
     #[arg(long, env = "MOCK_JPUSH_RATE_WINDOW", value_parser = clap::value_parser!(u32).range(1..=MAX_WINDOW_SECS as i64))]
     pub jpush_rate_window: Option<u32>,
+    /// How JPush msg_ids are written: `current` (17 digits, above 2^53, as the vendor's
+    /// today) or `legacy` (10 digits)
+    #[arg(long, env = "MOCK_JPUSH_MSG_ID_STYLE", value_enum)]
+    pub jpush_msg_id_style: Option<MsgIdStyle>,
     /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off
     #[arg(long, env = "MOCK_JOURNAL_SIZE", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub journal_size: Option<u32>,
@@ -261,6 +268,7 @@ impl Settings {
             pushes_per_day,
             jpush_rate_limit,
             jpush_rate_window,
+            jpush_msg_id_style,
             journal_size,
             faults,
             timezone,
@@ -285,6 +293,7 @@ impl Settings {
         set(&mut self.dataset.pushes_per_day, pushes_per_day);
         set(&mut self.jpush_rate_limit, jpush_rate_limit);
         set(&mut self.jpush_rate_window_secs, jpush_rate_window);
+        set(&mut self.jpush_msg_id_style, jpush_msg_id_style);
         set(&mut self.journal_size, journal_size.map(|n| n as usize));
         self.faults.extend(faults.into_iter().flat_map(|list| list.0));
         set(&mut self.timezone, timezone);
@@ -345,6 +354,7 @@ impl Settings {
             ("pushes_per_day", dataset.pushes_per_day.to_string()),
             ("jpush_rate_limit", self.jpush_rate_limit.to_string()),
             ("jpush_rate_window", self.jpush_rate_window_secs.to_string()),
+            ("jpush_msg_id_style", self.jpush_msg_id_style.name().to_owned()),
             ("journal_size", self.journal_size.to_string()),
             ("timezone", self.timezone.to_string()),
             ("easemob_timezone", easemob.timezone.to_string()),

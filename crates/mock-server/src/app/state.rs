@@ -43,7 +43,8 @@ impl AppState {
 
     fn bare(settings: Settings) -> AppState {
         let clock = Clock::new(settings.clock);
-        let dataset = Dataset::generate(settings.seed, settings.dataset, settings.timezone, clock.now());
+        let dataset = Dataset::generate(settings.seed, settings.dataset, settings.timezone, clock.now())
+            .with_msg_id_style(settings.jpush_msg_id_style);
         let listen_addr = SocketAddr::new(settings.host, settings.port);
         AppState(Arc::new(Shared {
             core: Arc::new(Core {

@@ -1,6 +1,7 @@
 //! The seeded synthetic dataset: apps and their credentials, each app's population, and
 //! the generators that produce records on demand (see `chat`). Nothing here knows HTTP.
 
+pub mod activity;
 pub mod apps;
 pub mod chat;
 pub mod chat_stats;
@@ -13,7 +14,7 @@ use self::{
     apps::{AppsFixture, EasemobApp, JiguangApp},
     chat::ChatStream,
     population::Population,
-    push::{Devices, PushStream},
+    push::{Devices, MsgIdStyle, PushStream},
 };
 use crate::kernel::basic::basic_header;
 
@@ -36,9 +37,9 @@ pub struct DatasetSize {
 impl Default for DatasetSize {
     fn default() -> DatasetSize {
         DatasetSize {
-            users: 200,
-            groups: 30,
-            chatrooms: 10,
+            users: 20_000,
+            groups: 10_000,
+            chatrooms: 50,
             messages_per_day: 2000,
             devices: 1000,
             pushes_per_day: 48,
@@ -56,6 +57,8 @@ pub struct Dataset {
     /// Each Jiguang app's canonical `Basic` Authorization value, in the order of `jiguang`.
     basic_headers: Vec<String>,
     pub easemob: Vec<AppData<EasemobApp>>,
+    /// How JPush msg_ids are written.
+    pub msg_id_style: MsgIdStyle,
 }
 
 /// One app: its credentials, its slot in the key space, and its population.
@@ -115,6 +118,15 @@ impl Dataset {
             jiguang,
             devices,
             easemob,
+            msg_id_style: MsgIdStyle::default(),
+        }
+    }
+
+    /// The same dataset with its JPush msg_ids written in `style`.
+    pub fn with_msg_id_style(self, style: MsgIdStyle) -> Dataset {
+        Dataset {
+            msg_id_style: style,
+            ..self
         }
     }
 
@@ -130,6 +142,7 @@ impl Dataset {
             seed: self.seed,
             slot: self.jiguang[index].slot,
             pushes_per_day: self.size.pushes_per_day,
+            msg_id_style: self.msg_id_style,
             devices: &self.devices[index],
         }
     }

@@ -5,6 +5,11 @@
 //! Users and groups have registration (creation) instants: most predate the retention
 //! window, some arrive during it, so statistics show new users and groups. Lists are
 //! sorted by that instant, so "who existed at t" is a prefix of the list.
+//!
+//! Being registered is not being active: each user and room has an engagement tier and
+//! is active on some days only (`activity`), fewer on weekends. A few heavy users and
+//! lively rooms carry much of the traffic; most registered users and rooms are quiet on
+//! any one day.
 
 use fake::{
     faker::{
@@ -16,6 +21,7 @@ use fake::{
 };
 use rand::Rng;
 
+use super::activity::{Activity, Tier};
 use super::DatasetSize;
 use crate::kernel::rng::{stream, Purpose};
 
@@ -49,6 +55,40 @@ const ZH_PHRASES: &[&str] = &[
     "新版本上线了",
 ];
 
+/// Engagement tiers of users: (share of users, chance of being active on a weekday).
+/// **Decided**, to look like production: a few heavy users active every day, regulars
+/// every few days, and a long tail of casual users rarely seen, so that daily active
+/// users are some 10 % of those registered.
+const USER_TIERS: [Tier; 3] = [
+    Tier {
+        share: 0.0025,
+        daily: 0.97,
+    },
+    Tier { share: 0.2, daily: 0.3 },
+    Tier {
+        share: 0.7975,
+        daily: 0.04,
+    },
+];
+/// Engagement tiers of groups and chatrooms: a few lively rooms, some occasional, most
+/// quiet. **Decided**, like [`USER_TIERS`].
+const ROOM_TIERS: [Tier; 3] = [
+    Tier {
+        share: 0.02,
+        daily: 0.95,
+    },
+    Tier {
+        share: 0.2,
+        daily: 0.25,
+    },
+    Tier {
+        share: 0.78,
+        daily: 0.03,
+    },
+];
+/// Activity on Saturdays and Sundays relative to weekdays. **Decided**.
+pub const WEEKEND_ACTIVITY: f64 = 0.8;
+
 /// Share of users and groups that existed before the recent period.
 const ESTABLISHED_SHARE: f64 = 0.75;
 /// The recent period in which the other users and groups registered, before the anchor.
@@ -76,6 +116,15 @@ pub struct Population {
     pub groups: Vec<Room>,
     pub chatrooms: Vec<Room>,
     pub texts: Vec<String>,
+    /// Who is active on which day, by kind.
+    pub user_activity: Activity,
+    pub group_activity: Activity,
+    pub chatroom_activity: Activity,
+    /// Users of the most engaged tier, ascending: the app's heavy senders.
+    pub heavy_users: Vec<u32>,
+    /// Groups and chatrooms of the most engaged tier, ascending.
+    pub lively_groups: Vec<u32>,
+    pub lively_chatrooms: Vec<u32>,
 }
 
 impl Population {
@@ -92,12 +141,44 @@ impl Population {
         let groups = generate_rooms(&mut rng, size.groups, GROUP_ID_BASE, "群", anchor_ms);
         let chatrooms = generate_rooms(&mut rng, size.chatrooms, CHATROOM_ID_BASE, "聊天室", anchor_ms);
         let texts = (0..TEXT_POOL).map(|i| generate_text(&mut rng, i)).collect();
+        let mut activity = stream(seed, Purpose::Activity, &[slot]);
+        let mut of =
+            |count: usize, tiers: &[Tier]| Activity::generate(&mut activity, count as u32, tiers, WEEKEND_ACTIVITY);
+        let user_activity = of(users.len(), &USER_TIERS);
+        let group_activity = of(groups.len(), &ROOM_TIERS);
+        let chatroom_activity = of(chatrooms.len(), &ROOM_TIERS);
         Population {
+            heavy_users: user_activity.top_tier(),
+            lively_groups: group_activity.top_tier(),
+            lively_chatrooms: chatroom_activity.top_tier(),
+            user_activity,
+            group_activity,
+            chatroom_activity,
             users,
             groups,
             chatrooms,
             texts,
         }
+    }
+
+    /// Usernames to show as samples: heavy users first (active every day), then the rest.
+    pub fn sample_users(&self) -> impl Iterator<Item = &str> {
+        let rest = (0..self.users.len() as u32).filter(|u| self.heavy_users.binary_search(u).is_err());
+        self.heavy_users
+            .iter()
+            .copied()
+            .chain(rest)
+            .map(|u| self.users[u as usize].username.as_str())
+    }
+
+    /// Group ids to show as samples: lively groups first.
+    pub fn sample_groups(&self) -> impl Iterator<Item = &str> {
+        lively_first(&self.groups, &self.lively_groups)
+    }
+
+    /// Chatroom ids to show as samples: lively chatrooms first.
+    pub fn sample_chatrooms(&self) -> impl Iterator<Item = &str> {
+        lively_first(&self.chatrooms, &self.lively_chatrooms)
     }
 
     /// How many users had registered at `t_ms`: they are `users[..n]`.
@@ -121,6 +202,15 @@ impl Population {
     pub fn chatroom_index(&self, id: &str) -> Option<u32> {
         self.chatrooms.iter().position(|c| c.id == id).map(|i| i as u32)
     }
+}
+
+fn lively_first<'a>(rooms: &'a [Room], lively: &'a [u32]) -> impl Iterator<Item = &'a str> {
+    let rest = (0..rooms.len() as u32).filter(|r| lively.binary_search(r).is_err());
+    lively
+        .iter()
+        .copied()
+        .chain(rest)
+        .map(|r| rooms[r as usize].id.as_str())
 }
 
 fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
@@ -160,7 +250,7 @@ fn generate_rooms(rng: &mut impl Rng, count: u32, id_base: u64, suffix: &str, an
     created
         .into_iter()
         .map(|created_ms| {
-            next_id += rng.random_range(1..500);
+            next_id += rng.random_range(1..100);
             let owner: String = ZhName().fake_with_rng(rng);
             Room {
                 id: next_id.to_string(),

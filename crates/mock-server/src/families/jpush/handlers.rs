@@ -18,7 +18,7 @@ use super::{
     Context, Endpoint, JpError,
 };
 use crate::{
-    dataset::push::PushStats,
+    dataset::push::{delivery_changes, steps_reached, PushStats},
     families::shared::{
         jiguang_error::{json_bytes, json_response},
         statistics_period::{self, TimeUnit},
@@ -156,26 +156,22 @@ fn build_answer<T: serde::Serialize>(
         if i > 0 {
             body.push(b',');
         }
-        let item = cx.jpush.cache.item((stream.slot, id.value, endpoint), || {
-            let push = stream.find(id.value)?;
-            let text = id.value.to_string();
-            let canonical = MsgId {
-                text: &text,
-                value: id.value,
-            };
-            let json = serde_json::to_vec(&render(canonical, &stream.stats(&push))).expect("items serialise");
-            Some((push, Bytes::from(json)))
-        });
-        if let Some((push, _)) = &item {
+        let push = stream.find(id.value).inspect(|push| {
             span.narrow(&rules::stats_changes(push), now_ms);
-        }
-        match item {
-            // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
-            Some((push, json)) if rules::has_stats(&push, now) => {
+            span.narrow(&delivery_changes(push), now_ms);
+        });
+        match push {
+            Some(push) if rules::has_stats(&push, now) => {
+                let reached = steps_reached(&push, now_ms);
+                // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
                 if id.is_canonical() {
+                    let json = cx.jpush.cache.item((stream.slot, id.value, endpoint, reached), || {
+                        let item = render(*id, &stream.stats(&push, reached));
+                        Bytes::from(serde_json::to_vec(&item).expect("items serialise"))
+                    });
                     body.extend_from_slice(&json);
                 } else {
-                    let item = render(*id, &stream.stats(&push));
+                    let item = render(*id, &stream.stats(&push, reached));
                     serde_json::to_writer(&mut body, &item).expect("items serialise");
                 }
             }

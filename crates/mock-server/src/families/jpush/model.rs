@@ -11,7 +11,7 @@ use super::{
     params::StatusRequest,
     rules::{self, status},
 };
-use crate::dataset::push::{Push, PushStream};
+use crate::dataset::push::{delivery_changes, Push, PushStream};
 
 /// The most recent pushes of `stream` whose statistics exist at `now`, newest first.
 pub fn recent(stream: &PushStream<'_>, now: DateTime<Utc>, count: usize) -> Vec<Push> {
@@ -25,8 +25,8 @@ pub fn recent(stream: &PushStream<'_>, now: DateTime<Utc>, count: usize) -> Vec<
 
 /// The status of each of `request`'s registration ids (once each, in request order) at
 /// `now`, and the span of the clock it holds for: it changes only when the push is sent,
-/// when its statistics appear, when its retention runs out, and — when no `date` is
-/// given — at local midnight.
+/// when its statistics appear, at each step of its delivery curve, when its retention runs
+/// out, and — when no `date` is given — at local midnight.
 pub fn statuses<'r>(
     stream: &PushStream<'_>,
     zone: FixedOffset,
@@ -47,13 +47,14 @@ pub fn statuses<'r>(
     if let Some(push) = &sent {
         let [stats_from, stats_until] = rules::stats_changes(push);
         span.narrow(&[push.t_ms, stats_from, stats_until], now_ms);
+        span.narrow(&delivery_changes(push), now_ms);
     }
     let push = sent.filter(|p| p.t_ms <= now_ms && rules::within_retention(p, now));
     let delivered_today = push.is_some_and(|p| local_day(&p, zone) == day && rules::has_stats(&p, now));
     let status_of = |id: &str| match (stream.devices.index_of(id), push) {
         (None, _) => status::NOT_THIS_APP,
         (Some(_), None) => status::NOT_A_TARGET,
-        (Some(d), Some(push)) => match stream.outcome(&push, d) {
+        (Some(d), Some(push)) => match stream.outcome_at(&push, d, now_ms) {
             None => status::NOT_A_TARGET,
             Some(delivery) if delivery.delivered && delivered_today => status::DELIVERED,
             Some(_) => status::NOT_DELIVERED,
