@@ -313,9 +313,9 @@ impl<'a> Samples<'a> {
     fn of(population: &'a Population) -> Samples<'a> {
         // The most active first, so that the samples have messages on any day.
         Samples {
-            usernames: population.sample_users().take(SAMPLE).collect(),
-            group_ids: population.sample_groups().take(SAMPLE).collect(),
-            chatroom_ids: population.sample_chatrooms().take(SAMPLE).collect(),
+            usernames: population.sample_users(SAMPLE),
+            group_ids: population.sample_groups(SAMPLE),
+            chatroom_ids: population.sample_chatrooms(SAMPLE),
         }
     }
 }

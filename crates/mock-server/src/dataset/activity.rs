@@ -140,6 +140,17 @@ impl Activity {
         top
     }
 
+    /// The first `count` members by engagement: tier by tier, each by index.
+    pub fn most_engaged(&self, count: usize) -> Vec<u32> {
+        let mut order = Vec::with_capacity(count);
+        for cohort in &self.cohorts {
+            let mut members = cohort.members.clone();
+            members.sort_unstable();
+            order.extend(members.into_iter().take(count - order.len()));
+        }
+        order
+    }
+
     /// Where `day`'s active members lie in each tier's list: computed once for the many
     /// picks of a day.
     pub fn windows(&self, day: Day) -> Windows {

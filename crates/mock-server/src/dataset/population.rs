@@ -70,9 +70,9 @@ const USER_TIERS: [Tier; 3] = [
         daily: 0.04,
     },
 ];
-/// Engagement tiers of groups and chatrooms: a few lively rooms, some occasional, most
-/// quiet. **Decided**, like [`USER_TIERS`].
-const ROOM_TIERS: [Tier; 3] = [
+/// Engagement tiers of groups: a few lively groups, some occasional, most quiet.
+/// **Decided**, like [`USER_TIERS`].
+const GROUP_TIERS: [Tier; 3] = [
     Tier {
         share: 0.02,
         daily: 0.95,
@@ -83,6 +83,22 @@ const ROOM_TIERS: [Tier; 3] = [
     },
     Tier {
         share: 0.78,
+        daily: 0.03,
+    },
+];
+/// Engagement tiers of chatrooms: fewer and livelier than groups (an app opens a
+/// chatroom for an audience). **Decided**, like [`USER_TIERS`].
+const CHATROOM_TIERS: [Tier; 3] = [
+    Tier {
+        share: 0.2,
+        daily: 0.95,
+    },
+    Tier {
+        share: 0.3,
+        daily: 0.25,
+    },
+    Tier {
+        share: 0.5,
         daily: 0.03,
     },
 ];
@@ -145,8 +161,8 @@ impl Population {
         let mut of =
             |count: usize, tiers: &[Tier]| Activity::generate(&mut activity, count as u32, tiers, WEEKEND_ACTIVITY);
         let user_activity = of(users.len(), &USER_TIERS);
-        let group_activity = of(groups.len(), &ROOM_TIERS);
-        let chatroom_activity = of(chatrooms.len(), &ROOM_TIERS);
+        let group_activity = of(groups.len(), &GROUP_TIERS);
+        let chatroom_activity = of(chatrooms.len(), &CHATROOM_TIERS);
         Population {
             heavy_users: user_activity.top_tier(),
             lively_groups: group_activity.top_tier(),
@@ -161,24 +177,29 @@ impl Population {
         }
     }
 
-    /// Usernames to show as samples: heavy users first (active every day), then the rest.
-    pub fn sample_users(&self) -> impl Iterator<Item = &str> {
-        let rest = (0..self.users.len() as u32).filter(|u| self.heavy_users.binary_search(u).is_err());
-        self.heavy_users
-            .iter()
-            .copied()
-            .chain(rest)
+    /// Usernames to show as samples, the most engaged first (heavy users are active
+    /// every day).
+    pub fn sample_users(&self, count: usize) -> Vec<&str> {
+        let order = self.user_activity.most_engaged(count);
+        order
+            .into_iter()
             .map(|u| self.users[u as usize].username.as_str())
+            .collect()
     }
 
-    /// Group ids to show as samples: lively groups first.
-    pub fn sample_groups(&self) -> impl Iterator<Item = &str> {
-        lively_first(&self.groups, &self.lively_groups)
+    /// Group ids to show as samples, the liveliest first.
+    pub fn sample_groups(&self, count: usize) -> Vec<&str> {
+        let order = self.group_activity.most_engaged(count);
+        order.into_iter().map(|g| self.groups[g as usize].id.as_str()).collect()
     }
 
-    /// Chatroom ids to show as samples: lively chatrooms first.
-    pub fn sample_chatrooms(&self) -> impl Iterator<Item = &str> {
-        lively_first(&self.chatrooms, &self.lively_chatrooms)
+    /// Chatroom ids to show as samples, the liveliest first.
+    pub fn sample_chatrooms(&self, count: usize) -> Vec<&str> {
+        let order = self.chatroom_activity.most_engaged(count);
+        order
+            .into_iter()
+            .map(|c| self.chatrooms[c as usize].id.as_str())
+            .collect()
     }
 
     /// How many users had registered at `t_ms`: they are `users[..n]`.
@@ -202,15 +223,6 @@ impl Population {
     pub fn chatroom_index(&self, id: &str) -> Option<u32> {
         self.chatrooms.iter().position(|c| c.id == id).map(|i| i as u32)
     }
-}
-
-fn lively_first<'a>(rooms: &'a [Room], lively: &'a [u32]) -> impl Iterator<Item = &'a str> {
-    let rest = (0..rooms.len() as u32).filter(|r| lively.binary_search(r).is_err());
-    lively
-        .iter()
-        .copied()
-        .chain(rest)
-        .map(|r| rooms[r as usize].id.as_str())
 }
 
 fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
