@@ -825,3 +825,42 @@ async fn deliveries_grow_on_the_mock_clock_and_agree_with_status_at_every_step()
         "messages/detail agrees with received"
     );
 }
+
+#[tokio::test]
+async fn a_system_error_fault_answers_status_4_for_a_share_of_ids_the_same_each_time() {
+    let mock = Mock::start().await;
+    let push = pushes(&mock, 0)[3];
+    let rule = r#"{"match":{"family":"jpush","path":"/v3/status/message"},"effect":{"system_error":0.3}}"#;
+    let added = mock.control("POST", "/_mock/faults", rule).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let ids: Vec<&str> = mock.server.state.core.dataset.devices[0]
+        .list
+        .iter()
+        .map(|d| d.registration_id.as_str())
+        .collect();
+    let body = json!({"msg_id": push.msg_id, "registration_ids": ids, "date": local_day(&push)}).to_string();
+    let statuses = |reply: &e2e::Reply| -> Vec<u64> {
+        ids.iter()
+            .map(|id| reply.json[*id]["status"].as_u64().unwrap())
+            .collect()
+    };
+    let first = statuses(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await);
+    let failed = first.iter().filter(|s| **s == 4).count();
+    assert!((200..400).contains(&failed), "about 30 % of 1000 ids: {failed}");
+    assert!(first.contains(&0) && first.contains(&3), "the others keep their status");
+    let again = statuses(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await);
+    assert_eq!(first, again, "the same ids fail for the same rule");
+    // Other endpoints pass untouched, and without the rule no id is 4.
+    let received = mock
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", push.msg_id))
+        .await;
+    assert_eq!(received.status, 200);
+    assert_eq!(mock.control("DELETE", "/_mock/faults", "").await.status, 200);
+    let after = statuses(&mock.post(Role::Vip, "/v3/status/message", None, body).await);
+    assert!(!after.contains(&4));
+    for (before, now) in first.iter().zip(&after) {
+        assert!(*before == 4 || before == now);
+    }
+    let bad = r#"{"effect":{"system_error":1.5}}"#;
+    assert_eq!(mock.control("POST", "/_mock/faults", bad).await.status, 400);
+}

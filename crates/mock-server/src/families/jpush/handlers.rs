@@ -2,7 +2,7 @@
 
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{Extension, State},
     http::{StatusCode, Uri},
     response::Response,
 };
@@ -15,7 +15,7 @@ use super::{
     params::{self, MsgId},
     rules,
     wire::{Messages, MessagesDetail, Received, ReceivedDetail, Statuses, UnknownId, Users, UsersItem},
-    Context, Endpoint, JpError,
+    Context, Endpoint, JpError, SystemErrors,
 };
 use crate::{
     dataset::push::{delivery_changes, steps_reached, PushStats},
@@ -52,11 +52,22 @@ pub async fn messages_detail(State(cx): State<Context>, JpApp(app): JpApp, uri: 
     })
 }
 
-pub async fn status_message(State(cx): State<Context>, JpApp(app): JpApp, body: Bytes) -> Result<Response, JpError> {
+pub async fn status_message(
+    State(cx): State<Context>,
+    JpApp(app): JpApp,
+    errors: Option<Extension<SystemErrors>>,
+    body: Bytes,
+) -> Result<Response, JpError> {
     let request = params::status_request(&body)?;
     let now = cx.core.clock.now();
     let now_ms = now.timestamp_millis();
     let stream = cx.core.dataset.jiguang_push(app);
+    if let Some(Extension(errors)) = errors {
+        // A fault's answer is neither served from nor kept in the memo.
+        let (mut statuses, _) = model::statuses(&stream, cx.core.dataset.timezone, &request, now);
+        model::inject_system_errors(&mut statuses, errors, cx.core.dataset.seed, request.msg_id);
+        return Ok(json_response(StatusCode::OK, &Statuses(statuses)));
+    }
     let ids = request.registration_ids.iter().map(|id| id.as_ref());
     let key = AnswerKey::status(stream.slot, request.msg_id, request.date, ids);
     if let Some(body) = cx.jpush.cache.answer(&key, now_ms) {

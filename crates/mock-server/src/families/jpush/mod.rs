@@ -49,6 +49,14 @@ pub const ROUTES: &[Route<Endpoint>] = &[
     Route::new(Endpoint::Users, "/v3/users", &["time_unit", "start", "duration"]),
 ];
 
+/// An injected fault's order to `status/message`: answer status 4 (system error) for
+/// `share` of the ids, the same ids for the same rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SystemErrors {
+    pub share: f64,
+    pub rule: u64,
+}
+
 /// `https://bjapi.push.jiguang.cn/v3/report/...` serves the same API as
 /// `https://report.jpush.cn/v3/...`.
 pub const BEIJING_ALIAS: &str = "/v3/report";

@@ -10,8 +10,12 @@ use super::{
     cache::Span,
     params::StatusRequest,
     rules::{self, status},
+    SystemErrors,
 };
-use crate::dataset::push::{delivery_changes, Push, PushStream};
+use crate::{
+    dataset::push::{delivery_changes, Push, PushStream},
+    kernel::rng::{key, unit, Purpose},
+};
 
 /// The most recent pushes of `stream` whose statistics exist at `now`, newest first.
 pub fn recent(stream: &PushStream<'_>, now: DateTime<Utc>, count: usize) -> Vec<Push> {
@@ -66,6 +70,23 @@ pub fn statuses<'r>(
             .collect(),
         span,
     )
+}
+
+/// Status 4 for the share of `statuses` that an injected `system_error` fault names: a
+/// keyed draw on (rule, msg_id, registration id), so the same ids fail for the same rule.
+pub fn inject_system_errors(statuses: &mut [(&str, u8)], errors: SystemErrors, seed: u64, msg_id: u64) {
+    for (id, status) in statuses.iter_mut() {
+        let id_key = id.bytes().fold(errors.rule, |h, b| {
+            h.rotate_left(8) ^ u64::from(b).wrapping_mul(0x9e37_79b9)
+        });
+        if unit(
+            key(seed, Purpose::Fault, &[errors.rule, msg_id, id_key, id.len() as u64]),
+            1,
+        ) < errors.share
+        {
+            *status = status::SYSTEM_ERROR;
+        }
+    }
 }
 
 /// Each id once, in the order first sent (a repeated id is answered once).

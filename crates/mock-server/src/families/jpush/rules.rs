@@ -54,6 +54,8 @@ pub mod status {
     pub const NOT_DELIVERED: u8 = 1;
     pub const NOT_THIS_APP: u8 = 2;
     pub const NOT_A_TARGET: u8 = 3;
+    /// Only under an injected `system_error` fault.
+    pub const SYSTEM_ERROR: u8 = 4;
 }
 
 /// Whether `push`'s statistics exist at `now`: sent at least [`STATS_DELAY`] ago and at
