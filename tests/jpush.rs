@@ -864,3 +864,119 @@ async fn a_system_error_fault_answers_status_4_for_a_share_of_ids_the_same_each_
     let bad = r#"{"effect":{"system_error":1.5}}"#;
     assert_eq!(mock.control("POST", "/_mock/faults", bad).await.status, 400);
 }
+
+const TODAY_S_FIELDS: [&str; 9] = [
+    "android_pns_received",
+    "live_acivity_sent",
+    "live_acivity_received",
+    "quickapp_jpush_received",
+    "quickapp_pns_sent",
+    "hmos_hmpns_received",
+    "hmos_hmpns_sent",
+    "hmos_msg_received",
+    "hmos_msg_sent",
+];
+
+#[tokio::test]
+async fn the_2025_schema_adds_today_s_fields_platforms_limit_and_strings_classic_stays() {
+    use mock_server::families::jpush::rules::Schema;
+    let today = Mock::start_with(|s| s.jpush_schema = Schema::Today).await;
+    let classic = Mock::start().await;
+    let recent = pushes(&today, 0);
+    let ids = ids(&recent[..10]);
+    let detail = today
+        .get(Role::Vip, &format!("/v3/received/detail?msg_ids={ids}"))
+        .await;
+    for item in detail.json.as_array().unwrap() {
+        for field in TODAY_S_FIELDS {
+            assert!(item.get(field).is_some(), "{field} in {item}");
+        }
+    }
+    let hmos: u64 = detail
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["hmos_msg_received"].as_u64().or(i["hmos_hmpns_received"].as_u64()))
+        .sum();
+    assert!(hmos > 0, "HarmonyOS devices receive pushes: {}", detail.text);
+    // Every count of today's fields is one of status 0.
+    let push = recent[0];
+    let d = &today
+        .get(Role::Vip, &format!("/v3/received/detail?msg_ids={}", push.msg_id))
+        .await
+        .json[0];
+    let n = |key: &str| d[key].as_u64().unwrap_or(0);
+    let sum = [
+        "jpush_received",
+        "android_pns_sent",
+        "ios_apns_received",
+        "wp_mpns_sent",
+        "hmos_hmpns_received",
+        "hmos_msg_received",
+        "quickapp_jpush_received",
+        "quickapp_pns_sent",
+    ]
+    .iter()
+    .map(|k| n(k))
+    .sum::<u64>();
+    assert_eq!(sum, status_zero(&today, &push).await, "{d}");
+    let classic_detail = classic
+        .get(
+            Role::Vip,
+            &format!("/v3/received/detail?msg_ids={}", pushes(&classic, 0)[0].msg_id),
+        )
+        .await;
+    for field in TODAY_S_FIELDS {
+        assert!(classic_detail.json[0].get(field).is_none(), "classic has no {field}");
+    }
+    // The users platforms.
+    let users = today
+        .get(Role::Vip, "/v3/users?time_unit=DAY&start=2026-11-19&duration=1")
+        .await
+        .json;
+    for platform in ["hmos", "quickapp"] {
+        assert!(users["items"][0][platform]["online"].is_u64(), "{platform}: {users}");
+    }
+    let classic_users = classic
+        .get(Role::Vip, "/v3/users?time_unit=DAY&start=2026-11-19&duration=1")
+        .await
+        .json;
+    assert!(classic_users["items"][0].get("hmos").is_none());
+    // 28 days: older pushes are refused today, answered in classic.
+    let old = pushes(&today, 0)
+        .into_iter()
+        .find(|p| now().timestamp_millis() - p.t_ms > 29 * 86_400_000)
+        .unwrap();
+    let refused = today
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", old.msg_id))
+        .await;
+    assert_jiguang_error(&refused, 400, 3005);
+    assert!(refused.json["error"]["message"].as_str().unwrap().contains("28 days"));
+    let body = json!({"msg_id": old.msg_id, "registration_ids": ["x"]}).to_string();
+    assert_jiguang_error(
+        &today.post(Role::Vip, "/v3/status/message", None, body).await,
+        400,
+        3005,
+    );
+    let old_classic = pushes(&classic, 0)
+        .into_iter()
+        .find(|p| now().timestamp_millis() - p.t_ms > 29 * 86_400_000)
+        .unwrap();
+    let answered = classic
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", old_classic.msg_id))
+        .await;
+    assert_eq!(answered.status, 200);
+    assert!(answered.json[0].get("android_received").is_some());
+    // Today's 429 message.
+    let limited = today
+        .control("PUT", "/_mock/rate-limits", r#"{"jpush":{"limit":2}}"#)
+        .await;
+    assert_eq!(limited.status, 200, "{}", limited.text);
+    let mut last = today.get(Role::Vip, "/v3/received?msg_ids=1").await;
+    for _ in 0..3 {
+        last = today.get(Role::Vip, "/v3/received?msg_ids=1").await;
+    }
+    assert_jiguang_error(&last, 429, 2002);
+    assert_eq!(last.json["error"]["message"], "Rate limit exceeded");
+}

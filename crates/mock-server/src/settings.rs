@@ -50,6 +50,8 @@ pub struct Settings {
     pub jpush_rate_window_secs: u32,
     /// How JPush msg_ids are written: today's 17 digits, or the legacy short form.
     pub jpush_msg_id_style: MsgIdStyle,
+    /// The JPush API served: doc 003's, or today's.
+    pub jpush_schema: jpush::rules::Schema,
     /// Requests the journal keeps; 0 turns it off.
     pub journal_size: usize,
     /// Fault rules installed at startup (and again by `POST /_mock/reset`).
@@ -106,6 +108,7 @@ impl Default for Settings {
             jpush_rate_limit: jpush::rules::RATE_LIMIT,
             jpush_rate_window_secs: jpush::rules::RATE_WINDOW_SECS,
             jpush_msg_id_style: MsgIdStyle::default(),
+            jpush_schema: jpush::rules::Schema::default(),
             journal_size: 1000,
             faults: Vec::new(),
             timezone: shared::rules::DEFAULT_TIMEZONE,
@@ -169,6 +172,10 @@ pub struct Overrides {
     /// today) or `legacy` (10 digits)
     #[arg(long, env = "MOCK_JPUSH_MSG_ID_STYLE", value_enum)]
     pub jpush_msg_id_style: Option<MsgIdStyle>,
+    /// The JPush report API served: `classic` (doc 003) or `2025` (today's fields,
+    /// HarmonyOS and quick-app devices, the 28-day limit, today's error strings)
+    #[arg(long, env = "MOCK_JPUSH_SCHEMA", value_enum)]
+    pub jpush_schema: Option<jpush::rules::Schema>,
     /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off
     #[arg(long, env = "MOCK_JOURNAL_SIZE", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub journal_size: Option<u32>,
@@ -269,6 +276,7 @@ impl Settings {
             jpush_rate_limit,
             jpush_rate_window,
             jpush_msg_id_style,
+            jpush_schema,
             journal_size,
             faults,
             timezone,
@@ -294,6 +302,7 @@ impl Settings {
         set(&mut self.jpush_rate_limit, jpush_rate_limit);
         set(&mut self.jpush_rate_window_secs, jpush_rate_window);
         set(&mut self.jpush_msg_id_style, jpush_msg_id_style);
+        set(&mut self.jpush_schema, jpush_schema);
         set(&mut self.journal_size, journal_size.map(|n| n as usize));
         self.faults.extend(faults.into_iter().flat_map(|list| list.0));
         set(&mut self.timezone, timezone);
@@ -355,6 +364,7 @@ impl Settings {
             ("jpush_rate_limit", self.jpush_rate_limit.to_string()),
             ("jpush_rate_window", self.jpush_rate_window_secs.to_string()),
             ("jpush_msg_id_style", self.jpush_msg_id_style.name().to_owned()),
+            ("jpush_schema", self.jpush_schema.name().to_owned()),
             ("journal_size", self.journal_size.to_string()),
             ("timezone", self.timezone.to_string()),
             ("easemob_timezone", easemob.timezone.to_string()),

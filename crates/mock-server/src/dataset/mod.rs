@@ -59,6 +59,8 @@ pub struct Dataset {
     pub easemob: Vec<AppData<EasemobApp>>,
     /// How JPush msg_ids are written.
     pub msg_id_style: MsgIdStyle,
+    /// The end of the period in which recent users, groups and devices registered (ms).
+    anchor_ms: i64,
 }
 
 /// One app: its credentials, its slot in the key space, and its population.
@@ -80,7 +82,7 @@ impl Dataset {
         let anchor = start - start.rem_euclid(86_400_000);
         let jiguang_count = fixture.jiguang.len();
         let devices = (0..jiguang_count as u64)
-            .map(|slot| Devices::generate(seed, slot, size.devices, anchor))
+            .map(|slot| Devices::generate(seed, slot, size.devices, anchor, false))
             .collect();
         let jiguang: Vec<AppData<JiguangApp>> = fixture
             .jiguang
@@ -119,7 +121,17 @@ impl Dataset {
             devices,
             easemob,
             msg_id_style: MsgIdStyle::default(),
+            anchor_ms: anchor,
         }
+    }
+
+    /// The same dataset with JPush devices of today's platforms too (HarmonyOS, quick
+    /// apps), as the 2025 JPush schema reports them.
+    pub fn with_today_s_devices(self) -> Dataset {
+        let devices = (0..self.jiguang.len() as u64)
+            .map(|slot| Devices::generate(self.seed, slot, self.size.devices, self.anchor_ms, true))
+            .collect();
+        Dataset { devices, ..self }
     }
 
     /// The same dataset with its JPush msg_ids written in `style`.

@@ -121,6 +121,10 @@ pub enum DevicePlatform {
     Android(Option<Vendor>),
     Ios,
     WinPhone,
+    /// HarmonyOS NEXT: only among the devices of today's platforms ([`Devices::generate`]).
+    Hmos,
+    /// A quick app (快应用): likewise.
+    QuickApp,
 }
 
 #[derive(Debug, Clone)]
@@ -138,11 +142,16 @@ pub struct Devices {
 }
 
 impl Devices {
-    pub fn generate(seed: u64, slot: u64, count: u32, anchor_ms: i64) -> Devices {
+    /// `count` devices of the app in `slot`; with `today`, some are HarmonyOS devices and
+    /// quick apps (today's platforms), else Android, iOS and Windows Phone only.
+    pub fn generate(seed: u64, slot: u64, count: u32, anchor_ms: i64, today: bool) -> Devices {
         let mut rng = stream(seed, Purpose::Devices, &[slot]);
         let mut list: Vec<Device> = (0..count)
             .map(|_| {
-                let platform = match rng.random_range(0..100) {
+                let roll = rng.random_range(0..100);
+                let platform = match roll {
+                    0..60 if today && roll % 6 == 0 => DevicePlatform::Hmos,
+                    60..95 if today && roll % 12 == 0 => DevicePlatform::QuickApp,
                     0..60 => DevicePlatform::Android(android_vendor(rng.random_range(0..100))),
                     60..95 => DevicePlatform::Ios,
                     _ => DevicePlatform::WinPhone,
@@ -151,6 +160,8 @@ impl Devices {
                     DevicePlatform::Android(_) => '1',
                     DevicePlatform::Ios => '0',
                     DevicePlatform::WinPhone => '2',
+                    DevicePlatform::Hmos => '3',
+                    DevicePlatform::QuickApp => '4',
                 };
                 let registered_ms = if rng.random_bool(0.75) {
                     anchor_ms - rng.random_range(91..500) * 86_400_000
@@ -232,6 +243,10 @@ pub enum Channel {
     Vendor(Vendor),
     Apns,
     Mpns,
+    /// HarmonyOS's push service.
+    Hmpns,
+    /// The quick-app platform's push service.
+    QuickAppPns,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,9 +268,9 @@ impl Delivery {
     fn by_step(mut self, reached: u8) -> Delivery {
         self.delivered &= self.received_step < reached;
         self.clicked &= self.click_step < reached;
-        // Only Apple reports a send apart from the receipt; elsewhere the mock counts the
-        // hand-over to the vendor (or to Jiguang's connection) as the receipt.
-        if self.channel != Channel::Apns {
+        // Only Apple and HarmonyOS report a send apart from the receipt; elsewhere the mock
+        // counts the hand-over to the vendor (or to Jiguang's connection) as the receipt.
+        if !matches!(self.channel, Channel::Apns | Channel::Hmpns) {
             self.sent = self.delivered;
         }
         self
@@ -343,7 +358,8 @@ impl PushStream<'_> {
         let device = &self.devices.list[d as usize];
         let h = key(self.seed, Purpose::PushDevice, &[self.slot, push.msg_id, d as u64]);
         let eligible = device.registered_ms <= push.t_ms
-            && !(device.platform == DevicePlatform::WinPhone && push.kind == PushKind::Message);
+            && !(matches!(device.platform, DevicePlatform::WinPhone | DevicePlatform::QuickApp)
+                && push.kind == PushKind::Message);
         if !eligible || unit(h, 0) >= push.audience {
             return None;
         }
@@ -397,6 +413,47 @@ impl PushStream<'_> {
                     click_step: 0,
                 }
             }
+            DevicePlatform::Hmos if notification && !online => {
+                let sent = u_sent < 0.96;
+                Delivery {
+                    channel: Channel::Hmpns,
+                    sent,
+                    delivered: sent && u_received < 0.9,
+                    clicked: sent && u_received < 0.9 && u_click < 0.15,
+                    received_step: 0,
+                    click_step: 0,
+                }
+            }
+            DevicePlatform::Hmos => {
+                let delivered = online || u_sent < 0.5;
+                Delivery {
+                    channel: Channel::JPush { online },
+                    sent: delivered,
+                    delivered,
+                    clicked: delivered && u_click < 0.1,
+                    received_step: 0,
+                    click_step: 0,
+                }
+            }
+            DevicePlatform::QuickApp if online => Delivery {
+                channel: Channel::JPush { online },
+                sent: true,
+                delivered: true,
+                clicked: u_click < 0.1,
+                received_step: 0,
+                click_step: 0,
+            },
+            DevicePlatform::QuickApp => {
+                let sent = u_sent < 0.9;
+                Delivery {
+                    channel: Channel::QuickAppPns,
+                    sent,
+                    delivered: sent,
+                    clicked: sent && u_click < 0.1,
+                    received_step: 0,
+                    click_step: 0,
+                }
+            }
             DevicePlatform::WinPhone => {
                 let sent = u_sent < 0.9;
                 Delivery {
@@ -445,11 +502,14 @@ pub struct Activity {
     pub active: u32,
 }
 
-/// Activity of Android and iOS devices (the platforms `/v3/users` reports).
+/// Activity of the devices by the platforms `/v3/users` reports (HarmonyOS and quick
+/// apps only among today's platforms).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlatformActivity {
     pub android: Activity,
     pub ios: Activity,
+    pub hmos: Activity,
+    pub quickapp: Activity,
 }
 
 impl PushStream<'_> {
@@ -468,6 +528,8 @@ impl PushStream<'_> {
             let counts = match device.platform {
                 DevicePlatform::Android(_) => &mut result.android,
                 DevicePlatform::Ios => &mut result.ios,
+                DevicePlatform::Hmos => &mut result.hmos,
+                DevicePlatform::QuickApp => &mut result.quickapp,
                 DevicePlatform::WinPhone => continue,
             };
             counts.new += (device.registered_ms >= start_ms) as u32;
@@ -505,6 +567,12 @@ pub struct PushStats {
     pub apns: Funnel,
     pub ios_message: Funnel,
     pub mpns: Funnel,
+    /// HarmonyOS: its push service, and custom messages over Jiguang's connection.
+    pub hmpns: Funnel,
+    pub hmos_message: Funnel,
+    /// Quick apps: over Jiguang's connection, and the quick-app push service.
+    pub quickapp_jpush: Funnel,
+    pub quickapp_pns: Funnel,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -548,6 +616,10 @@ impl PushStats {
                 self.jpush.add(delivery, online);
             }
             (DevicePlatform::WinPhone, _) => self.mpns.add(delivery, online),
+            (DevicePlatform::Hmos, Channel::Hmpns) => self.hmpns.add(delivery, online),
+            (DevicePlatform::Hmos, _) => self.hmos_message.add(delivery, online),
+            (DevicePlatform::QuickApp, Channel::QuickAppPns) => self.quickapp_pns.add(delivery, online),
+            (DevicePlatform::QuickApp, _) => self.quickapp_jpush.add(delivery, online),
         }
     }
 
@@ -564,7 +636,14 @@ impl PushStats {
 
     /// How many target devices the push reached: the devices `status/message` reports as 0.
     pub fn delivered(&self) -> u32 {
-        self.android.received + self.apns.received + self.ios_message.received + self.mpns.received
+        self.android.received
+            + self.apns.received
+            + self.ios_message.received
+            + self.mpns.received
+            + self.hmpns.received
+            + self.hmos_message.received
+            + self.quickapp_jpush.received
+            + self.quickapp_pns.received
     }
 }
 
@@ -576,7 +655,7 @@ mod tests {
     const HOUR: i64 = 498_600;
 
     fn with_stream<R>(f: impl FnOnce(&PushStream) -> R) -> R {
-        let devices = Devices::generate(5, 0, 1000, ANCHOR);
+        let devices = Devices::generate(5, 0, 1000, ANCHOR, true);
         f(&PushStream {
             seed: 5,
             slot: 0,
@@ -600,7 +679,7 @@ mod tests {
 
     #[test]
     fn both_id_styles_decode_and_today_s_ids_are_17_digits_above_2_pow_53() {
-        let devices = Devices::generate(5, 0, 10, ANCHOR);
+        let devices = Devices::generate(5, 0, 10, ANCHOR, false);
         for style in [MsgIdStyle::Current, MsgIdStyle::Legacy] {
             let s = PushStream {
                 seed: 5,

@@ -6,7 +6,7 @@ use axum::{
     http::{StatusCode, Uri},
     response::Response,
 };
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 
 use super::{
     cache::{Answer, AnswerKey, Span},
@@ -14,11 +14,15 @@ use super::{
     model,
     params::{self, MsgId},
     rules,
-    wire::{Messages, MessagesDetail, Received, ReceivedDetail, Statuses, UnknownId, Users, UsersItem},
+    rules::Schema,
+    wire::{
+        Messages, MessagesDetail, Received, ReceivedDetail, ReceivedDetailItem, ReceivedDetailToday, Statuses,
+        UnknownId, Users, UsersItem,
+    },
     Context, Endpoint, JpError, SystemErrors,
 };
 use crate::{
-    dataset::push::{delivery_changes, steps_reached, PushStats},
+    dataset::push::{delivery_changes, steps_reached, PushStats, PushStream},
     families::shared::{
         jiguang_error::{json_bytes, json_response},
         statistics_period::{self, TimeUnit},
@@ -33,8 +37,10 @@ pub async fn received(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) ->
 }
 
 pub async fn received_detail(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
-    per_msg_id(&cx, app, &uri, Endpoint::ReceivedDetail, |id, stats| {
-        ReceivedDetail::new(id.text, stats)
+    let schema = cx.jpush.schema;
+    per_msg_id(&cx, app, &uri, Endpoint::ReceivedDetail, |id, stats| match schema {
+        Schema::Classic => ReceivedDetailItem::Classic(ReceivedDetail::new(id.text, stats)),
+        Schema::Today => ReceivedDetailItem::Today(ReceivedDetailToday::new(id.text, stats)),
     })
 }
 
@@ -62,6 +68,7 @@ pub async fn status_message(
     let now = cx.core.clock.now();
     let now_ms = now.timestamp_millis();
     let stream = cx.core.dataset.jiguang_push(app);
+    refuse_too_old(&cx, &stream, [request.msg_id], now)?;
     if let Some(Extension(errors)) = errors {
         // A fault's answer is neither served from nor kept in the memo.
         let (mut statuses, _) = model::statuses(&stream, cx.core.dataset.timezone, &request, now);
@@ -115,6 +122,26 @@ pub async fn users(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Re
     Ok(json_response(StatusCode::OK, &body))
 }
 
+/// Today's schema refuses a query about a push of this app sent over 28 days ago.
+fn refuse_too_old(
+    cx: &Context,
+    stream: &PushStream<'_>,
+    msg_ids: impl IntoIterator<Item = u64>,
+    now: DateTime<Utc>,
+) -> Result<(), JpError> {
+    if cx.jpush.schema == Schema::Classic {
+        return Ok(());
+    }
+    match msg_ids.into_iter().find(|id| {
+        stream
+            .find(*id)
+            .is_some_and(|push| rules::too_old_to_query(Schema::Today, &push, now))
+    }) {
+        Some(id) => Err(JpError::too_old(id)),
+        None => Ok(()),
+    }
+}
+
 fn require_vip(cx: &Context, app: usize) -> Result<(), JpError> {
     if cx.core.dataset.jiguang[app].credentials.vip {
         Ok(())
@@ -134,7 +161,14 @@ fn per_msg_id<T: serde::Serialize>(
 ) -> Result<Response, JpError> {
     let query = QueryParams::from_uri(uri);
     let ids = params::msg_ids(&query)?;
-    let now_ms = cx.core.clock.now().timestamp_millis();
+    let now = cx.core.clock.now();
+    let now_ms = now.timestamp_millis();
+    refuse_too_old(
+        cx,
+        &cx.core.dataset.jiguang_push(app),
+        ids.iter().map(|id| id.value),
+        now,
+    )?;
     let slot = cx.core.dataset.jiguang[app].slot;
     let key = AnswerKey::PerMsgId {
         app: slot,

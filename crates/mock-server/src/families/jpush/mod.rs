@@ -74,13 +74,16 @@ pub struct Context {
 pub struct JpushState {
     pub limiter: RateLimiter,
     pub cache: JpushCache,
+    /// The API served: the documented one, or today's.
+    pub schema: rules::Schema,
 }
 
 impl JpushState {
-    pub fn new(quota: Quota) -> JpushState {
+    pub fn new(quota: Quota, schema: rules::Schema) -> JpushState {
         JpushState {
             limiter: RateLimiter::new(quota),
             cache: JpushCache::default(),
+            schema,
         }
     }
 
@@ -140,7 +143,11 @@ pub fn fault_response(context: &Context, status: StatusCode) -> Response {
         return JpError::Internal { status }.into_response();
     }
     let quota = context.jpush.limiter.quota();
-    let mut response = JpError::RateLimited { limit: quota.limit }.into_response();
+    let mut response = JpError::RateLimited {
+        limit: quota.limit,
+        schema: context.jpush.schema,
+    }
+    .into_response();
     let exhausted = Decision {
         allowed: false,
         limit: quota.limit,
