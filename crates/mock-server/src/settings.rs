@@ -15,7 +15,10 @@ use subtle::ConstantTimeEq;
 use crate::{
     control::faults::{RuleSpec, MAX_RULES},
     dataset::{push::MsgIdStyle, DatasetSize},
-    families::{easemob::rules::EasemobSettings, jpush, shared},
+    families::{
+        easemob::{self, rules::EasemobSettings},
+        jpush, shared,
+    },
     kernel::{
         clock::check_range,
         ratelimit::{Quota, MAX_WINDOW_SECS},
@@ -199,6 +202,10 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_EASEMOB_TIMEZONE", value_parser = parse_offset)]
     #[serde(default, deserialize_with = "de_offset")]
     pub easemob_timezone: Option<FixedOffset>,
+    /// The app's cluster: `domestic` (hour keys in Beijing time) or `overseas` (UTC); sets
+    /// --easemob-timezone, which wins when given in the same place
+    #[arg(long, env = "MOCK_EASEMOB_CLUSTER", value_enum)]
+    pub easemob_cluster: Option<easemob::rules::Cluster>,
     /// How long after an hour ends its history file can be downloaded, e.g. 90s, 30m, 1h
     #[arg(long, env = "MOCK_EASEMOB_FILE_DELAY", value_parser = parse_delay)]
     #[serde(default, deserialize_with = "de_delay")]
@@ -282,6 +289,7 @@ impl Settings {
             timezone,
             clock,
             easemob_timezone,
+            easemob_cluster,
             easemob_file_delay,
             easemob_retention,
             easemob_history_quota,
@@ -310,6 +318,7 @@ impl Settings {
             self.clock = clock;
         }
         let easemob = &mut self.easemob;
+        set(&mut easemob.timezone, easemob_cluster.map(|c| c.zone()));
         set(&mut easemob.timezone, easemob_timezone);
         set(&mut easemob.file_delay, easemob_file_delay);
         set(&mut easemob.retention, easemob_retention);
@@ -368,6 +377,7 @@ impl Settings {
             ("journal_size", self.journal_size.to_string()),
             ("timezone", self.timezone.to_string()),
             ("easemob_timezone", easemob.timezone.to_string()),
+            ("easemob_cluster", easemob::rules::Cluster::default().name().to_owned()),
             ("easemob_file_delay", format_span(easemob.file_delay)),
             ("easemob_retention", format_span(easemob.retention)),
             ("easemob_history_quota", easemob.history_quota.to_string()),
@@ -599,6 +609,38 @@ fn de_token<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<ControlTok
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_easemob_cluster_sets_the_hour_key_zone_and_a_zone_given_with_it_wins() {
+        let overseas =
+            Settings::resolve(Overrides::parse_from(["mock-server", "--easemob-cluster", "overseas"])).unwrap();
+        assert_eq!(overseas.easemob.timezone, FixedOffset::east_opt(0).unwrap());
+        let domestic =
+            Settings::resolve(Overrides::parse_from(["mock-server", "--easemob-cluster", "domestic"])).unwrap();
+        assert_eq!(domestic.easemob.timezone, FixedOffset::east_opt(8 * 3600).unwrap());
+        let both = Overrides::parse_from([
+            "mock-server",
+            "--easemob-cluster",
+            "overseas",
+            "--easemob-timezone",
+            "+09:00",
+        ]);
+        assert_eq!(
+            Settings::resolve(both).unwrap().easemob.timezone,
+            FixedOffset::east_opt(9 * 3600).unwrap()
+        );
+        let schema = Overrides::parse_from([
+            "mock-server",
+            "--jpush-schema",
+            "2025",
+            "--jpush-msg-id-style",
+            "legacy",
+        ]);
+        let settings = Settings::resolve(schema).unwrap();
+        assert_eq!(settings.jpush_schema, jpush::rules::Schema::Today);
+        assert_eq!(settings.jpush_msg_id_style, MsgIdStyle::Legacy);
+        assert!(Overrides::try_parse_from(["mock-server", "--jpush-schema", "2024"]).is_err());
+    }
 
     #[test]
     fn help_shows_the_defaults_the_rules_hold() {
