@@ -269,7 +269,11 @@ async fn missing_corrupt_foreign_or_expired_tokens_are_401_unauthorized() {
             token.clone(),
         ] {
             let reply = mock.get_with(Some(&header), path).await;
-            assert_easemob_error(&reply, 401, "unauthorized");
+            assert_easemob_error(&reply, 401, "auth_bad_access_token");
+            assert_eq!(
+                reply.json["error_description"],
+                "Unable to authenticate due to corrupt access token"
+            );
         }
         let reply = mock.bearer_get(Some(&foreign), path).await;
         assert_easemob_error(&reply, 401, "unauthorized");
@@ -285,7 +289,10 @@ async fn missing_corrupt_foreign_or_expired_tokens_are_401_unauthorized() {
     mock.advance(1).await;
     let reply = mock.bearer_get(Some(&short), &paths[1]).await;
     assert_easemob_error(&reply, 401, "unauthorized");
-    assert!(reply.text.contains("expired"), "{}", reply.text);
+    assert_eq!(
+        reply.json["error_description"],
+        "Unable to authenticate due to expired access token"
+    );
     assert_eq!(
         mock.bearer_get(Some(&token), &paths[1]).await.status,
         200,
@@ -335,7 +342,11 @@ async fn malformed_or_expired_hour_keys_are_400_illegal_argument() {
     ] {
         let reply = get(bad.to_owned()).await;
         assert_easemob_error(&reply, 400, "illegal_argument");
-        assert!(reply.text.contains("YYYYMMDDHH"), "{}", reply.text);
+        let description = reply.json["error_description"].as_str().unwrap();
+        assert!(
+            description.starts_with("illegal arguments: appkey: demo-org#demo-app, time: "),
+            "the vendor's words: {description}"
+        );
     }
     // Files are kept 3 days after generation (hour end + 1 h): at 12:00 the file of
     // 10:00-11:00 three days ago expired at 12:00 sharp; the next hour's is still there.

@@ -199,7 +199,7 @@ impl<'a> Renderer<'a> {
             (
                 format!("qiniu/{kind}/j/{a:016X}{b:016X}"),
                 rng.random::<u32>(),
-                format!("Fq{a:x}{b:x}"),
+                format!("Fq{a:016x}{b:016x}"),
             )
         };
         match head.kind {
