@@ -7,6 +7,7 @@ pub mod chat;
 pub mod chat_stats;
 pub mod population;
 pub mod push;
+pub mod texts;
 
 use chrono::{DateTime, FixedOffset, Utc};
 

@@ -14,15 +14,17 @@
 use fake::{
     faker::{
         internet::en::Username,
-        lorem::en::Sentence,
         name::{en::Name as EnName, zh_cn::Name as ZhName},
     },
     Fake,
 };
 use rand::Rng;
 
-use super::activity::{Activity, Tier};
 use super::DatasetSize;
+use super::{
+    activity::{Activity, Tier},
+    texts,
+};
 use crate::kernel::rng::{stream, Purpose};
 
 /// Texts per app: enough variety for realistic pages, small enough to stay flat in memory.
@@ -30,30 +32,6 @@ const TEXT_POOL: usize = 256;
 /// Group and chatroom ids start here so they look like the vendor's numeric ids.
 const GROUP_ID_BASE: u64 = 10_000_000;
 const CHATROOM_ID_BASE: u64 = 12_000_000;
-
-/// Everyday chat phrases, so that Chinese text appears beside fake's Latin lorem.
-const ZH_PHRASES: &[&str] = &[
-    "你好",
-    "在吗",
-    "今天下午开会吗",
-    "收到，谢谢",
-    "晚上一起吃饭吧",
-    "好的，没问题",
-    "这个方案我再看看",
-    "明天见",
-    "辛苦了",
-    "文件已经发给你了",
-    "我马上到",
-    "哈哈哈",
-    "周末有空吗",
-    "请确认一下订单",
-    "路上注意安全",
-    "生日快乐！",
-    "已经处理好了",
-    "稍等一下",
-    "会议改到三点",
-    "新版本上线了",
-];
 
 /// Engagement tiers of users: (share of users, chance of being active on a weekday).
 /// **Decided**, to look like production: a few heavy users active every day, regulars
@@ -156,7 +134,8 @@ impl Population {
             .for_each(|(user, t)| user.registered_ms = t);
         let groups = generate_rooms(&mut rng, size.groups, GROUP_ID_BASE, "群", anchor_ms);
         let chatrooms = generate_rooms(&mut rng, size.chatrooms, CHATROOM_ID_BASE, "聊天室", anchor_ms);
-        let texts = (0..TEXT_POOL).map(|i| generate_text(&mut rng, i)).collect();
+        let names: Vec<&str> = users.iter().take(64).map(|u| u.nickname.as_str()).collect();
+        let texts = (0..TEXT_POOL).map(|_| texts::line(&mut rng, &names)).collect();
         let mut activity = stream(seed, Purpose::Activity, &[slot]);
         let mut of =
             |count: usize, tiers: &[Tier]| Activity::generate(&mut activity, count as u32, tiers, WEEKEND_ACTIVITY);
@@ -287,18 +266,6 @@ fn arrivals(rng: &mut impl Rng, count: usize, anchor_ms: i64) -> Vec<i64> {
         .collect();
     instants.sort_unstable();
     instants
-}
-
-fn generate_text(rng: &mut impl Rng, i: usize) -> String {
-    if i.is_multiple_of(2) {
-        let words = rng.random_range(1..=3);
-        (0..words)
-            .map(|_| ZH_PHRASES[rng.random_range(0..ZH_PHRASES.len())])
-            .collect::<Vec<_>>()
-            .join("，")
-    } else {
-        Sentence(3..12).fake_with_rng(rng)
-    }
 }
 
 #[cfg(test)]

@@ -156,7 +156,50 @@ pub enum Body<'a> {
         secret: String,
         file_length: u32,
     },
+    /// A command (透传) message: an action for the app, not shown to the user.
+    Cmd {
+        action: &'static str,
+    },
+    /// A custom message: an event name and string attributes.
+    Custom {
+        #[serde(rename = "customEvent")]
+        custom_event: &'static str,
+        #[serde(rename = "customExts")]
+        custom_exts: BTreeMap<&'static str, String>,
+    },
+    /// A combined (合并转发) message: a title, a summary, and the forwarded messages in a
+    /// file.
+    Combine {
+        title: &'static str,
+        summary: String,
+        #[serde(rename = "compatibleText")]
+        compatible_text: &'static str,
+        url: String,
+        secret: String,
+        file_length: u32,
+        filename: String,
+    },
 }
+
+/// Actions of command messages.
+const CMD_ACTIONS: &[&str] = &[
+    "typing_begin",
+    "typing_end",
+    "message_recall",
+    "read_ack",
+    "refresh_profile",
+    "sync_settings",
+];
+
+/// Custom events and the attributes each carries.
+const CUSTOM_EVENTS: &[(&str, &[&str])] = &[
+    ("gift", &["gift_id", "count", "sender_level"]),
+    ("order", &["order_id", "amount", "currency"]),
+    ("red_packet", &["packet_id", "greeting"]),
+    ("business_card", &["user_id", "nickname", "avatar"]),
+    ("poll", &["poll_id", "question", "options"]),
+    ("live_invite", &["room_id", "host"]),
+];
 
 const PLACES: &[(&str, f64, f64)] = &[
     ("北京市西城区西便门桥", 39.9053, 116.3630),
@@ -242,7 +285,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Text→txt, Image→img, Location→loc, Voice→audio, File→file, Custom→video.
+    /// Text→txt, Image→img, Location→loc, Voice→audio, File→file; Custom→video, cmd,
+    /// custom or combine.
     fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
         match head.kind {
             MsgKind::Text => {
@@ -276,25 +320,63 @@ impl<'a> Renderer<'a> {
                     length,
                 }
             }
-            MsgKind::Custom => {
-                let length = rng.random_range(1..120);
-                Body::Video {
-                    url: self.chatfile(rng),
-                    filename: format!("{}.mp4", head.t_ms),
-                    secret: secret(rng),
-                    file_length: length * 60_000 + rng.random_range(0..60_000),
-                    length,
-                    size: size(rng),
-                    thumb: self.chatfile(rng),
-                    thumb_secret: secret(rng),
-                }
-            }
+            // Custom heads are the app-defined kinds: video, command, custom and combined
+            // messages.
+            MsgKind::Custom => match rng.random_range(0..100) {
+                0..40 => self.video(head, rng),
+                40..60 => Body::Cmd {
+                    action: CMD_ACTIONS[rng.random_range(0..CMD_ACTIONS.len())],
+                },
+                60..85 => custom(rng),
+                _ => self.combine(rng),
+            },
             MsgKind::File => Body::File {
                 url: self.chatfile(rng),
                 filename: FILE_NAMES[rng.random_range(0..FILE_NAMES.len())],
                 secret: secret(rng),
                 file_length: rng.random_range(1_000..20_000_000),
             },
+        }
+    }
+
+    fn video(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+        let length = rng.random_range(1..120);
+        Body::Video {
+            url: self.chatfile(rng),
+            filename: format!("{}.mp4", head.t_ms),
+            secret: secret(rng),
+            file_length: length * 60_000 + rng.random_range(0..60_000),
+            length,
+            size: size(rng),
+            thumb: self.chatfile(rng),
+            thumb_secret: secret(rng),
+        }
+    }
+
+    fn combine(&self, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+        let texts = &self.app.population.texts;
+        let lines = rng.random_range(2..5);
+        let summary = (0..lines)
+            .map(|_| {
+                texts[rng.random_range(0..texts.len())]
+                    .chars()
+                    .take(20)
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Body::Combine {
+            title: if rng.random_bool(0.5) {
+                "群聊的聊天记录"
+            } else {
+                "Chat history"
+            },
+            summary,
+            compatible_text: "[聊天记录]",
+            url: self.chatfile(rng),
+            secret: secret(rng),
+            file_length: rng.random_range(500..200_000),
+            filename: format!("{}.combine", uuid(rng.random(), rng.random())),
         }
     }
 
@@ -306,6 +388,32 @@ impl<'a> Renderer<'a> {
             c.app_name,
             uuid(rng.random(), rng.random())
         )
+    }
+}
+
+/// A custom message with one of [`CUSTOM_EVENTS`] and values for its attributes.
+fn custom<'a>(rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+    let (event, keys) = CUSTOM_EVENTS[rng.random_range(0..CUSTOM_EVENTS.len())];
+    let custom_exts = keys
+        .iter()
+        .map(|key| {
+            let value = match *key {
+                "amount" => format!("{}.{:02}", rng.random_range(1..5000), rng.random_range(0..100)),
+                "currency" => "CNY".to_owned(),
+                "count" | "sender_level" => rng.random_range(1..100).to_string(),
+                "greeting" => "恭喜发财，大吉大利".to_owned(),
+                "question" => "周五团建去哪儿？".to_owned(),
+                "options" => "爬山|密室|火锅".to_owned(),
+                "nickname" | "host" => format!("user{}", rng.random_range(1..100_000)),
+                "avatar" => format!("https://cdn.example.com/avatar/{:08x}.png", rng.random::<u32>()),
+                _ => format!("{:012}", rng.random_range(0..1_000_000_000_000u64)),
+            };
+            (*key, value)
+        })
+        .collect();
+    Body::Custom {
+        custom_event: event,
+        custom_exts,
     }
 }
 
