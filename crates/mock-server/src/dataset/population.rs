@@ -13,8 +13,10 @@
 
 use fake::{
     faker::{
-        internet::en::Username,
-        name::{en::Name as EnName, zh_cn::Name as ZhName},
+        name::{
+            en::{FirstName, LastName, Name as EnName},
+            zh_cn::Name as ZhName,
+        },
     },
     Fake,
 };
@@ -208,11 +210,7 @@ fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
     let mut seen = std::collections::HashSet::new();
     (0..count)
         .map(|i| {
-            let base: String = Username().fake_with_rng(rng);
-            let base: String = base
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let base = username(rng);
             // Usernames must be unique within the app; fake repeats itself at scale.
             let username = if seen.insert(base.clone()) {
                 base
@@ -233,6 +231,45 @@ fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
             }
         })
         .collect()
+}
+
+/// Pinyin syllables of common family and given names, for usernames as people pick them.
+const PINYIN_FAMILY: &[&str] = &[
+    "zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun", "ma", "zhu", "hu", "guo",
+    "lin", "he", "gao", "luo",
+];
+const PINYIN_GIVEN: &[&str] = &[
+    "wei", "fang", "na", "min", "jing", "lei", "yang", "jie", "tao", "ming", "xiu", "hao", "yu", "xin", "chen", "hui",
+    "ting", "bo", "qiang", "lan",
+];
+
+/// A username as people pick them: pinyin or an English first name, with a family
+/// name, an underscore or a number (birth year, lucky digits).
+fn username(rng: &mut impl Rng) -> String {
+    let pick = |rng: &mut dyn rand::RngCore, list: &[&'static str]| list[rng.random_range(0..list.len())];
+    let stem = if rng.random_bool(0.6) {
+        let (family, given) = (pick(rng, PINYIN_FAMILY), pick(rng, PINYIN_GIVEN));
+        if rng.random_bool(0.3) {
+            format!("{given}_{family}")
+        } else {
+            format!("{family}{given}")
+        }
+    } else {
+        let first: String = FirstName().fake_with_rng(rng);
+        let first = first.to_ascii_lowercase();
+        if rng.random_bool(0.3) {
+            let last: String = LastName().fake_with_rng(rng);
+            format!("{first}_{}", last.to_ascii_lowercase())
+        } else {
+            first
+        }
+    };
+    let stem: String = stem.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    match rng.random_range(0..10) {
+        0..4 => stem,
+        4..7 => format!("{stem}{}", rng.random_range(1970..2010)),
+        _ => format!("{stem}{}", rng.random_range(1..1000)),
+    }
 }
 
 fn generate_rooms(rng: &mut impl Rng, count: u32, id_base: u64, suffix: &str, anchor_ms: i64) -> Vec<Room> {
