@@ -445,6 +445,7 @@ async fn a_downloaded_file_is_gzip_json_lines_of_exactly_that_hours_messages() {
 
     let mut kinds = HashSet::new();
     let mut chat_types = HashSet::new();
+    let mut ext_keys = HashSet::new();
     for hours in READY..READY + 8 {
         let url = mock.file_url(&app, &token, &hour_key(hours)).await;
         let file = mock.download(&url).await;
@@ -465,7 +466,11 @@ async fn a_downloaded_file_is_gzip_json_lines_of_exactly_that_hours_messages() {
             let (kind, chat_type) = assert_message_shape(line);
             kinds.insert(kind);
             chat_types.insert(chat_type);
+            ext_keys.extend(line["payload"]["ext"].as_object().unwrap().keys().cloned());
         }
+    }
+    for key in ["reply_to", "em_at_list", "em_apns_ext"] {
+        assert!(ext_keys.contains(key), "some ext has {key}: {ext_keys:?}");
     }
     let mut kinds: Vec<_> = kinds.into_iter().collect();
     kinds.sort_unstable();

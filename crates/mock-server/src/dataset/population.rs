@@ -12,11 +12,9 @@
 //! any one day.
 
 use fake::{
-    faker::{
-        name::{
-            en::{FirstName, LastName, Name as EnName},
-            zh_cn::Name as ZhName,
-        },
+    faker::name::{
+        en::{FirstName, LastName, Name as EnName},
+        zh_cn::Name as ZhName,
     },
     Fake,
 };
@@ -264,7 +262,10 @@ fn username(rng: &mut impl Rng) -> String {
             first
         }
     };
-    let stem: String = stem.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let stem: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     match rng.random_range(0..10) {
         0..4 => stem,
         4..7 => format!("{stem}{}", rng.random_range(1970..2010)),

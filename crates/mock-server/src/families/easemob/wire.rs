@@ -95,16 +95,38 @@ pub struct Message<'a> {
 #[derive(Serialize)]
 pub struct Payload<'a> {
     pub bodies: [Body<'a>; 1],
-    pub ext: Ext,
+    pub ext: Ext<'a>,
     pub from: &'a str,
     pub to: &'a str,
 }
 
-/// The custom extension attributes a sending app attached.
+/// The extension attributes a sending app attached: the vendor's own (`em_*`, as its docs
+/// name them) and the app's.
 #[derive(Serialize)]
-pub struct Ext {
+pub struct Ext<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<String>,
+    /// Who a group message @mentions: `"ALL"` or usernames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    em_at_list: Option<AtList<'a>>,
+    /// The push notification's title and text for offline receivers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    em_apns_ext: Option<ApnsExt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    em_ignore_notification: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum AtList<'a> {
+    All(&'static str),
+    Users(Vec<&'a str>),
+}
+
+#[derive(Serialize)]
+pub struct ApnsExt {
+    em_push_title: &'static str,
+    em_push_content: &'static str,
 }
 
 #[derive(Serialize)]
@@ -244,6 +266,19 @@ impl<'a> Renderer<'a> {
         let ext = Ext {
             reply_to: (head.kind == MsgKind::Text && rng.random_bool(0.1))
                 .then(|| head.msgid.saturating_sub(16 * rng.random_range(1..50)).to_string()),
+            em_at_list: (chat_type == "groupchat" && rng.random_bool(0.1)).then(|| {
+                if rng.random_bool(0.3) {
+                    AtList::All("ALL")
+                } else {
+                    let u = rng.random_range(0..population.users.len());
+                    AtList::Users(vec![population.users[u].username.as_str()])
+                }
+            }),
+            em_apns_ext: rng.random_bool(0.05).then_some(ApnsExt {
+                em_push_title: "新消息",
+                em_push_content: "您有一条新消息",
+            }),
+            em_ignore_notification: rng.random_bool(0.02).then_some(true),
         };
         Message {
             msg_id: head.msgid.to_string(),
