@@ -1,8 +1,44 @@
 //! Chat lines as people write them: mostly Chinese, some English, some mixed; short
 //! replies and long messages; emoji, @mentions of other users, links. An app draws its
-//! pool of texts from here once, at startup (`population`).
+//! pool of texts from here once, at startup (`population`). Also the payloads of custom
+//! (app-defined) messages, which both chat families render.
+
+use std::collections::BTreeMap;
 
 use rand::Rng;
+
+/// Custom events and the attributes each carries.
+const CUSTOM_EVENTS: &[(&str, &[&str])] = &[
+    ("gift", &["gift_id", "count", "sender_level"]),
+    ("order", &["order_id", "amount", "currency"]),
+    ("red_packet", &["packet_id", "greeting"]),
+    ("business_card", &["user_id", "nickname", "avatar"]),
+    ("poll", &["poll_id", "question", "options"]),
+    ("live_invite", &["room_id", "host"]),
+];
+
+/// A custom message's event and its attributes, as strings.
+pub fn custom_payload(rng: &mut impl Rng) -> (&'static str, BTreeMap<&'static str, String>) {
+    let (event, keys) = CUSTOM_EVENTS[rng.random_range(0..CUSTOM_EVENTS.len())];
+    let attributes = keys
+        .iter()
+        .map(|key| {
+            let value = match *key {
+                "amount" => format!("{}.{:02}", rng.random_range(1..5000), rng.random_range(0..100)),
+                "currency" => "CNY".to_owned(),
+                "count" | "sender_level" => rng.random_range(1..100).to_string(),
+                "greeting" => "恭喜发财，大吉大利".to_owned(),
+                "question" => "周五团建去哪儿？".to_owned(),
+                "options" => "爬山|密室|火锅".to_owned(),
+                "nickname" | "host" => format!("user{}", rng.random_range(1..100_000)),
+                "avatar" => format!("https://cdn.example.com/avatar/{:08x}.png", rng.random::<u32>()),
+                _ => format!("{:012}", rng.random_range(0..1_000_000_000_000u64)),
+            };
+            (*key, value)
+        })
+        .collect();
+    (event, attributes)
+}
 
 /// Everyday Chinese chat lines.
 const ZH: &[&str] = &[

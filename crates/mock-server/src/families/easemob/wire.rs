@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::dataset::{
     apps::EasemobApp,
     chat::{ChatHead, MsgKind, Party, Target},
-    AppData,
+    texts, AppData,
 };
 use crate::kernel::rng::{stream, Purpose};
 
@@ -211,16 +211,6 @@ const CMD_ACTIONS: &[&str] = &[
     "read_ack",
     "refresh_profile",
     "sync_settings",
-];
-
-/// Custom events and the attributes each carries.
-const CUSTOM_EVENTS: &[(&str, &[&str])] = &[
-    ("gift", &["gift_id", "count", "sender_level"]),
-    ("order", &["order_id", "amount", "currency"]),
-    ("red_packet", &["packet_id", "greeting"]),
-    ("business_card", &["user_id", "nickname", "avatar"]),
-    ("poll", &["poll_id", "question", "options"]),
-    ("live_invite", &["room_id", "host"]),
 ];
 
 const PLACES: &[(&str, f64, f64)] = &[
@@ -426,28 +416,11 @@ impl<'a> Renderer<'a> {
     }
 }
 
-/// A custom message with one of [`CUSTOM_EVENTS`] and values for its attributes.
+/// A custom message: an app-defined event and its attributes.
 fn custom<'a>(rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
-    let (event, keys) = CUSTOM_EVENTS[rng.random_range(0..CUSTOM_EVENTS.len())];
-    let custom_exts = keys
-        .iter()
-        .map(|key| {
-            let value = match *key {
-                "amount" => format!("{}.{:02}", rng.random_range(1..5000), rng.random_range(0..100)),
-                "currency" => "CNY".to_owned(),
-                "count" | "sender_level" => rng.random_range(1..100).to_string(),
-                "greeting" => "恭喜发财，大吉大利".to_owned(),
-                "question" => "周五团建去哪儿？".to_owned(),
-                "options" => "爬山|密室|火锅".to_owned(),
-                "nickname" | "host" => format!("user{}", rng.random_range(1..100_000)),
-                "avatar" => format!("https://cdn.example.com/avatar/{:08x}.png", rng.random::<u32>()),
-                _ => format!("{:012}", rng.random_range(0..1_000_000_000_000u64)),
-            };
-            (*key, value)
-        })
-        .collect();
+    let (custom_event, custom_exts) = texts::custom_payload(rng);
     Body::Custom {
-        custom_event: event,
+        custom_event,
         custom_exts,
     }
 }
