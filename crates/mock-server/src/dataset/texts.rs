@@ -192,4 +192,21 @@ mod tests {
             "no lorem ipsum"
         );
     }
+
+    #[test]
+    fn custom_payloads_vary_by_event() {
+        let mut rng = stream(1, Purpose::Population, &[10]);
+        let payloads: Vec<_> = (0..300).map(|_| custom_payload(&mut rng)).collect();
+        for (event, keys) in CUSTOM_EVENTS {
+            let of_event: Vec<_> = payloads.iter().filter(|(e, _)| e == event).collect();
+            assert!(!of_event.is_empty(), "{event}");
+            for (_, attributes) in of_event {
+                assert_eq!(attributes.len(), keys.len());
+                assert!(
+                    keys.iter().all(|k| attributes.contains_key(k)),
+                    "{event}: {attributes:?}"
+                );
+            }
+        }
+    }
 }
