@@ -310,6 +310,13 @@ async fn records_have_the_documented_fields_and_types() {
             other => panic!("undocumented msg_type {other}"),
         };
         assert!(fields.iter().all(|f| body.contains_key(*f)), "{m}");
+        if let Some(hash) = body.get("hash") {
+            let hex = hash.as_str().unwrap().strip_prefix("Fq").unwrap();
+            assert!(
+                hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+                "32 hex digits: {hash}"
+            );
+        }
         kinds.insert((
             m["target_type"].as_str().unwrap().to_owned(),
             m["msg_type"].as_str().unwrap().to_owned(),

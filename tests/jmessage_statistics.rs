@@ -318,3 +318,63 @@ async fn todays_statistics_follow_the_clock_and_users_and_groups_stay_apart() {
     let groups = mock.get(Role::Vip, &format!("/v2/statistic/groups?{query}")).await.json;
     assert!(users[0].get("active_users").is_some() && groups[0].get("active_group").is_some());
 }
+
+#[tokio::test]
+async fn the_default_dataset_looks_like_production_registered_far_beyond_active() {
+    let mock = Mock::start().await;
+    let start = (now() - chrono::TimeDelta::days(59))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    let query = format!("time_unit=DAY&start={start}&duration=60");
+    let users = mock.get(Role::Vip, &format!("/v2/statistic/users?{query}")).await.json;
+    let days = users.as_array().unwrap();
+    assert_eq!(days.len(), 60);
+    let n = |day: &Value, key: &str| day[key].as_u64().unwrap();
+    let sparse = days
+        .iter()
+        .filter(|d| (n(d, "active_users") as f64) < 0.5 * n(d, "total_users") as f64)
+        .count();
+    assert!(sparse >= 54, "active below half the registered on {sparse} of 60 days");
+    let fewer_senders = days
+        .iter()
+        .filter(|d| n(d, "send_msg_users") < n(d, "active_users"))
+        .count();
+    assert!(
+        fewer_senders > 30,
+        "fewer senders than active users on {fewer_senders} of 60 days"
+    );
+    assert!(
+        days.windows(2)
+            .all(|w| n(&w[0], "total_users") <= n(&w[1], "total_users"))
+            && n(&days[0], "total_users") < n(&days[59], "total_users"),
+        "registrations grow day by day"
+    );
+    assert!(n(&days[59], "total_users") >= 10_000, "tens of thousands registered");
+    let groups = mock.get(Role::Vip, &format!("/v2/statistic/groups?{query}")).await.json;
+    let quiet = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| n(d, "active_group") < n(d, "total_group"))
+        .count();
+    assert!(quiet >= 54, "some groups are quiet on {quiet} of 60 days");
+    // Weekends are quieter than weekdays.
+    let active = |weekend: bool| -> f64 {
+        let picked: Vec<f64> = days
+            .iter()
+            .filter(|d| {
+                let date = chrono::NaiveDate::parse_from_str(d["date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+                (chrono::Datelike::weekday(&date).number_from_monday() >= 6) == weekend
+            })
+            .map(|d| n(d, "active_users") as f64)
+            .collect();
+        picked.iter().sum::<f64>() / picked.len() as f64
+    };
+    assert!(
+        active(true) < active(false),
+        "weekends {} vs weekdays {}",
+        active(true),
+        active(false)
+    );
+}

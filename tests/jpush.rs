@@ -426,11 +426,16 @@ async fn status_codes_distinguish_foreign_devices_non_targets_and_deliveries() {
     let non_target = (0..devices.len())
         .find(|d| stream.outcome(&push, *d as u32).is_none())
         .unwrap();
+    let now_ms = now().timestamp_millis();
     let delivered = (0..devices.len())
-        .find(|d| stream.outcome(&push, *d as u32).is_some_and(|o| o.delivered))
+        .find(|d| stream.outcome_at(&push, *d as u32, now_ms).is_some_and(|o| o.delivered))
         .unwrap();
     let missed = (0..devices.len())
-        .find(|d| stream.outcome(&push, *d as u32).is_some_and(|o| !o.delivered))
+        .find(|d| {
+            stream
+                .outcome_at(&push, *d as u32, now_ms)
+                .is_some_and(|o| !o.delivered)
+        })
         .unwrap();
     let other_app = &mock.server.state.core.dataset.devices[1].list[0].registration_id;
     let ids = [
@@ -642,19 +647,23 @@ async fn the_same_query_answers_anew_when_the_clock_crosses_a_push_s_change_inst
 async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
     let mock = Mock::start().await;
     let stream = mock.server.state.core.dataset.jiguang_push(0);
-    // A push sent before 23:00 Beijing time, so that its day ends an hour or more later.
+    // A push sent before 23:00 Beijing time, so that its day ends an hour or more later,
+    // with a device it reached within 10 minutes.
+    let by_ten_minutes = |p: &Push, d: u32| {
+        stream
+            .outcome_at(p, d, p.t_ms + 10 * 60_000)
+            .is_some_and(|o| o.delivered)
+    };
     let push = *pushes(&mock, 0)
         .iter()
         .find(|p| {
             let local = chrono::DateTime::from_timestamp_millis(p.t_ms)
                 .unwrap()
                 .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
-            chrono::Timelike::hour(&local) < 23 && (0..1000).any(|d| stream.outcome(p, d).is_some_and(|o| o.delivered))
+            chrono::Timelike::hour(&local) < 23 && (0..1000).any(|d| by_ten_minutes(p, d))
         })
         .unwrap();
-    let device = (0..1000)
-        .find(|d| stream.outcome(&push, *d).is_some_and(|o| o.delivered))
-        .unwrap();
+    let device = (0..1000).find(|d| by_ten_minutes(&push, *d)).unwrap();
     let id = stream.devices.list[device as usize].registration_id.clone();
     let body = json!({"msg_id": push.msg_id, "registration_ids": [id]}).to_string();
     let status = |reply: &e2e::Reply| reply.json[id.as_str()]["status"].as_u64().unwrap();
@@ -678,4 +687,296 @@ async fn status_without_a_date_asks_about_today_and_answers_anew_each_day() {
         1,
         "the next day asks about that day"
     );
+}
+
+/// 2^53: past it a JavaScript number no longer holds every integer.
+const JS_SAFE_LIMIT: u64 = 1 << 53;
+
+#[tokio::test]
+async fn msg_ids_are_above_2_pow_53_by_default_and_written_exactly() {
+    let mock = Mock::start().await;
+    let listed = mock.samples(Role::Vip, "msg_ids").await;
+    assert!(!listed.is_empty());
+    for id in &listed {
+        assert!(id.len() >= 17 && id.parse::<u64>().unwrap() > JS_SAFE_LIMIT, "{id}");
+    }
+    let ids = listed.join(",");
+    for endpoint in ["received", "received/detail", "messages"] {
+        let reply = mock.get(Role::Vip, &format!("/v3/{endpoint}?msg_ids={ids}")).await;
+        let echoed: Vec<&str> = reply
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["msg_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            echoed,
+            listed.iter().map(String::as_str).collect::<Vec<_>>(),
+            "{endpoint}"
+        );
+    }
+    let detail = mock.get(Role::Vip, &format!("/v3/messages/detail?msg_ids={ids}")).await;
+    for (item, id) in detail.json.as_array().unwrap().iter().zip(&listed) {
+        assert_eq!(
+            item["msg_id"].as_u64().unwrap().to_string(),
+            *id,
+            "a JSON number, exact"
+        );
+        assert!(
+            detail.text.contains(&format!("\"msg_id\":{id}")),
+            "written digit for digit"
+        );
+    }
+    let registration_id = &mock.samples(Role::Vip, "registration_ids").await[0];
+    let body = format!(r#"{{"msg_id":{},"registration_ids":["{registration_id}"]}}"#, listed[0]);
+    let status = mock.post(Role::Vip, "/v3/status/message", None, body).await;
+    assert_eq!(status.status, 200, "{}", status.text);
+    assert!(status.json[registration_id.as_str()]["status"].is_u64());
+}
+
+#[tokio::test]
+async fn the_legacy_id_style_writes_ten_digits() {
+    let mock = Mock::start_with(|s| s.jpush_msg_id_style = mock_server::dataset::push::MsgIdStyle::Legacy).await;
+    let listed = mock.samples(Role::Vip, "msg_ids").await;
+    assert!(
+        !listed.is_empty() && listed.iter().all(|id| id.len() == 10),
+        "{listed:?}"
+    );
+    let reply = mock
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", listed[0]))
+        .await;
+    assert!(
+        reply.json[0]["android_received"].is_u64() || reply.json[0]["ios_apns_sent"].is_u64(),
+        "{}",
+        reply.text
+    );
+}
+
+/// `received` of one push, summed over its platforms, from `/v3/received`.
+async fn received_total(mock: &Mock, msg_id: u64) -> u64 {
+    let reply = mock.get(Role::Vip, &format!("/v3/received?msg_ids={msg_id}")).await;
+    let n = |key: &str| reply.json[0][key].as_u64().unwrap_or(0);
+    n("android_received") + n("ios_apns_received") + n("ios_msg_received") + n("wp_mpns_sent")
+}
+
+/// How many of the app's devices `status/message` reports as 0 for `push`, on its day.
+async fn status_zero(mock: &Mock, push: &Push) -> u64 {
+    let ids: Vec<&str> = mock.server.state.core.dataset.devices[0]
+        .list
+        .iter()
+        .map(|d| d.registration_id.as_str())
+        .collect();
+    let body = json!({"msg_id": push.msg_id, "registration_ids": ids, "date": local_day(push)});
+    let reply = mock.post(Role::Vip, "/v3/status/message", None, body.to_string()).await;
+    ids.iter().filter(|id| reply.json[**id]["status"] == 0).count() as u64
+}
+
+#[tokio::test]
+async fn deliveries_grow_on_the_mock_clock_and_agree_with_status_at_every_step() {
+    let mock = Mock::start().await;
+    let stream = mock.server.state.core.dataset.jiguang_push(0);
+    // The newest push of the day before, so that two days later is still within retention.
+    let push = stream
+        .newest_first(
+            now().timestamp_millis() - 2 * 86_400_000,
+            now().timestamp_millis() - 86_400_000,
+        )
+        .next()
+        .unwrap();
+    let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    mock.server
+        .state
+        .core
+        .clock
+        .set(at(push.t_ms + 10 * 60_000), true)
+        .unwrap();
+    let early = received_total(&mock, push.msg_id).await;
+    assert_eq!(early, status_zero(&mock, &push).await, "10 minutes after the send");
+    let mut last = early;
+    // Hours, then the two days: the counts never go down, and agree with status 0 each time.
+    for seconds in [600, 3_000, 3_600, 7_200, 21_600, 43_200, 86_400, 7_200] {
+        mock.advance(seconds).await;
+        let now_total = received_total(&mock, push.msg_id).await;
+        assert!(now_total >= last, "never decreases: {last} then {now_total}");
+        assert_eq!(now_total, status_zero(&mock, &push).await, "{seconds} s later");
+        last = now_total;
+    }
+    assert!(
+        push.t_ms + 2 * 86_400_000 <= mock.server.state.core.clock.now().timestamp_millis(),
+        "two days have passed"
+    );
+    assert!(
+        early < last,
+        "stragglers arrive over hours and days: {early} then {last}"
+    );
+    let detail = mock
+        .get(Role::Vip, &format!("/v3/messages/detail?msg_ids={}", push.msg_id))
+        .await
+        .json;
+    let d = &detail[0];
+    let n = |v: &Value| v.as_u64().unwrap();
+    assert_eq!(
+        n(&d["jpush"]["received"])
+            + n(&d["android_pns"]["pns_sent"])
+            + n(&d["ios"]["apns_received"])
+            + n(&d["winphone"]["mpns_sent"]),
+        last,
+        "messages/detail agrees with received"
+    );
+}
+
+#[tokio::test]
+async fn a_system_error_fault_answers_status_4_for_a_share_of_ids_the_same_each_time() {
+    let mock = Mock::start().await;
+    let push = pushes(&mock, 0)[3];
+    let rule = r#"{"match":{"family":"jpush","path":"/v3/status/message"},"effect":{"system_error":0.3}}"#;
+    let added = mock.control("POST", "/_mock/faults", rule).await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let ids: Vec<&str> = mock.server.state.core.dataset.devices[0]
+        .list
+        .iter()
+        .map(|d| d.registration_id.as_str())
+        .collect();
+    let body = json!({"msg_id": push.msg_id, "registration_ids": ids, "date": local_day(&push)}).to_string();
+    let statuses = |reply: &e2e::Reply| -> Vec<u64> {
+        ids.iter()
+            .map(|id| reply.json[*id]["status"].as_u64().unwrap())
+            .collect()
+    };
+    let first = statuses(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await);
+    let failed = first.iter().filter(|s| **s == 4).count();
+    assert!((200..400).contains(&failed), "about 30 % of 1000 ids: {failed}");
+    assert!(first.contains(&0) && first.contains(&3), "the others keep their status");
+    let again = statuses(&mock.post(Role::Vip, "/v3/status/message", None, body.clone()).await);
+    assert_eq!(first, again, "the same ids fail for the same rule");
+    // Other endpoints pass untouched, and without the rule no id is 4.
+    let received = mock
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", push.msg_id))
+        .await;
+    assert_eq!(received.status, 200);
+    assert_eq!(mock.control("DELETE", "/_mock/faults", "").await.status, 200);
+    let after = statuses(&mock.post(Role::Vip, "/v3/status/message", None, body).await);
+    assert!(!after.contains(&4));
+    for (before, now) in first.iter().zip(&after) {
+        assert!(*before == 4 || before == now);
+    }
+    let bad = r#"{"effect":{"system_error":1.5}}"#;
+    assert_eq!(mock.control("POST", "/_mock/faults", bad).await.status, 400);
+}
+
+const TODAY_S_FIELDS: [&str; 9] = [
+    "android_pns_received",
+    "live_acivity_sent",
+    "live_acivity_received",
+    "quickapp_jpush_received",
+    "quickapp_pns_sent",
+    "hmos_hmpns_received",
+    "hmos_hmpns_sent",
+    "hmos_msg_received",
+    "hmos_msg_sent",
+];
+
+#[tokio::test]
+async fn the_2025_schema_adds_today_s_fields_platforms_limit_and_strings_classic_stays() {
+    use mock_server::families::jpush::rules::Schema;
+    let today = Mock::start_with(|s| s.jpush_schema = Schema::Today).await;
+    let classic = Mock::start().await;
+    let recent = pushes(&today, 0);
+    let ids = ids(&recent[..10]);
+    let detail = today
+        .get(Role::Vip, &format!("/v3/received/detail?msg_ids={ids}"))
+        .await;
+    for item in detail.json.as_array().unwrap() {
+        for field in TODAY_S_FIELDS {
+            assert!(item.get(field).is_some(), "{field} in {item}");
+        }
+    }
+    let hmos: u64 = detail
+        .json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["hmos_msg_received"].as_u64().or(i["hmos_hmpns_received"].as_u64()))
+        .sum();
+    assert!(hmos > 0, "HarmonyOS devices receive pushes: {}", detail.text);
+    // Every count of today's fields is one of status 0.
+    let push = recent[0];
+    let d = &today
+        .get(Role::Vip, &format!("/v3/received/detail?msg_ids={}", push.msg_id))
+        .await
+        .json[0];
+    let n = |key: &str| d[key].as_u64().unwrap_or(0);
+    let sum = [
+        "jpush_received",
+        "android_pns_sent",
+        "ios_apns_received",
+        "wp_mpns_sent",
+        "hmos_hmpns_received",
+        "hmos_msg_received",
+        "quickapp_jpush_received",
+        "quickapp_pns_sent",
+    ]
+    .iter()
+    .map(|k| n(k))
+    .sum::<u64>();
+    assert_eq!(sum, status_zero(&today, &push).await, "{d}");
+    let classic_detail = classic
+        .get(
+            Role::Vip,
+            &format!("/v3/received/detail?msg_ids={}", pushes(&classic, 0)[0].msg_id),
+        )
+        .await;
+    for field in TODAY_S_FIELDS {
+        assert!(classic_detail.json[0].get(field).is_none(), "classic has no {field}");
+    }
+    // The users platforms.
+    let users = today
+        .get(Role::Vip, "/v3/users?time_unit=DAY&start=2026-11-19&duration=1")
+        .await
+        .json;
+    for platform in ["hmos", "quickapp"] {
+        assert!(users["items"][0][platform]["online"].is_u64(), "{platform}: {users}");
+    }
+    let classic_users = classic
+        .get(Role::Vip, "/v3/users?time_unit=DAY&start=2026-11-19&duration=1")
+        .await
+        .json;
+    assert!(classic_users["items"][0].get("hmos").is_none());
+    // 28 days: older pushes are refused today, answered in classic.
+    let old = pushes(&today, 0)
+        .into_iter()
+        .find(|p| now().timestamp_millis() - p.t_ms > 29 * 86_400_000)
+        .unwrap();
+    let refused = today
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", old.msg_id))
+        .await;
+    assert_jiguang_error(&refused, 400, 3005);
+    assert!(refused.json["error"]["message"].as_str().unwrap().contains("28 days"));
+    let body = json!({"msg_id": old.msg_id, "registration_ids": ["x"]}).to_string();
+    assert_jiguang_error(
+        &today.post(Role::Vip, "/v3/status/message", None, body).await,
+        400,
+        3005,
+    );
+    let old_classic = pushes(&classic, 0)
+        .into_iter()
+        .find(|p| now().timestamp_millis() - p.t_ms > 29 * 86_400_000)
+        .unwrap();
+    let answered = classic
+        .get(Role::Vip, &format!("/v3/received?msg_ids={}", old_classic.msg_id))
+        .await;
+    assert_eq!(answered.status, 200);
+    assert!(answered.json[0].get("android_received").is_some());
+    // Today's 429 message.
+    let limited = today
+        .control("PUT", "/_mock/rate-limits", r#"{"jpush":{"limit":2}}"#)
+        .await;
+    assert_eq!(limited.status, 200, "{}", limited.text);
+    let mut last = today.get(Role::Vip, "/v3/received?msg_ids=1").await;
+    for _ in 0..3 {
+        last = today.get(Role::Vip, "/v3/received?msg_ids=1").await;
+    }
+    assert_jiguang_error(&last, 429, 2002);
+    assert_eq!(last.json["error"]["message"], "Rate limit exceeded");
 }

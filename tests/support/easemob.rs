@@ -241,6 +241,18 @@ pub fn assert_message_shape(message: &Value) -> (String, String) {
             "url",
         ],
         "file" => &["file_length", "filename", "secret", "type", "url"],
+        "cmd" => &["action", "type"],
+        "custom" => &["customEvent", "customExts", "type"],
+        "combine" => &[
+            "compatibleText",
+            "file_length",
+            "filename",
+            "secret",
+            "summary",
+            "title",
+            "type",
+            "url",
+        ],
         other => panic!("unknown body type {other}: {message}"),
     };
     assert_eq!(sorted_keys(body), expected, "{message}");

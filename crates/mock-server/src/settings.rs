@@ -14,8 +14,11 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     control::faults::{RuleSpec, MAX_RULES},
-    dataset::DatasetSize,
-    families::{easemob::rules::EasemobSettings, jpush, shared},
+    dataset::{push::MsgIdStyle, DatasetSize},
+    families::{
+        easemob::{self, rules::EasemobSettings},
+        jpush, shared,
+    },
     kernel::{
         clock::check_range,
         ratelimit::{Quota, MAX_WINDOW_SECS},
@@ -48,6 +51,10 @@ pub struct Settings {
     /// JPush requests per app per window (default: the vendor's quota).
     pub jpush_rate_limit: u32,
     pub jpush_rate_window_secs: u32,
+    /// How JPush msg_ids are written: today's 17 digits, or the legacy short form.
+    pub jpush_msg_id_style: MsgIdStyle,
+    /// The JPush API served: doc 003's, or today's.
+    pub jpush_schema: jpush::rules::Schema,
     /// Requests the journal keeps; 0 turns it off.
     pub journal_size: usize,
     /// Fault rules installed at startup (and again by `POST /_mock/reset`).
@@ -169,6 +176,8 @@ impl Default for Settings {
             dataset: DatasetSize::default(),
             jpush_rate_limit: jpush::rules::RATE_LIMIT,
             jpush_rate_window_secs: jpush::rules::RATE_WINDOW_SECS,
+            jpush_msg_id_style: MsgIdStyle::default(),
+            jpush_schema: jpush::rules::Schema::default(),
             journal_size: 1000,
             faults: Vec::new(),
             timezone: shared::rules::DEFAULT_TIMEZONE,
@@ -231,6 +240,14 @@ pub struct Overrides {
     /// Length of the JPush rate-limit window in seconds, on the mock clock
     #[arg(long, env = "MOCK_JPUSH_RATE_WINDOW", value_parser = clap::value_parser!(u32).range(1..=MAX_WINDOW_SECS as i64))]
     pub jpush_rate_window: Option<u32>,
+    /// How JPush msg_ids are written: `current` (17 digits, above 2^53, as the vendor's
+    /// today) or `legacy` (10 digits)
+    #[arg(long, env = "MOCK_JPUSH_MSG_ID_STYLE", value_enum)]
+    pub jpush_msg_id_style: Option<MsgIdStyle>,
+    /// The JPush report API served: `classic` (doc 003) or `2025` (today's fields,
+    /// HarmonyOS and quick-app devices, the 28-day limit, today's error strings)
+    #[arg(long, env = "MOCK_JPUSH_SCHEMA", value_enum)]
+    pub jpush_schema: Option<jpush::rules::Schema>,
     /// How many requests the journal (GET /_mock/journal) keeps; 0 turns it off
     #[arg(long, env = "MOCK_JOURNAL_SIZE", value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
     pub journal_size: Option<u32>,
@@ -254,6 +271,10 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_EASEMOB_TIMEZONE", value_parser = parse_offset)]
     #[serde(default, deserialize_with = "de_offset")]
     pub easemob_timezone: Option<FixedOffset>,
+    /// The app's cluster: `domestic` (hour keys in Beijing time) or `overseas` (UTC); sets
+    /// --easemob-timezone, which wins when given in the same place
+    #[arg(long, env = "MOCK_EASEMOB_CLUSTER", value_enum)]
+    pub easemob_cluster: Option<easemob::rules::Cluster>,
     /// How long after an hour ends its history file can be downloaded, e.g. 90s, 30m, 1h
     #[arg(long, env = "MOCK_EASEMOB_FILE_DELAY", value_parser = parse_delay)]
     #[serde(default, deserialize_with = "de_delay")]
@@ -339,11 +360,14 @@ impl Settings {
             pushes_per_day,
             jpush_rate_limit,
             jpush_rate_window,
+            jpush_msg_id_style,
+            jpush_schema,
             journal_size,
             faults,
             timezone,
             clock,
             easemob_timezone,
+            easemob_cluster,
             easemob_file_delay,
             easemob_retention,
             easemob_history_quota,
@@ -365,6 +389,8 @@ impl Settings {
         set(&mut self.dataset.pushes_per_day, pushes_per_day);
         set(&mut self.jpush_rate_limit, jpush_rate_limit);
         set(&mut self.jpush_rate_window_secs, jpush_rate_window);
+        set(&mut self.jpush_msg_id_style, jpush_msg_id_style);
+        set(&mut self.jpush_schema, jpush_schema);
         set(&mut self.journal_size, journal_size.map(|n| n as usize));
         self.faults.extend(faults.into_iter().flat_map(|list| list.0));
         set(&mut self.timezone, timezone);
@@ -372,6 +398,7 @@ impl Settings {
             self.clock = clock;
         }
         let easemob = &mut self.easemob;
+        set(&mut easemob.timezone, easemob_cluster.map(|c| c.zone()));
         set(&mut easemob.timezone, easemob_timezone);
         set(&mut easemob.file_delay, easemob_file_delay);
         set(&mut easemob.retention, easemob_retention);
@@ -470,9 +497,12 @@ impl Settings {
             ("pushes_per_day", dataset.pushes_per_day.to_string()),
             ("jpush_rate_limit", self.jpush_rate_limit.to_string()),
             ("jpush_rate_window", self.jpush_rate_window_secs.to_string()),
+            ("jpush_msg_id_style", self.jpush_msg_id_style.name().to_owned()),
+            ("jpush_schema", self.jpush_schema.name().to_owned()),
             ("journal_size", self.journal_size.to_string()),
             ("timezone", self.timezone.to_string()),
             ("easemob_timezone", easemob.timezone.to_string()),
+            ("easemob_cluster", easemob::rules::Cluster::default().name().to_owned()),
             ("easemob_file_delay", format_span(easemob.file_delay)),
             ("easemob_retention", format_span(easemob.retention)),
             ("easemob_history_quota", easemob.history_quota.to_string()),
@@ -735,6 +765,38 @@ fn de_token<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<ControlTok
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_easemob_cluster_sets_the_hour_key_zone_and_a_zone_given_with_it_wins() {
+        let overseas =
+            Settings::resolve(Overrides::parse_from(["mock-server", "--easemob-cluster", "overseas"])).unwrap();
+        assert_eq!(overseas.easemob.timezone, FixedOffset::east_opt(0).unwrap());
+        let domestic =
+            Settings::resolve(Overrides::parse_from(["mock-server", "--easemob-cluster", "domestic"])).unwrap();
+        assert_eq!(domestic.easemob.timezone, FixedOffset::east_opt(8 * 3600).unwrap());
+        let both = Overrides::parse_from([
+            "mock-server",
+            "--easemob-cluster",
+            "overseas",
+            "--easemob-timezone",
+            "+09:00",
+        ]);
+        assert_eq!(
+            Settings::resolve(both).unwrap().easemob.timezone,
+            FixedOffset::east_opt(9 * 3600).unwrap()
+        );
+        let schema = Overrides::parse_from([
+            "mock-server",
+            "--jpush-schema",
+            "2025",
+            "--jpush-msg-id-style",
+            "legacy",
+        ]);
+        let settings = Settings::resolve(schema).unwrap();
+        assert_eq!(settings.jpush_schema, jpush::rules::Schema::Today);
+        assert_eq!(settings.jpush_msg_id_style, MsgIdStyle::Legacy);
+        assert!(Overrides::try_parse_from(["mock-server", "--jpush-schema", "2024"]).is_err());
+    }
 
     #[test]
     fn help_shows_the_defaults_the_rules_hold() {

@@ -359,11 +359,11 @@ struct Samples<'a> {
 
 impl<'a> Samples<'a> {
     fn of(population: &'a Population) -> Samples<'a> {
-        let take = |ids: Vec<&'a str>| ids.into_iter().take(SAMPLE).collect();
+        // The most active first, so that the samples have messages on any day.
         Samples {
-            usernames: take(population.users.iter().map(|u| u.username.as_str()).collect()),
-            group_ids: take(population.groups.iter().map(|g| g.id.as_str()).collect()),
-            chatroom_ids: take(population.chatrooms.iter().map(|c| c.id.as_str()).collect()),
+            usernames: population.sample_users(SAMPLE),
+            group_ids: population.sample_groups(SAMPLE),
+            chatroom_ids: population.sample_chatrooms(SAMPLE),
         }
     }
 }

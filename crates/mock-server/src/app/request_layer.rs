@@ -92,6 +92,13 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
         Some((_, Effect::Truncate { .. })) => truncate(next.run(request).await).await,
+        Some((applied, Effect::SystemError { system_error })) => {
+            request.extensions_mut().insert(jpush::SystemErrors {
+                share: system_error,
+                rule: applied.rule,
+            });
+            next.run(request).await
+        }
     };
 
     if let Some(log) = log {

@@ -13,7 +13,7 @@ use crate::{
     families::{
         easemob::{self, EasemobState},
         jmessage::{self, JmessageState},
-        jpush::{self, JpushState},
+        jpush::{self, rules::Schema, JpushState},
         shared::context::Core,
     },
     kernel::{clock::Clock, signing::Signer},
@@ -43,7 +43,12 @@ impl AppState {
 
     fn bare(settings: Settings) -> AppState {
         let clock = Clock::new(settings.clock);
-        let dataset = Dataset::generate(settings.seed, settings.dataset, settings.timezone, clock.now());
+        let dataset = Dataset::generate(settings.seed, settings.dataset, settings.timezone, clock.now())
+            .with_msg_id_style(settings.jpush_msg_id_style);
+        let dataset = match settings.jpush_schema {
+            Schema::Classic => dataset,
+            Schema::Today => dataset.with_today_s_devices(),
+        };
         let listen_addr = SocketAddr::new(settings.host, settings.port);
         AppState(Arc::new(Shared {
             core: Arc::new(Core {
@@ -53,7 +58,7 @@ impl AppState {
             }),
             faults: FaultTable::new(settings.seed),
             journal: Journal::new(settings.journal_size),
-            jpush: Arc::new(JpushState::new(settings.jpush_quota())),
+            jpush: Arc::new(JpushState::new(settings.jpush_quota(), settings.jpush_schema)),
             jmessage: Arc::default(),
             easemob: Arc::new(EasemobState::new(settings.easemob, listen_addr)),
             settings,

@@ -62,10 +62,23 @@ impl FamilyName {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Effect {
-    Status { status: u16 },
-    Delay { delay_ms: Delay },
-    Drop { drop: bool },
-    Truncate { truncate: bool },
+    Status {
+        status: u16,
+    },
+    Delay {
+        delay_ms: Delay,
+    },
+    Drop {
+        drop: bool,
+    },
+    Truncate {
+        truncate: bool,
+    },
+    /// JPush `status/message` answers status 4 (system error) for this share of the ids
+    /// asked about; any other request passes untouched.
+    SystemError {
+        system_error: f64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +147,9 @@ impl RuleSpec {
             Effect::Drop { drop: false } | Effect::Truncate { truncate: false } => {
                 Err("drop and truncate take true".into())
             }
+            Effect::SystemError { system_error } if !(system_error > 0.0 && system_error <= 1.0) => Err(format!(
+                "system_error is a share of ids, above 0 and at most 1, got {system_error}"
+            )),
             _ => Ok(()),
         }
     }
@@ -526,9 +542,12 @@ mod tests {
             r#"{"effect":{"status":500},"times":0}"#,
             r#"{"effect":{"status":500},"fraction":0}"#,
             r#"{"effect":{"status":500},"until":"2999-01-01T00:00:00Z"}"#,
+            r#"{"effect":{"system_error":0}}"#,
+            r#"{"effect":{"system_error":1.01}}"#,
         ] {
             assert!(spec(bad).check().is_err(), "{bad}");
         }
+        assert!(spec(r#"{"effect":{"system_error":0.3}}"#).check().is_ok());
         for bad in [
             r#"{"effect":{"explode":true}}"#,
             r#"{"effect":{"status":500},"when":1}"#,

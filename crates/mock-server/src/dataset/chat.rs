@@ -9,13 +9,22 @@
 use chrono::{DateTime, FixedOffset, TimeDelta, Timelike, Utc};
 use rand::{seq::IndexedRandom, Rng};
 
-use super::population::Population;
+use super::{
+    activity::{Activity, Day, Windows},
+    population::Population,
+};
 use crate::kernel::rng::{stream, Purpose};
 
 pub const HOUR_MS: i64 = 3_600_000;
 /// msgid = ((hour - EPOCH_HOUR) * MAX_PER_HOUR + index) * 16 + app slot.
 const EPOCH_HOUR: i64 = 438_288; // 2020-01-01T00:00:00Z in hours since the Unix epoch
 const MAX_PER_HOUR: u64 = 100_000;
+
+/// Share of messages sent by the app's heavy users. **Decided**: a handful of users
+/// (bots, support agents, the chattiest) send a good part of the traffic.
+const HEAVY_SENDER_SHARE: f64 = 0.2;
+/// Share of group (chatroom) messages sent to the lively groups (chatrooms). **Decided**.
+const LIVELY_ROOM_SHARE: f64 = 0.5;
 
 /// Relative chat activity for each local hour of the day (night is quiet).
 const DIURNAL: [f64; 24] = [
@@ -176,7 +185,15 @@ impl ChatStream<'_> {
             .with_timezone(&self.timezone)
             .hour();
         let weight_sum: f64 = DIURNAL.iter().sum();
-        let mean = self.messages_per_day as f64 * DIURNAL[local_hour as usize] / weight_sum;
+        // Weekdays and weekends differ, the week averaging the configured volume.
+        let day = self.day(hour * HOUR_MS);
+        let week = (5.0 + 2.0 * super::population::WEEKEND_ACTIVITY) / 7.0;
+        let season = if day.weekend {
+            super::population::WEEKEND_ACTIVITY
+        } else {
+            1.0
+        } / week;
+        let mean = self.messages_per_day as f64 * season * DIURNAL[local_hour as usize] / weight_sum;
         let mut rng = stream(self.seed, Purpose::HourCount, &[self.slot, hour as u64]);
         let expected = mean * rng.random_range(0.8..1.2);
         let whole = expected.floor();
@@ -190,31 +207,58 @@ impl ChatStream<'_> {
         let mut offsets_rng = stream(self.seed, Purpose::HourOffsets, &[self.slot, hour as u64]);
         let mut offsets: Vec<i64> = (0..count).map(|_| offsets_rng.random_range(0..HOUR_MS)).collect();
         offsets.sort_unstable();
+        let scope = self.hour_scope(hour);
         offsets
             .into_iter()
             .enumerate()
-            .map(|(index, offset)| self.head(hour, index as u32, hour * HOUR_MS + offset))
+            .map(|(index, offset)| self.head(&scope, hour, index as u32, hour * HOUR_MS + offset))
             .collect()
     }
 
-    fn head(&self, hour: i64, index: u32, t_ms: i64) -> ChatHead {
+    /// Who can take part in `hour`'s messages: those registered when it begins, active on
+    /// the local day it begins in.
+    fn hour_scope(&self, hour: i64) -> HourScope {
+        let (p, start_ms) = (self.population, hour * HOUR_MS);
+        let day = self.day(start_ms);
+        HourScope {
+            users: p.users_at(start_ms).max(2).min(p.users.len() as u32),
+            groups: p.groups_at(start_ms),
+            user_windows: p.user_activity.windows(day),
+            group_windows: p.group_activity.windows(day),
+            chatroom_windows: p.chatroom_activity.windows(day),
+        }
+    }
+
+    /// The local day of `t_ms`.
+    fn day(&self, t_ms: i64) -> Day {
+        Day::of(t_ms, self.timezone.local_minus_utc() as i64 * 1000)
+    }
+
+    fn head(&self, scope: &HourScope, hour: i64, index: u32, t_ms: i64) -> ChatHead {
         let mut rng = stream(self.seed, Purpose::ChatHead, &[self.slot, hour as u64, index as u64]);
-        // Only users and groups that exist at t take part.
-        let users = self
-            .population
-            .users_at(t_ms)
-            .max(2)
-            .min(self.population.users.len() as u32);
-        let groups = self.population.groups_at(t_ms);
+        let p = self.population;
         let roll: f64 = rng.random();
-        let (from, target) = if roll < 0.3 && groups > 0 {
-            let g = rng.random_range(0..groups);
-            (Party::Local(rng.random_range(0..users)), Target::Group(g))
-        } else if roll < 0.4 && !self.population.chatrooms.is_empty() {
-            let c = rng.random_range(0..self.population.chatrooms.len() as u32);
-            (Party::Local(rng.random_range(0..users)), Target::Chatroom(c))
+        let (from, target) = if roll < 0.3 && scope.groups > 0 {
+            let g = pick_room(
+                &mut rng,
+                scope.groups,
+                &p.lively_groups,
+                &p.group_activity,
+                &scope.group_windows,
+            );
+            (Party::Local(self.pick_sender(&mut rng, scope)), Target::Group(g))
+        } else if roll < 0.4 && !p.chatrooms.is_empty() {
+            let rooms = p.chatrooms.len() as u32;
+            let c = pick_room(
+                &mut rng,
+                rooms,
+                &p.lively_chatrooms,
+                &p.chatroom_activity,
+                &scope.chatroom_windows,
+            );
+            (Party::Local(self.pick_sender(&mut rng, scope)), Target::Chatroom(c))
         } else {
-            self.single_parties(&mut rng, users, t_ms)
+            self.single_parties(&mut rng, scope, t_ms)
         };
         let from = if rng.random_bool(0.04) { Party::Admin } else { from };
         let kind = *[
@@ -253,11 +297,26 @@ impl ChatStream<'_> {
         }
     }
 
-    /// Sender and receiver of a one-to-one message among the first `users` users; some
-    /// cross the app boundary.
-    fn single_parties(&self, rng: &mut rand_pcg::Pcg64Mcg, users: u32, t_ms: i64) -> (Party, Target) {
-        let sender = rng.random_range(0..users);
-        let receiver = (sender + rng.random_range(1..users)) % users;
+    /// A sender among those of `scope`: a heavy user for a share of messages, otherwise
+    /// any user active that day.
+    fn pick_sender(&self, rng: &mut rand_pcg::Pcg64Mcg, scope: &HourScope) -> u32 {
+        let heavy = &self.population.heavy_users;
+        let existing = heavy.partition_point(|u| *u < scope.users);
+        if existing > 0 && rng.random_bool(HEAVY_SENDER_SHARE) {
+            return heavy[rng.random_range(0..existing)];
+        }
+        pick_active(rng, scope.users, &self.population.user_activity, &scope.user_windows)
+    }
+
+    /// Sender and receiver of a one-to-one message among those of `scope`, both active
+    /// that day; some cross the app boundary.
+    fn single_parties(&self, rng: &mut rand_pcg::Pcg64Mcg, scope: &HourScope, t_ms: i64) -> (Party, Target) {
+        let users = scope.users;
+        let sender = self.pick_sender(rng, scope);
+        let mut receiver = pick_active(rng, users, &self.population.user_activity, &scope.user_windows);
+        if receiver == sender {
+            receiver = (sender + rng.random_range(1..users)) % users;
+        }
         match self.partner {
             Some(partner) if rng.random_bool(0.08) => {
                 let foreign = rng.random_range(0..partner.users_at(t_ms).max(1));
@@ -333,6 +392,33 @@ impl ChatStream<'_> {
             skipped,
         )
     }
+}
+
+/// Who can take part in one hour's messages (see [`ChatStream::hour_scope`]).
+struct HourScope {
+    users: u32,
+    groups: u32,
+    user_windows: Windows,
+    group_windows: Windows,
+    chatroom_windows: Windows,
+}
+
+/// A group or chatroom among the first `rooms`: a lively one for a share of messages,
+/// otherwise any one active that day.
+fn pick_room(rng: &mut rand_pcg::Pcg64Mcg, rooms: u32, lively: &[u32], activity: &Activity, windows: &Windows) -> u32 {
+    let existing = lively.partition_point(|r| *r < rooms);
+    if existing > 0 && rng.random_bool(LIVELY_ROOM_SHARE) {
+        return lively[rng.random_range(0..existing)];
+    }
+    pick_active(rng, rooms, activity, windows)
+}
+
+/// One of the first `count` members active that day (any of them on a day so quiet that
+/// none is found).
+fn pick_active(rng: &mut rand_pcg::Pcg64Mcg, count: u32, activity: &Activity, windows: &Windows) -> u32 {
+    activity
+        .pick(windows, rng, count)
+        .unwrap_or_else(|| rng.random_range(0..count))
 }
 
 /// Iterator over the selected heads of a window; see [`ChatStream::scan`].
@@ -462,6 +548,20 @@ mod tests {
                 let rest: Vec<_> = s.scan(window, scope, position).collect();
                 assert_eq!(rest, all[skip as usize..]);
             }
+        });
+    }
+
+    /// Not a check: `cargo test -p mock-server --release --lib -- --ignored --nocapture
+    /// time_a_day_of_heads` prints how long a day of heads takes to generate.
+    #[test]
+    #[ignore]
+    fn time_a_day_of_heads() {
+        with_stream(1, |s| {
+            let days = 30;
+            let start = std::time::Instant::now();
+            let heads: usize = (HOUR..HOUR + 24 * days).map(|h| s.hour_heads(h).len()).sum();
+            let per_day = start.elapsed() / days as u32;
+            println!("{} heads a day, {per_day:?} a day", heads / days as usize);
         });
     }
 }

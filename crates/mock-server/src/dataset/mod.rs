@@ -1,11 +1,13 @@
 //! The seeded synthetic dataset: apps and their credentials, each app's population, and
 //! the generators that produce records on demand (see `chat`). Nothing here knows HTTP.
 
+pub mod activity;
 pub mod apps;
 pub mod chat;
 pub mod chat_stats;
 pub mod population;
 pub mod push;
+pub mod texts;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
@@ -13,7 +15,7 @@ use self::{
     apps::{AppsFixture, EasemobApp, JiguangApp},
     chat::ChatStream,
     population::Population,
-    push::{Devices, PushStream},
+    push::{Devices, MsgIdStyle, PushStream},
 };
 use crate::kernel::basic::basic_header;
 
@@ -36,9 +38,9 @@ pub struct DatasetSize {
 impl Default for DatasetSize {
     fn default() -> DatasetSize {
         DatasetSize {
-            users: 200,
-            groups: 30,
-            chatrooms: 10,
+            users: 20_000,
+            groups: 10_000,
+            chatrooms: 50,
             messages_per_day: 2000,
             devices: 1000,
             pushes_per_day: 48,
@@ -56,6 +58,10 @@ pub struct Dataset {
     /// Each Jiguang app's canonical `Basic` Authorization value, in the order of `jiguang`.
     basic_headers: Vec<String>,
     pub easemob: Vec<AppData<EasemobApp>>,
+    /// How JPush msg_ids are written.
+    pub msg_id_style: MsgIdStyle,
+    /// The end of the period in which recent users, groups and devices registered (ms).
+    anchor_ms: i64,
 }
 
 /// One app: its credentials, its slot in the key space, and its population.
@@ -77,7 +83,7 @@ impl Dataset {
         let anchor = start - start.rem_euclid(86_400_000);
         let jiguang_count = fixture.jiguang.len();
         let devices = (0..jiguang_count as u64)
-            .map(|slot| Devices::generate(seed, slot, size.devices, anchor))
+            .map(|slot| Devices::generate(seed, slot, size.devices, anchor, false))
             .collect();
         let jiguang: Vec<AppData<JiguangApp>> = fixture
             .jiguang
@@ -115,6 +121,25 @@ impl Dataset {
             jiguang,
             devices,
             easemob,
+            msg_id_style: MsgIdStyle::default(),
+            anchor_ms: anchor,
+        }
+    }
+
+    /// The same dataset with JPush devices of today's platforms too (HarmonyOS, quick
+    /// apps), as the 2025 JPush schema reports them.
+    pub fn with_today_s_devices(self) -> Dataset {
+        let devices = (0..self.jiguang.len() as u64)
+            .map(|slot| Devices::generate(self.seed, slot, self.size.devices, self.anchor_ms, true))
+            .collect();
+        Dataset { devices, ..self }
+    }
+
+    /// The same dataset with its JPush msg_ids written in `style`.
+    pub fn with_msg_id_style(self, style: MsgIdStyle) -> Dataset {
+        Dataset {
+            msg_id_style: style,
+            ..self
         }
     }
 
@@ -130,6 +155,7 @@ impl Dataset {
             seed: self.seed,
             slot: self.jiguang[index].slot,
             pushes_per_day: self.size.pushes_per_day,
+            msg_id_style: self.msg_id_style,
             devices: &self.devices[index],
         }
     }

@@ -5,18 +5,26 @@
 //! Users and groups have registration (creation) instants: most predate the retention
 //! window, some arrive during it, so statistics show new users and groups. Lists are
 //! sorted by that instant, so "who existed at t" is a prefix of the list.
+//!
+//! Being registered is not being active: each user and room has an engagement tier and
+//! is active on some days only (`activity`), fewer on weekends. A few heavy users and
+//! lively rooms carry much of the traffic; most registered users and rooms are quiet on
+//! any one day.
 
 use fake::{
-    faker::{
-        internet::en::Username,
-        lorem::en::Sentence,
-        name::{en::Name as EnName, zh_cn::Name as ZhName},
+    faker::name::{
+        en::{FirstName, LastName, Name as EnName},
+        zh_cn::Name as ZhName,
     },
     Fake,
 };
 use rand::Rng;
 
 use super::DatasetSize;
+use super::{
+    activity::{Activity, Tier},
+    texts,
+};
 use crate::kernel::rng::{stream, Purpose};
 
 /// Texts per app: enough variety for realistic pages, small enough to stay flat in memory.
@@ -25,29 +33,55 @@ const TEXT_POOL: usize = 256;
 const GROUP_ID_BASE: u64 = 10_000_000;
 const CHATROOM_ID_BASE: u64 = 12_000_000;
 
-/// Everyday chat phrases, so that Chinese text appears beside fake's Latin lorem.
-const ZH_PHRASES: &[&str] = &[
-    "你好",
-    "在吗",
-    "今天下午开会吗",
-    "收到，谢谢",
-    "晚上一起吃饭吧",
-    "好的，没问题",
-    "这个方案我再看看",
-    "明天见",
-    "辛苦了",
-    "文件已经发给你了",
-    "我马上到",
-    "哈哈哈",
-    "周末有空吗",
-    "请确认一下订单",
-    "路上注意安全",
-    "生日快乐！",
-    "已经处理好了",
-    "稍等一下",
-    "会议改到三点",
-    "新版本上线了",
+/// Engagement tiers of users: (share of users, chance of being active on a weekday).
+/// **Decided**, to look like production: a few heavy users active every day, regulars
+/// every few days, and a long tail of casual users rarely seen, so that daily active
+/// users are some 10 % of those registered.
+const USER_TIERS: [Tier; 3] = [
+    Tier {
+        share: 0.0025,
+        daily: 0.97,
+    },
+    Tier { share: 0.2, daily: 0.3 },
+    Tier {
+        share: 0.7975,
+        daily: 0.04,
+    },
 ];
+/// Engagement tiers of groups: a few lively groups, some occasional, most quiet.
+/// **Decided**, like [`USER_TIERS`].
+const GROUP_TIERS: [Tier; 3] = [
+    Tier {
+        share: 0.02,
+        daily: 0.95,
+    },
+    Tier {
+        share: 0.2,
+        daily: 0.25,
+    },
+    Tier {
+        share: 0.78,
+        daily: 0.03,
+    },
+];
+/// Engagement tiers of chatrooms: fewer and livelier than groups (an app opens a
+/// chatroom for an audience). **Decided**, like [`USER_TIERS`].
+const CHATROOM_TIERS: [Tier; 3] = [
+    Tier {
+        share: 0.2,
+        daily: 0.95,
+    },
+    Tier {
+        share: 0.3,
+        daily: 0.25,
+    },
+    Tier {
+        share: 0.5,
+        daily: 0.03,
+    },
+];
+/// Activity on Saturdays and Sundays relative to weekdays. **Decided**.
+pub const WEEKEND_ACTIVITY: f64 = 0.8;
 
 /// Share of users and groups that existed before the recent period.
 const ESTABLISHED_SHARE: f64 = 0.75;
@@ -76,6 +110,15 @@ pub struct Population {
     pub groups: Vec<Room>,
     pub chatrooms: Vec<Room>,
     pub texts: Vec<String>,
+    /// Who is active on which day, by kind.
+    pub user_activity: Activity,
+    pub group_activity: Activity,
+    pub chatroom_activity: Activity,
+    /// Users of the most engaged tier, ascending: the app's heavy senders.
+    pub heavy_users: Vec<u32>,
+    /// Groups and chatrooms of the most engaged tier, ascending.
+    pub lively_groups: Vec<u32>,
+    pub lively_chatrooms: Vec<u32>,
 }
 
 impl Population {
@@ -91,13 +134,51 @@ impl Population {
             .for_each(|(user, t)| user.registered_ms = t);
         let groups = generate_rooms(&mut rng, size.groups, GROUP_ID_BASE, "群", anchor_ms);
         let chatrooms = generate_rooms(&mut rng, size.chatrooms, CHATROOM_ID_BASE, "聊天室", anchor_ms);
-        let texts = (0..TEXT_POOL).map(|i| generate_text(&mut rng, i)).collect();
+        let names: Vec<&str> = users.iter().take(64).map(|u| u.nickname.as_str()).collect();
+        let texts = (0..TEXT_POOL).map(|_| texts::line(&mut rng, &names)).collect();
+        let mut activity = stream(seed, Purpose::Activity, &[slot]);
+        let mut of =
+            |count: usize, tiers: &[Tier]| Activity::generate(&mut activity, count as u32, tiers, WEEKEND_ACTIVITY);
+        let user_activity = of(users.len(), &USER_TIERS);
+        let group_activity = of(groups.len(), &GROUP_TIERS);
+        let chatroom_activity = of(chatrooms.len(), &CHATROOM_TIERS);
         Population {
+            heavy_users: user_activity.top_tier(),
+            lively_groups: group_activity.top_tier(),
+            lively_chatrooms: chatroom_activity.top_tier(),
+            user_activity,
+            group_activity,
+            chatroom_activity,
             users,
             groups,
             chatrooms,
             texts,
         }
+    }
+
+    /// Usernames to show as samples, the most engaged first (heavy users are active
+    /// every day).
+    pub fn sample_users(&self, count: usize) -> Vec<&str> {
+        let order = self.user_activity.most_engaged(count);
+        order
+            .into_iter()
+            .map(|u| self.users[u as usize].username.as_str())
+            .collect()
+    }
+
+    /// Group ids to show as samples, the liveliest first.
+    pub fn sample_groups(&self, count: usize) -> Vec<&str> {
+        let order = self.group_activity.most_engaged(count);
+        order.into_iter().map(|g| self.groups[g as usize].id.as_str()).collect()
+    }
+
+    /// Chatroom ids to show as samples, the liveliest first.
+    pub fn sample_chatrooms(&self, count: usize) -> Vec<&str> {
+        let order = self.chatroom_activity.most_engaged(count);
+        order
+            .into_iter()
+            .map(|c| self.chatrooms[c as usize].id.as_str())
+            .collect()
     }
 
     /// How many users had registered at `t_ms`: they are `users[..n]`.
@@ -127,11 +208,7 @@ fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
     let mut seen = std::collections::HashSet::new();
     (0..count)
         .map(|i| {
-            let base: String = Username().fake_with_rng(rng);
-            let base: String = base
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let base = username(rng);
             // Usernames must be unique within the app; fake repeats itself at scale.
             let username = if seen.insert(base.clone()) {
                 base
@@ -154,13 +231,55 @@ fn generate_users(rng: &mut impl Rng, count: u32) -> Vec<User> {
         .collect()
 }
 
+/// Pinyin syllables of common family and given names, for usernames as people pick them.
+const PINYIN_FAMILY: &[&str] = &[
+    "zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang", "zhou", "wu", "xu", "sun", "ma", "zhu", "hu", "guo",
+    "lin", "he", "gao", "luo",
+];
+const PINYIN_GIVEN: &[&str] = &[
+    "wei", "fang", "na", "min", "jing", "lei", "yang", "jie", "tao", "ming", "xiu", "hao", "yu", "xin", "chen", "hui",
+    "ting", "bo", "qiang", "lan",
+];
+
+/// A username as people pick them: pinyin or an English first name, with a family
+/// name, an underscore or a number (birth year, lucky digits).
+fn username(rng: &mut impl Rng) -> String {
+    let pick = |rng: &mut dyn rand::RngCore, list: &[&'static str]| list[rng.random_range(0..list.len())];
+    let stem = if rng.random_bool(0.6) {
+        let (family, given) = (pick(rng, PINYIN_FAMILY), pick(rng, PINYIN_GIVEN));
+        if rng.random_bool(0.3) {
+            format!("{given}_{family}")
+        } else {
+            format!("{family}{given}")
+        }
+    } else {
+        let first: String = FirstName().fake_with_rng(rng);
+        let first = first.to_ascii_lowercase();
+        if rng.random_bool(0.3) {
+            let last: String = LastName().fake_with_rng(rng);
+            format!("{first}_{}", last.to_ascii_lowercase())
+        } else {
+            first
+        }
+    };
+    let stem: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match rng.random_range(0..10) {
+        0..4 => stem,
+        4..7 => format!("{stem}{}", rng.random_range(1970..2010)),
+        _ => format!("{stem}{}", rng.random_range(1..1000)),
+    }
+}
+
 fn generate_rooms(rng: &mut impl Rng, count: u32, id_base: u64, suffix: &str, anchor_ms: i64) -> Vec<Room> {
     let created = arrivals(rng, count as usize, anchor_ms);
     let mut next_id = id_base;
     created
         .into_iter()
         .map(|created_ms| {
-            next_id += rng.random_range(1..500);
+            next_id += rng.random_range(1..100);
             let owner: String = ZhName().fake_with_rng(rng);
             Room {
                 id: next_id.to_string(),
@@ -185,18 +304,6 @@ fn arrivals(rng: &mut impl Rng, count: usize, anchor_ms: i64) -> Vec<i64> {
         .collect();
     instants.sort_unstable();
     instants
-}
-
-fn generate_text(rng: &mut impl Rng, i: usize) -> String {
-    if i.is_multiple_of(2) {
-        let words = rng.random_range(1..=3);
-        (0..words)
-            .map(|_| ZH_PHRASES[rng.random_range(0..ZH_PHRASES.len())])
-            .collect::<Vec<_>>()
-            .join("，")
-    } else {
-        Sentence(3..12).fake_with_rng(rng)
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ pub enum Purpose {
     PushDevice = 9,
     DeviceDay = 10,
     Fault = 11,
+    MsgId = 12,
+    Activity = 13,
+    PushTiming = 14,
 }
 
 /// Splits a key into independent uniform draws in [0, 1), 16 bits each (four per key).

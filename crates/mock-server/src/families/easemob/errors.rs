@@ -64,6 +64,19 @@ impl EmError {
         EmError::IllegalArgument(description.into())
     }
 
+    /// A file link asked for an hour key that names no hour (`time` as sent), in the
+    /// vendor's words: "illegal arguments: appkey: ORG#APP, time: T".
+    pub fn illegal_time(appkey: &str, time: &str) -> EmError {
+        EmError::IllegalArgument(format!("illegal arguments: appkey: {appkey}, time: {time}"))
+    }
+
+    /// A file link asked for an hour whose file is gone, in the vendor's words.
+    pub fn expired_time(appkey: &str, time: &str) -> EmError {
+        EmError::IllegalArgument(format!(
+            "illegal arguments: appkey: {appkey}, time: {time}, maybe chat message history is expired or unstored"
+        ))
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             EmError::MissingToken | EmError::CorruptToken | EmError::ExpiredToken | EmError::ForeignToken => {
@@ -88,9 +101,8 @@ impl EmError {
     /// The `error` field: the vendor's error codes where it has one.
     pub fn code(&self) -> &'static str {
         match self {
-            EmError::MissingToken | EmError::CorruptToken | EmError::ExpiredToken | EmError::ForeignToken => {
-                "unauthorized"
-            }
+            EmError::MissingToken | EmError::ExpiredToken | EmError::ForeignToken => "unauthorized",
+            EmError::CorruptToken => "auth_bad_access_token",
             EmError::InvalidGrant(_) => "invalid_grant",
             EmError::UnsupportedGrantType => "unsupported_grant_type",
             EmError::JsonParse(_) => "json_parse",
@@ -195,6 +207,7 @@ mod tests {
             .starts_with("application/json"));
         let table = [
             (EmError::ExpiredToken, 401, "unauthorized"),
+            (EmError::CorruptToken, 401, "auth_bad_access_token"),
             (EmError::InvalidGrant("client_id"), 400, "invalid_grant"),
             (EmError::illegal("x"), 400, "illegal_argument"),
             (

@@ -75,7 +75,7 @@ pub async fn file_link(
 fn link_body(cx: &Context, app: usize, base: &str, key: &str, now: DateTime<Utc>) -> Result<Response, EmError> {
     throttle(cx, app, now)?;
     let zone = cx.easemob.settings.timezone;
-    let start = params::hour_key(key, zone)?;
+    let start = params::hour_key(key, zone).map_err(|_| EmError::illegal_time(&appkey(cx, app), key))?;
     check_ready(cx, app, start, now)?;
     let data = &cx.core.dataset.easemob[app];
     let (org, name) = (&data.credentials.org_name, &data.credentials.app_name);
@@ -98,18 +98,21 @@ fn link_body(cx: &Context, app: usize, base: &str, key: &str, now: DateTime<Utc>
     Ok(json_response(StatusCode::OK, &body))
 }
 
+/// The app's `ORG#APP`, as the vendor's errors name it.
+fn appkey(cx: &Context, app: usize) -> String {
+    let credentials = &cx.core.dataset.easemob[app].credentials;
+    format!("{}#{}", credentials.org_name, credentials.app_name)
+}
+
 /// The file of the hour starting at `start` exists at `now`, or the vendor's error.
 fn check_ready(cx: &Context, app: usize, start: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), EmError> {
     let settings = &cx.easemob.settings;
-    let credentials = &cx.core.dataset.easemob[app].credentials;
-    let appkey = format!("{}#{}", credentials.org_name, credentials.app_name);
+    let appkey = appkey(cx, app);
     let time = params::format_hour_key(start, settings.timezone);
     match model::file_state(start, now, settings) {
         FileState::Ready => Ok(()),
         FileState::Pending => Err(EmError::NotGenerated { appkey, time }),
-        FileState::Expired => Err(EmError::illegal(format!(
-            "illegal arguments: appkey: {appkey}, time: {time}, maybe chat message history is expired or unstored"
-        ))),
+        FileState::Expired => Err(EmError::expired_time(&appkey, &time)),
     }
 }
 

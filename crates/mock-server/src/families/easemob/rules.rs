@@ -8,6 +8,35 @@ use chrono::{FixedOffset, TimeDelta};
 
 use crate::families::shared::rules::DEFAULT_TIMEZONE;
 
+/// The kind of Easemob cluster the app lives on, which sets the zone of the hour keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cluster {
+    /// A cluster in mainland China: hour keys in Beijing time.
+    #[default]
+    Domestic,
+    /// A cluster abroad: hour keys in UTC.
+    Overseas,
+}
+
+impl Cluster {
+    /// The zone of the cluster's hour keys. **Documented** (the vendor's current doc):
+    /// 「国内集群为北京时间，海外集群为 UTC 时间」.
+    pub fn zone(self) -> FixedOffset {
+        match self {
+            Cluster::Domestic => DEFAULT_TIMEZONE,
+            Cluster::Overseas => FixedOffset::east_opt(0).expect("zero offset"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cluster::Domestic => "domestic",
+            Cluster::Overseas => "overseas",
+        }
+    }
+}
+
 /// How long after an hour ends its file becomes available. **Documented**: "录时要间隔一个
 /// 小时,例如2016/12/10 09:00之后,可以开始下载2016/12/10 07:00 ~ 08:00的消息历史记录".
 pub const FILE_DELAY: TimeDelta = TimeDelta::hours(1);

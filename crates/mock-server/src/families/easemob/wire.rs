@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::dataset::{
     apps::EasemobApp,
     chat::{ChatHead, MsgKind, Party, Target},
-    AppData,
+    texts, AppData,
 };
 use crate::kernel::rng::{stream, Purpose};
 
@@ -100,16 +100,38 @@ pub struct Message<'a> {
 #[derive(Serialize)]
 pub struct Payload<'a> {
     pub bodies: [Body<'a>; 1],
-    pub ext: Ext,
+    pub ext: Ext<'a>,
     pub from: &'a str,
     pub to: &'a str,
 }
 
-/// The custom extension attributes a sending app attached.
+/// The extension attributes a sending app attached: the vendor's own (`em_*`, as its docs
+/// name them) and the app's.
 #[derive(Serialize)]
-pub struct Ext {
+pub struct Ext<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<String>,
+    /// Who a group message @mentions: `"ALL"` or usernames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    em_at_list: Option<AtList<'a>>,
+    /// The push notification's title and text for offline receivers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    em_apns_ext: Option<ApnsExt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    em_ignore_notification: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum AtList<'a> {
+    All(&'static str),
+    Users(Vec<&'a str>),
+}
+
+#[derive(Serialize)]
+pub struct ApnsExt {
+    em_push_title: &'static str,
+    em_push_content: &'static str,
 }
 
 #[derive(Serialize)]
@@ -161,7 +183,40 @@ pub enum Body<'a> {
         secret: String,
         file_length: u32,
     },
+    /// A command (透传) message: an action for the app, not shown to the user.
+    Cmd {
+        action: &'static str,
+    },
+    /// A custom message: an event name and string attributes.
+    Custom {
+        #[serde(rename = "customEvent")]
+        custom_event: &'static str,
+        #[serde(rename = "customExts")]
+        custom_exts: BTreeMap<&'static str, String>,
+    },
+    /// A combined (合并转发) message: a title, a summary, and the forwarded messages in a
+    /// file.
+    Combine {
+        title: &'static str,
+        summary: String,
+        #[serde(rename = "compatibleText")]
+        compatible_text: &'static str,
+        url: String,
+        secret: String,
+        file_length: u32,
+        filename: String,
+    },
 }
+
+/// Actions of command messages.
+const CMD_ACTIONS: &[&str] = &[
+    "typing_begin",
+    "typing_end",
+    "message_recall",
+    "read_ack",
+    "refresh_profile",
+    "sync_settings",
+];
 
 const PLACES: &[(&str, f64, f64)] = &[
     ("北京市西城区西便门桥", 39.9053, 116.3630),
@@ -206,6 +261,19 @@ impl<'a> Renderer<'a> {
         let ext = Ext {
             reply_to: (head.kind == MsgKind::Text && rng.random_bool(0.1))
                 .then(|| head.msgid.saturating_sub(16 * rng.random_range(1..50)).to_string()),
+            em_at_list: (chat_type == "groupchat" && rng.random_bool(0.1)).then(|| {
+                if rng.random_bool(0.3) {
+                    AtList::All("ALL")
+                } else {
+                    let u = rng.random_range(0..population.users.len());
+                    AtList::Users(vec![population.users[u].username.as_str()])
+                }
+            }),
+            em_apns_ext: rng.random_bool(0.05).then_some(ApnsExt {
+                em_push_title: "新消息",
+                em_push_content: "您有一条新消息",
+            }),
+            em_ignore_notification: rng.random_bool(0.02).then_some(true),
         };
         Message {
             msg_id: head.msgid.to_string(),
@@ -247,7 +315,8 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Text→txt, Image→img, Location→loc, Voice→audio, File→file, Custom→video.
+    /// Text→txt, Image→img, Location→loc, Voice→audio, File→file; Custom→video, cmd,
+    /// custom or combine.
     fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
         match head.kind {
             MsgKind::Text => {
@@ -281,25 +350,63 @@ impl<'a> Renderer<'a> {
                     length,
                 }
             }
-            MsgKind::Custom => {
-                let length = rng.random_range(1..120);
-                Body::Video {
-                    url: self.chatfile(rng),
-                    filename: format!("{}.mp4", head.t_ms),
-                    secret: secret(rng),
-                    file_length: length * 60_000 + rng.random_range(0..60_000),
-                    length,
-                    size: size(rng),
-                    thumb: self.chatfile(rng),
-                    thumb_secret: secret(rng),
-                }
-            }
+            // Custom heads are the app-defined kinds: video, command, custom and combined
+            // messages.
+            MsgKind::Custom => match rng.random_range(0..100) {
+                0..40 => self.video(head, rng),
+                40..60 => Body::Cmd {
+                    action: CMD_ACTIONS[rng.random_range(0..CMD_ACTIONS.len())],
+                },
+                60..85 => custom(rng),
+                _ => self.combine(rng),
+            },
             MsgKind::File => Body::File {
                 url: self.chatfile(rng),
                 filename: FILE_NAMES[rng.random_range(0..FILE_NAMES.len())],
                 secret: secret(rng),
                 file_length: rng.random_range(1_000..20_000_000),
             },
+        }
+    }
+
+    fn video(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+        let length = rng.random_range(1..120);
+        Body::Video {
+            url: self.chatfile(rng),
+            filename: format!("{}.mp4", head.t_ms),
+            secret: secret(rng),
+            file_length: length * 60_000 + rng.random_range(0..60_000),
+            length,
+            size: size(rng),
+            thumb: self.chatfile(rng),
+            thumb_secret: secret(rng),
+        }
+    }
+
+    fn combine(&self, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+        let texts = &self.app.population.texts;
+        let lines = rng.random_range(2..5);
+        let summary = (0..lines)
+            .map(|_| {
+                texts[rng.random_range(0..texts.len())]
+                    .chars()
+                    .take(20)
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        Body::Combine {
+            title: if rng.random_bool(0.5) {
+                "群聊的聊天记录"
+            } else {
+                "Chat history"
+            },
+            summary,
+            compatible_text: "[聊天记录]",
+            url: self.chatfile(rng),
+            secret: secret(rng),
+            file_length: rng.random_range(500..200_000),
+            filename: format!("{}.combine", uuid(rng.random(), rng.random())),
         }
     }
 
@@ -311,6 +418,15 @@ impl<'a> Renderer<'a> {
             c.app_name,
             uuid(rng.random(), rng.random())
         )
+    }
+}
+
+/// A custom message: an app-defined event and its attributes.
+fn custom<'a>(rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+    let (custom_event, custom_exts) = texts::custom_payload(rng);
+    Body::Custom {
+        custom_event,
+        custom_exts,
     }
 }
 

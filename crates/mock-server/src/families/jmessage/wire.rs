@@ -2,6 +2,8 @@
 //! them (SPEC §2). Bodies are rendered from a head and the app's population; the
 //! per-message details (media ids, sizes, coordinates) come from the head's own stream.
 
+use std::collections::BTreeMap;
+
 use rand::Rng;
 use serde::Serialize;
 
@@ -9,7 +11,7 @@ use crate::dataset::{
     apps::JiguangApp,
     chat::{ChatHead, MsgKind, Party, Platform, Target},
     population::Population,
-    AppData,
+    texts, AppData,
 };
 use crate::kernel::rng::{stream, Purpose};
 
@@ -101,6 +103,8 @@ pub enum MsgBody<'a> {
         order_id: String,
         amount: u32,
     },
+    /// A custom message's event and attributes (`dataset::texts::custom_payload`).
+    CustomFields(BTreeMap<&'static str, String>),
 }
 
 #[derive(Serialize)]
@@ -123,7 +127,6 @@ const FILE_NAMES: &[&str] = &[
     "photos.zip",
     "roadmap.xlsx",
 ];
-const CUSTOM_EVENTS: &[&str] = &["order_paid", "coupon_shared", "location_request"];
 
 /// Renders heads of one Jiguang app.
 pub struct Renderer<'a> {
@@ -196,7 +199,7 @@ impl<'a> Renderer<'a> {
             (
                 format!("qiniu/{kind}/j/{a:016X}{b:016X}"),
                 rng.random::<u32>(),
-                format!("Fq{a:x}{b:x}"),
+                format!("Fq{a:016x}{b:016x}"),
             )
         };
         match head.kind {
@@ -254,10 +257,16 @@ impl<'a> Renderer<'a> {
                     label,
                 }
             }
-            MsgKind::Custom => MsgBody::Custom {
-                event: CUSTOM_EVENTS[rng.random_range(0..CUSTOM_EVENTS.len())],
-                order_id: format!("ORD{:010}", rng.random_range(0..10_000_000_000u64)),
-                amount: rng.random_range(100..100_000),
+            MsgKind::Custom => match texts::custom_payload(&mut rng) {
+                ("order", _) => MsgBody::Custom {
+                    event: "order_paid",
+                    order_id: format!("ORD{:010}", rng.random_range(0..10_000_000_000u64)),
+                    amount: rng.random_range(100..100_000),
+                },
+                (event, mut fields) => {
+                    fields.insert("event", event.to_owned());
+                    MsgBody::CustomFields(fields)
+                }
             },
         }
     }

@@ -1,18 +1,20 @@
 //! JPush's memoised answers, behind one narrow API. Everything here is keyed by validated,
 //! normalised requests (never the raw query or body) and bounded by bytes, keys included.
 //!
-//! - a push's item per endpoint, as JSON: a pure function of (app, msg_id, endpoint);
+//! - a push's item per endpoint, as JSON: a pure function of (app, msg_id, endpoint, the
+//!   steps of its delivery curve passed);
 //! - device activity per period: a pure function of (app, period, counted-until);
 //! - whole answers, with the [`Span`] of the mock clock over which they hold: an answer
-//!   changes only at a few instants (a push's statistics appear, its retention runs out,
-//!   local midnight), so it is served again until the clock leaves its span.
+//!   changes only at a few instants (a push's statistics appear, a step of its delivery
+//!   curve passes, its retention runs out, local midnight), so it is served again until
+//!   the clock leaves its span.
 
 use bytes::Bytes;
 use chrono::NaiveDate;
 
 use super::Endpoint;
 use crate::{
-    dataset::push::{PlatformActivity, Push},
+    dataset::push::PlatformActivity,
     kernel::memo::{Memo, DEFAULT_CAPACITY},
 };
 
@@ -114,16 +116,16 @@ pub struct Answer {
     pub span: Span,
 }
 
-/// The key of a push's item: (app slot, msg_id, endpoint).
-pub type ItemKey = (u64, u64, Endpoint);
+/// The key of a push's item: (app slot, msg_id, endpoint, delivery steps passed).
+pub type ItemKey = (u64, u64, Endpoint, u8);
 /// The key of a period's device activity: (app slot, period start ms, counted-until ms,
 /// hourly).
 pub type ActivityKey = (u64, i64, i64, bool);
 
 #[derive(Debug)]
 pub struct JpushCache {
-    /// A requested msg_id's push and its item's JSON; `None`: not this app's.
-    items: Memo<ItemKey, Option<(Push, Bytes)>>,
+    /// A push's item as JSON, as it stands after some steps of its delivery curve.
+    items: Memo<ItemKey, Bytes>,
     activity: Memo<ActivityKey, PlatformActivity>,
     answers: Memo<AnswerKey, Answer>,
 }
@@ -131,8 +133,8 @@ pub struct JpushCache {
 impl Default for JpushCache {
     fn default() -> JpushCache {
         JpushCache {
-            items: Memo::with_byte_budget(DEFAULT_CAPACITY, ITEM_BYTES, |_, item| {
-                std::mem::size_of::<(ItemKey, Push)>() + item.as_ref().map_or(0, |(_, json)| json.len())
+            items: Memo::with_byte_budget(DEFAULT_CAPACITY, ITEM_BYTES, |_, json| {
+                std::mem::size_of::<(ItemKey, Bytes)>() + json.len()
             }),
             activity: Memo::new(DEFAULT_CAPACITY),
             answers: Memo::with_byte_budget(DEFAULT_CAPACITY, ANSWER_BYTES, |key, answer| {
@@ -155,7 +157,7 @@ impl JpushCache {
         self.answers.insert(key, answer);
     }
 
-    pub fn item(&self, key: ItemKey, compute: impl FnOnce() -> Option<(Push, Bytes)>) -> Option<(Push, Bytes)> {
+    pub fn item(&self, key: ItemKey, compute: impl FnOnce() -> Bytes) -> Bytes {
         self.items.get_or_compute(key, compute)
     }
 

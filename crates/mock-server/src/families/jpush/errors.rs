@@ -5,6 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use super::rules::{Schema, TODAY_QUERY_WINDOW, TODAY_RATE_LIMIT_MESSAGE};
 use crate::families::shared::{jiguang_error::JiguangError, statistics_period::UnitError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,8 +20,8 @@ pub enum JpError {
     UnitMismatch(String),
     #[error("{0}")]
     OutOfRange(String),
-    #[error("request frequency exceeds the limit: {limit} requests per window per app")]
-    RateLimited { limit: u32 },
+    #[error("{}", rate_limit_message(*limit, *schema))]
+    RateLimited { limit: u32, schema: Schema },
     /// An injected 500 or 503 (SPEC §5): the vendor's "internal error", code 10.
     #[error("system internal error")]
     Internal { status: StatusCode },
@@ -49,6 +50,13 @@ impl JpError {
         }
     }
 
+    pub fn too_old(msg_id: u64) -> JpError {
+        JpError::OutOfRange(format!(
+            "only pushes sent within the last {} days can be queried; msg_id {msg_id} is older",
+            TODAY_QUERY_WINDOW.num_days()
+        ))
+    }
+
     pub fn invalid(message: impl Into<String>) -> JpError {
         JpError::Invalid(message.into())
     }
@@ -61,6 +69,13 @@ impl From<UnitError> for JpError {
             UnitError::Mismatch(message) => JpError::UnitMismatch(message),
             UnitError::OutOfRange(message) => JpError::OutOfRange(message),
         }
+    }
+}
+
+fn rate_limit_message(limit: u32, schema: Schema) -> String {
+    match schema {
+        Schema::Classic => format!("request frequency exceeds the limit: {limit} requests per window per app"),
+        Schema::Today => TODAY_RATE_LIMIT_MESSAGE.to_owned(),
     }
 }
 

@@ -32,7 +32,11 @@ pub async fn gate(State(context): State<Context>, mut request: Request, next: Ne
         request.extensions_mut().insert(JpApp(app));
         next.run(request).await
     } else {
-        JpError::RateLimited { limit: decision.limit }.into_response()
+        JpError::RateLimited {
+            limit: decision.limit,
+            schema: context.jpush.schema,
+        }
+        .into_response()
     };
     rate_limit_headers(response.headers_mut(), decision);
     response

@@ -2,11 +2,11 @@
 
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{Extension, State},
     http::{StatusCode, Uri},
     response::Response,
 };
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 
 use super::{
     cache::{Answer, AnswerKey, Span},
@@ -14,11 +14,15 @@ use super::{
     model,
     params::{self, MsgId},
     rules,
-    wire::{Messages, MessagesDetail, Received, ReceivedDetail, Statuses, UnknownId, Users, UsersItem},
-    Context, Endpoint, JpError,
+    rules::Schema,
+    wire::{
+        Messages, MessagesDetail, Received, ReceivedDetail, ReceivedDetailItem, ReceivedDetailToday, Statuses,
+        UnknownId, Users, UsersItem,
+    },
+    Context, Endpoint, JpError, SystemErrors,
 };
 use crate::{
-    dataset::push::PushStats,
+    dataset::push::{delivery_changes, steps_reached, PushStats, PushStream},
     families::shared::{
         jiguang_error::{json_bytes, json_response},
         statistics_period::{self, TimeUnit},
@@ -33,8 +37,10 @@ pub async fn received(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) ->
 }
 
 pub async fn received_detail(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Result<Response, JpError> {
-    per_msg_id(&cx, app, &uri, Endpoint::ReceivedDetail, |id, stats| {
-        ReceivedDetail::new(id.text, stats)
+    let schema = cx.jpush.schema;
+    per_msg_id(&cx, app, &uri, Endpoint::ReceivedDetail, |id, stats| match schema {
+        Schema::Classic => ReceivedDetailItem::Classic(ReceivedDetail::new(id.text, stats)),
+        Schema::Today => ReceivedDetailItem::Today(ReceivedDetailToday::new(id.text, stats)),
     })
 }
 
@@ -52,11 +58,23 @@ pub async fn messages_detail(State(cx): State<Context>, JpApp(app): JpApp, uri: 
     })
 }
 
-pub async fn status_message(State(cx): State<Context>, JpApp(app): JpApp, body: Bytes) -> Result<Response, JpError> {
+pub async fn status_message(
+    State(cx): State<Context>,
+    JpApp(app): JpApp,
+    errors: Option<Extension<SystemErrors>>,
+    body: Bytes,
+) -> Result<Response, JpError> {
     let request = params::status_request(&body)?;
     let now = cx.core.clock.now();
     let now_ms = now.timestamp_millis();
     let stream = cx.core.dataset.jiguang_push(app);
+    refuse_too_old(&cx, &stream, [request.msg_id], now)?;
+    if let Some(Extension(errors)) = errors {
+        // A fault's answer is neither served from nor kept in the memo.
+        let (mut statuses, _) = model::statuses(&stream, cx.core.dataset.timezone, &request, now);
+        model::inject_system_errors(&mut statuses, errors, cx.core.dataset.seed, request.msg_id);
+        return Ok(json_response(StatusCode::OK, &Statuses(statuses)));
+    }
     let ids = request.registration_ids.iter().map(|id| id.as_ref());
     let key = AnswerKey::status(stream.slot, request.msg_id, request.date, ids);
     if let Some(body) = cx.jpush.cache.answer(&key, now_ms) {
@@ -104,6 +122,26 @@ pub async fn users(State(cx): State<Context>, JpApp(app): JpApp, uri: Uri) -> Re
     Ok(json_response(StatusCode::OK, &body))
 }
 
+/// Today's schema refuses a query about a push of this app sent over 28 days ago.
+fn refuse_too_old(
+    cx: &Context,
+    stream: &PushStream<'_>,
+    msg_ids: impl IntoIterator<Item = u64>,
+    now: DateTime<Utc>,
+) -> Result<(), JpError> {
+    if cx.jpush.schema == Schema::Classic {
+        return Ok(());
+    }
+    match msg_ids.into_iter().find(|id| {
+        stream
+            .find(*id)
+            .is_some_and(|push| rules::too_old_to_query(Schema::Today, &push, now))
+    }) {
+        Some(id) => Err(JpError::too_old(id)),
+        None => Ok(()),
+    }
+}
+
 fn require_vip(cx: &Context, app: usize) -> Result<(), JpError> {
     if cx.core.dataset.jiguang[app].credentials.vip {
         Ok(())
@@ -123,7 +161,14 @@ fn per_msg_id<T: serde::Serialize>(
 ) -> Result<Response, JpError> {
     let query = QueryParams::from_uri(uri);
     let ids = params::msg_ids(&query)?;
-    let now_ms = cx.core.clock.now().timestamp_millis();
+    let now = cx.core.clock.now();
+    let now_ms = now.timestamp_millis();
+    refuse_too_old(
+        cx,
+        &cx.core.dataset.jiguang_push(app),
+        ids.iter().map(|id| id.value),
+        now,
+    )?;
     let slot = cx.core.dataset.jiguang[app].slot;
     let key = AnswerKey::PerMsgId {
         app: slot,
@@ -156,26 +201,22 @@ fn build_answer<T: serde::Serialize>(
         if i > 0 {
             body.push(b',');
         }
-        let item = cx.jpush.cache.item((stream.slot, id.value, endpoint), || {
-            let push = stream.find(id.value)?;
-            let text = id.value.to_string();
-            let canonical = MsgId {
-                text: &text,
-                value: id.value,
-            };
-            let json = serde_json::to_vec(&render(canonical, &stream.stats(&push))).expect("items serialise");
-            Some((push, Bytes::from(json)))
-        });
-        if let Some((push, _)) = &item {
+        let push = stream.find(id.value).inspect(|push| {
             span.narrow(&rules::stats_changes(push), now_ms);
-        }
-        match item {
-            // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
-            Some((push, json)) if rules::has_stats(&push, now) => {
+            span.narrow(&delivery_changes(push), now_ms);
+        });
+        match push {
+            Some(push) if rules::has_stats(&push, now) => {
+                let reached = steps_reached(&push, now_ms);
+                // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
                 if id.is_canonical() {
+                    let json = cx.jpush.cache.item((stream.slot, id.value, endpoint, reached), || {
+                        let item = render(*id, &stream.stats(&push, reached));
+                        Bytes::from(serde_json::to_vec(&item).expect("items serialise"))
+                    });
                     body.extend_from_slice(&json);
                 } else {
-                    let item = render(*id, &stream.stats(&push));
+                    let item = render(*id, &stream.stats(&push, reached));
                     serde_json::to_writer(&mut body, &item).expect("items serialise");
                 }
             }

@@ -49,6 +49,14 @@ pub const ROUTES: &[Route<Endpoint>] = &[
     Route::new(Endpoint::Users, "/v3/users", &["time_unit", "start", "duration"]),
 ];
 
+/// An injected fault's order to `status/message`: answer status 4 (system error) for
+/// `share` of the ids, the same ids for the same rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SystemErrors {
+    pub share: f64,
+    pub rule: u64,
+}
+
 /// `https://bjapi.push.jiguang.cn/v3/report/...` serves the same API as
 /// `https://report.jpush.cn/v3/...`.
 pub const BEIJING_ALIAS: &str = "/v3/report";
@@ -66,13 +74,16 @@ pub struct Context {
 pub struct JpushState {
     pub limiter: RateLimiter,
     pub cache: JpushCache,
+    /// The API served: the documented one, or today's.
+    pub schema: rules::Schema,
 }
 
 impl JpushState {
-    pub fn new(quota: Quota) -> JpushState {
+    pub fn new(quota: Quota, schema: rules::Schema) -> JpushState {
         JpushState {
             limiter: RateLimiter::new(quota),
             cache: JpushCache::default(),
+            schema,
         }
     }
 
@@ -132,7 +143,11 @@ pub fn fault_response(context: &Context, status: StatusCode) -> Response {
         return JpError::Internal { status }.into_response();
     }
     let quota = context.jpush.limiter.quota();
-    let mut response = JpError::RateLimited { limit: quota.limit }.into_response();
+    let mut response = JpError::RateLimited {
+        limit: quota.limit,
+        schema: context.jpush.schema,
+    }
+    .into_response();
     let exhausted = Decision {
         allowed: false,
         limit: quota.limit,

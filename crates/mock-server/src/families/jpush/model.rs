@@ -10,8 +10,12 @@ use super::{
     cache::Span,
     params::StatusRequest,
     rules::{self, status},
+    SystemErrors,
 };
-use crate::dataset::push::{Push, PushStream};
+use crate::{
+    dataset::push::{delivery_changes, Push, PushStream},
+    kernel::rng::{key, unit, Purpose},
+};
 
 /// The most recent pushes of `stream` whose statistics exist at `now`, newest first.
 pub fn recent(stream: &PushStream<'_>, now: DateTime<Utc>, count: usize) -> Vec<Push> {
@@ -25,8 +29,8 @@ pub fn recent(stream: &PushStream<'_>, now: DateTime<Utc>, count: usize) -> Vec<
 
 /// The status of each of `request`'s registration ids (once each, in request order) at
 /// `now`, and the span of the clock it holds for: it changes only when the push is sent,
-/// when its statistics appear, when its retention runs out, and — when no `date` is
-/// given — at local midnight.
+/// when its statistics appear, at each step of its delivery curve, when its retention runs
+/// out, and — when no `date` is given — at local midnight.
 pub fn statuses<'r>(
     stream: &PushStream<'_>,
     zone: FixedOffset,
@@ -47,13 +51,14 @@ pub fn statuses<'r>(
     if let Some(push) = &sent {
         let [stats_from, stats_until] = rules::stats_changes(push);
         span.narrow(&[push.t_ms, stats_from, stats_until], now_ms);
+        span.narrow(&delivery_changes(push), now_ms);
     }
     let push = sent.filter(|p| p.t_ms <= now_ms && rules::within_retention(p, now));
     let delivered_today = push.is_some_and(|p| local_day(&p, zone) == day && rules::has_stats(&p, now));
     let status_of = |id: &str| match (stream.devices.index_of(id), push) {
         (None, _) => status::NOT_THIS_APP,
         (Some(_), None) => status::NOT_A_TARGET,
-        (Some(d), Some(push)) => match stream.outcome(&push, d) {
+        (Some(d), Some(push)) => match stream.outcome_at(&push, d, now_ms) {
             None => status::NOT_A_TARGET,
             Some(delivery) if delivery.delivered && delivered_today => status::DELIVERED,
             Some(_) => status::NOT_DELIVERED,
@@ -65,6 +70,23 @@ pub fn statuses<'r>(
             .collect(),
         span,
     )
+}
+
+/// Status 4 for the share of `statuses` that an injected `system_error` fault names: a
+/// keyed draw on (rule, msg_id, registration id), so the same ids fail for the same rule.
+pub fn inject_system_errors(statuses: &mut [(&str, u8)], errors: SystemErrors, seed: u64, msg_id: u64) {
+    for (id, status) in statuses.iter_mut() {
+        let id_key = id.bytes().fold(errors.rule, |h, b| {
+            h.rotate_left(8) ^ u64::from(b).wrapping_mul(0x9e37_79b9)
+        });
+        if unit(
+            key(seed, Purpose::Fault, &[errors.rule, msg_id, id_key, id.len() as u64]),
+            1,
+        ) < errors.share
+        {
+            *status = status::SYSTEM_ERROR;
+        }
+    }
 }
 
 /// Each id once, in the order first sent (a repeated id is answered once).

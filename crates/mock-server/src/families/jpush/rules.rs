@@ -13,6 +13,43 @@ use crate::{
     },
 };
 
+/// Which JPush report API the mock serves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+pub enum Schema {
+    /// The API of doc 003, as the rules above describe it.
+    #[default]
+    #[value(name = "classic")]
+    #[serde(rename = "classic")]
+    Classic,
+    /// Today's API (2024–2025): [`Schema::Classic`] and the additions below.
+    #[value(name = "2025")]
+    #[serde(rename = "2025")]
+    Today,
+}
+
+impl Schema {
+    pub fn name(self) -> &'static str {
+        match self {
+            Schema::Classic => "classic",
+            Schema::Today => "2025",
+        }
+    }
+}
+
+/// Today's schema: only pushes sent at most this long ago can be queried; older ones are
+/// refused with 3005. **Observed** (the vendor's notice of 2025-08: 「仅支持查询 28 天内的
+/// 推送」); the code and status **decided** (3005 is the doc's "time out of range").
+pub const TODAY_QUERY_WINDOW: TimeDelta = TimeDelta::days(28);
+
+/// Whether the 2025 schema refuses a query about `push` at `now`.
+pub fn too_old_to_query(schema: Schema, push: &Push, now: DateTime<Utc>) -> bool {
+    schema == Schema::Today && now.timestamp_millis() - push.t_ms > TODAY_QUERY_WINDOW.num_milliseconds()
+}
+
+/// The 429 message of today's API. **Observed**: `{"error":{"code":2002,"message":"Rate
+/// limit exceeded"}}`.
+pub const TODAY_RATE_LIMIT_MESSAGE: &str = "Rate limit exceeded";
+
 /// Requests per app per window. **Observed**: the `X-Rate-Limit-Limit` header of real
 /// answers and the SDKs' docs (2400 a minute).
 pub const RATE_LIMIT: u32 = 2400;
@@ -54,6 +91,8 @@ pub mod status {
     pub const NOT_DELIVERED: u8 = 1;
     pub const NOT_THIS_APP: u8 = 2;
     pub const NOT_A_TARGET: u8 = 3;
+    /// Only under an injected `system_error` fault.
+    pub const SYSTEM_ERROR: u8 = 4;
 }
 
 /// Whether `push`'s statistics exist at `now`: sent at least [`STATS_DELAY`] ago and at

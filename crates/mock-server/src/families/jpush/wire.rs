@@ -68,6 +68,50 @@ impl ReceivedDetail {
     }
 }
 
+/// A `received/detail` item of today's schema: the classic fields, then those added in
+/// 2024-08 (`live_acivity` is the vendor's spelling). The mock has no Live Activity
+/// targets, so those two are `null`.
+#[derive(Serialize)]
+pub struct ReceivedDetailToday {
+    #[serde(flatten)]
+    pub classic: ReceivedDetail,
+    pub android_pns_received: Option<u32>,
+    pub live_acivity_sent: Option<u32>,
+    pub live_acivity_received: Option<u32>,
+    pub quickapp_jpush_received: Option<u32>,
+    pub quickapp_pns_sent: Option<u32>,
+    pub hmos_hmpns_received: Option<u32>,
+    pub hmos_hmpns_sent: Option<u32>,
+    pub hmos_msg_received: Option<u32>,
+    pub hmos_msg_sent: Option<u32>,
+}
+
+impl ReceivedDetailToday {
+    pub fn new(msg_id: &str, s: &PushStats) -> Self {
+        let pns = s.pns();
+        ReceivedDetailToday {
+            classic: ReceivedDetail::new(msg_id, s),
+            android_pns_received: targeted(pns, pns.received),
+            live_acivity_sent: None,
+            live_acivity_received: None,
+            quickapp_jpush_received: targeted(s.quickapp_jpush, s.quickapp_jpush.received),
+            quickapp_pns_sent: targeted(s.quickapp_pns, s.quickapp_pns.sent),
+            hmos_hmpns_received: targeted(s.hmpns, s.hmpns.received),
+            hmos_hmpns_sent: targeted(s.hmpns, s.hmpns.sent),
+            hmos_msg_received: targeted(s.hmos_message, s.hmos_message.received),
+            hmos_msg_sent: targeted(s.hmos_message, s.hmos_message.sent),
+        }
+    }
+}
+
+/// A `received/detail` item of either schema.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum ReceivedDetailItem {
+    Classic(ReceivedDetail),
+    Today(ReceivedDetailToday),
+}
+
 #[derive(Serialize)]
 pub struct Messages {
     pub android: AndroidStats,
@@ -246,6 +290,11 @@ pub struct UsersItem {
     pub android: Option<ActivityCounts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ios: Option<ActivityCounts>,
+    /// Today's platforms: only the 2025 schema has such devices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quickapp: Option<ActivityCounts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hmos: Option<ActivityCounts>,
 }
 
 #[derive(Serialize)]
@@ -264,6 +313,8 @@ impl UsersItem {
             time,
             android: counts(activity.android),
             ios: counts(activity.ios),
+            quickapp: counts(activity.quickapp),
+            hmos: counts(activity.hmos),
         }
     }
 }
