@@ -89,14 +89,16 @@ struct LoadReport {
     rows: Vec<load::Row>,
 }
 
-/// What the journal and an unused fault rule cost a small JPush request: requests per
-/// second with each, as a ratio to a server with neither.
+/// What the journal, an unused fault rule and the per-request log line (at its default
+/// level, written to a discarded stderr) cost a small JPush request: requests per second
+/// with each, as a ratio to a server with none of them.
 #[derive(Serialize)]
 struct HotPath {
     route: &'static str,
     neither_requests_per_second: f64,
     journal_ratio: f64,
     unused_fault_ratio: f64,
+    request_log_ratio: f64,
 }
 
 #[derive(Serialize)]
@@ -397,15 +399,16 @@ fn measure_hot_path(duration: Duration) -> HotPath {
     let (neither, _) = Server::start(&[&UNLIMITED[..], &NO_JOURNAL].concat());
     let (journal, _) = Server::start(&UNLIMITED);
     let (fault, _) = Server::start(&[&UNLIMITED[..], &NO_JOURNAL, &unused_fault].concat());
+    let (logging, _) = Server::start(&[&UNLIMITED[..], &NO_JOURNAL, &["--log-level", "info"]].concat());
     let route = "/v3/received?msg_ids=1";
     let request = Request::get(route).header("Authorization", Connection::open(&neither.addr).authorization);
-    let mut rps = [Vec::new(), Vec::new(), Vec::new()];
+    let mut rps = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..3 {
-        for (server, series) in [&neither, &journal, &fault].into_iter().zip(&mut rps) {
+        for (server, series) in [&neither, &journal, &fault, &logging].into_iter().zip(&mut rps) {
             series.push(wrk::run(&server.addr, &request, CONNECTIONS, duration).requests_per_second);
         }
     }
-    let [neither, journal, fault] = rps.map(|mut s| {
+    let [neither, journal, fault, logging] = rps.map(|mut s| {
         s.sort_by(f64::total_cmp);
         s[s.len() / 2]
     });
@@ -414,6 +417,7 @@ fn measure_hot_path(duration: Duration) -> HotPath {
         neither_requests_per_second: neither,
         journal_ratio: journal / neither,
         unused_fault_ratio: fault / neither,
+        request_log_ratio: logging / neither,
     }
 }
 
@@ -569,8 +573,8 @@ fn print_report(report: &Report) {
     }
     let hot = &report.hot_path;
     println!(
-        "\nhot path, {}: {:.0} req/s with neither journal nor faults; journal on: {:.3}x; one unused fault rule: {:.3}x",
-        hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio
+        "\nhot path, {}: {:.0} req/s with no journal, fault rule or request log; journal on: {:.3}x; one unused fault rule: {:.3}x; request log lines on: {:.3}x",
+        hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio, hot.request_log_ratio
     );
     easemob::print(&report.easemob);
     println!(

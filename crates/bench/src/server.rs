@@ -16,9 +16,14 @@ pub struct Server {
 }
 
 impl Server {
+    /// The mock with `args`, its per-request log lines off unless `args` sets a level
+    /// (their cost is measured on its own, in the hot-path section).
     pub fn start(args: &[&str]) -> (Server, Duration) {
         let binary = std::env::current_exe().unwrap().with_file_name("mock-server");
         let mut all_args = vec!["--port", "0", "--clock", CLOCK];
+        if !args.contains(&"--log-level") {
+            all_args.extend_from_slice(&["--log-level", "warn"]);
+        }
         all_args.extend_from_slice(args);
         Server::spawn(&binary, &all_args)
     }

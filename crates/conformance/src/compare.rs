@@ -401,6 +401,8 @@ fn shape_differences(
         {
             found.optional = true;
         }
+        // Below a field free-form in this variant only (JMessage `custom` bodies), too.
+        found.optional |= crate::schema::variant_leniency(lenient, path);
         found
     };
     for (path, types) in recorded {

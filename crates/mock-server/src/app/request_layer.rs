@@ -32,7 +32,10 @@ use crate::{
         redact,
     },
     families::{self, easemob, family_of, jmessage, jpush, shared::warning::ContractWarnings, Family},
-    kernel::{basic::basic_credentials, query::QueryParams},
+    kernel::{
+        basic::{basic_credentials, BasicCredentials},
+        query::QueryParams,
+    },
 };
 
 /// How long a truncated body pauses between its half and its failure.
@@ -143,17 +146,17 @@ fn known_app(
     state: &AppState,
     family: Family,
     request: &Request,
-    credentials: Option<&(String, String)>,
+    credentials: Option<&BasicCredentials>,
 ) -> Option<String> {
     let dataset = &state.core.dataset;
     match family {
         Family::JPush | Family::JMessage => {
-            let (key, _) = credentials?;
+            let key = credentials?.key();
             dataset
                 .jiguang
                 .iter()
-                .any(|a| &a.credentials.app_key == key)
-                .then(|| key.clone())
+                .any(|a| a.credentials.app_key == key)
+                .then(|| key.to_owned())
         }
         Family::Easemob => {
             let (org, name) = easemob::org_app(request.uri().path());

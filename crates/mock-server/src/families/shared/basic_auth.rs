@@ -23,6 +23,6 @@ pub fn basic_auth(headers: &HeaderMap, dataset: &Dataset) -> BasicAuth {
     if let Some(app) = dataset.jiguang_by_authorization(value.as_bytes()) {
         return BasicAuth::App(app);
     }
-    let app = basic_credentials(headers).and_then(|(key, secret)| dataset.jiguang_by_credentials(&key, &secret));
+    let app = basic_credentials(headers).and_then(|c| dataset.jiguang_by_credentials(c.key(), c.secret()));
     app.map_or(BasicAuth::Failed, BasicAuth::App)
 }
