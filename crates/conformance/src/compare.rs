@@ -402,7 +402,7 @@ fn shape_differences(
             found.optional = true;
         }
         // Below a field free-form in this variant only (JMessage `custom` bodies), too.
-        found.optional |= crate::schema::variant_leniency(lenient, path);
+        found.optional |= variant_leniency(lenient, path);
         found
     };
     for (path, types) in recorded {
@@ -441,6 +441,30 @@ fn shape_differences(
         ));
     }
     group(found)
+}
+
+/// Whether the shape path `path` lies below a field that is free-form in its variant
+/// (see `schema::variant_leniencies`): `$.m[*]{t=custom}.body.k` when `$.m[*]{t=*}.body` is
+/// free and no `$.m[*]{t=custom}.body` describes it.
+fn variant_leniency(lenient: &Leniencies, path: &str) -> bool {
+    path.match_indices('}').any(|(end, _)| {
+        let qualified = &path[..=end];
+        let Some(open) = qualified.rfind('{') else { return false };
+        let (Some((by, _)), rest) = (qualified[open + 1..end].split_once('='), &path[end + 1..]) else {
+            return false;
+        };
+        let Some(field) = rest
+            .strip_prefix('.')
+            .map(|r| r.split(['.', '[', '{']).next().unwrap_or(r))
+        else {
+            return false;
+        };
+        let below = rest.len() > field.len() + 1;
+        let element = plain_path(&qualified[..open]);
+        let free = lenient.contains_key(&format!("{element}{{{by}=*}}.{field}"));
+        let described = lenient.contains_key(&format!("{qualified}.{field}").replacen(&qualified[..open], &element, 1));
+        below && free && !described
+    })
 }
 
 /// Whether `path` lies below one of `tops` (a subtree reported, or excused, at its top).
@@ -514,6 +538,32 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
+
+    #[test]
+    fn below_a_field_free_in_its_variant_everything_is_optional() {
+        let mut lenient = Leniencies::new();
+        lenient
+            .entry("$.messages[*]{msg_type=*}.msg_body".into())
+            .or_default()
+            .object = true;
+        lenient
+            .entry("$.messages[*]{msg_type=text}.msg_body".into())
+            .or_default()
+            .described = true;
+        assert!(variant_leniency(
+            &lenient,
+            "$.messages[*]{msg_type=custom}.msg_body.gift_id"
+        ));
+        assert!(!variant_leniency(
+            &lenient,
+            "$.messages[*]{msg_type=text}.msg_body.text"
+        ));
+        assert!(
+            !variant_leniency(&lenient, "$.messages[*]{msg_type=custom}.msg_body"),
+            "the body itself is compared"
+        );
+        assert!(!variant_leniency(&lenient, "$.messages[*]{msg_type=custom}.msgid"));
+    }
     use crate::{
         record::{RecordedStep, Source},
         result::shape_of,

@@ -479,7 +479,7 @@ impl Schemas {
 /// A field the schema types a bare `object` that some variants describe stays free-form
 /// in the variants that do not (JMessage's `custom` bodies belong to the app): the entry
 /// `{at}{by=*}.{field}` says so, and `{at}{by=V}.{field}` marks each variant V that
-/// describes it (shape paths name their variant as `{by=V}`; see [`variant_leniency`]).
+/// describes it (shape paths name their variant as `{by=V}`; `compare` reads them).
 fn variant_leniencies(schema: &Schema, by: &str, at: &str, out: &mut Leniencies) {
     for (field, spec) in &schema.fields.fields {
         if !spec.alternatives.contains(&Ty::Object) {
@@ -500,45 +500,6 @@ fn variant_leniencies(schema: &Schema, by: &str, at: &str, out: &mut Leniencies)
             out.entry(format!("{at}{{{by}={tag}}}.{field}")).or_default().described = true;
         }
     }
-}
-
-/// Whether the shape path `path` lies below a field that is free-form in its variant
-/// (see [`variant_leniencies`]): `$.m[*]{t=custom}.body.k` when `$.m[*]{t=*}.body` is
-/// free and no `$.m[*]{t=custom}.body` describes it.
-pub fn variant_leniency(lenient: &Leniencies, path: &str) -> bool {
-    path.match_indices('}').any(|(end, _)| {
-        let qualified = &path[..=end];
-        let Some(open) = qualified.rfind('{') else { return false };
-        let (Some((by, _)), rest) = (qualified[open + 1..end].split_once('='), &path[end + 1..]) else {
-            return false;
-        };
-        let Some(field) = rest
-            .strip_prefix('.')
-            .map(|r| r.split(['.', '[', '{']).next().unwrap_or(r))
-        else {
-            return false;
-        };
-        let below = rest.len() > field.len() + 1;
-        let element = plain_prefix(&qualified[..open]);
-        let free = lenient.contains_key(&format!("{element}{{{by}=*}}.{field}"));
-        let described = lenient.contains_key(&format!("{qualified}.{field}").replacen(&qualified[..open], &element, 1));
-        below && free && !described
-    })
-}
-
-/// `path` without its variant qualifiers (as schema paths are written).
-fn plain_prefix(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut depth = 0;
-    for c in path.chars() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 fn summarise(errors: Vec<String>) -> Result<(), String> {
@@ -669,16 +630,11 @@ mod tests {
         assert_eq!(out["$.messages[*].msgid"], Leniency::default());
         assert!(out["$.messages[*].msg_body.extras"].opaque());
         assert!(!out["$.messages[*].msg_body"].opaque(), "a variant describes it");
-        let custom = "$.messages[*]{msg_type=custom}.msg_body.gift_id";
         assert!(
-            variant_leniency(&out, custom),
-            "no variant describes custom bodies: {out:?}"
+            out["$.messages[*]{msg_type=*}.msg_body"].object,
+            "free where no variant describes it"
         );
-        assert!(!variant_leniency(&out, "$.messages[*]{msg_type=text}.msg_body.text"));
-        assert!(
-            !variant_leniency(&out, "$.messages[*]{msg_type=custom}.msg_body"),
-            "the body itself is compared"
-        );
+        assert!(out["$.messages[*]{msg_type=text}.msg_body"].described, "{out:?}");
         assert!(out.contains_key("$.messages[*].msg_body.text"), "{out:?}");
         let mut out = Leniencies::new();
         schemas().leniencies_of_type(&TypeSpec::parse("[integer|null]").unwrap(), "$.counts", &mut out);
