@@ -25,7 +25,7 @@ use axum::{
 };
 
 use super::{
-    listener::{HEADER_COUNT_HEADER, INVALID_HEADER_HEADER, INVALID_TARGET_HEADER},
+    listener::{HEADER_COUNT_HEADER, INVALID_HEADER_HEADER, INVALID_TARGET_HEADER, MAX_HEADERS},
     state::AppState,
 };
 use crate::families::{
@@ -50,10 +50,6 @@ pub const MAX_BODY_BYTES: usize = 2 << 20;
 pub const MAX_TARGET_BYTES: usize = 32 << 10;
 /// The largest sum of header names and values; larger heads get 431.
 pub const MAX_HEADER_BYTES: usize = 64 << 10;
-/// The most header fields a request may have; more get 431. The listener drops the
-/// fields beyond it and adds at most four marker fields, so that hyper never parses more
-/// than its default of 100: a larger limit on hyper costs every request an allocation.
-pub const MAX_HEADERS: usize = 96;
 /// hyper's own limit on a head, above the mock's so that the mock can answer in JSON first.
 pub const HYPER_MAX_HEAD_BYTES: usize = 4 * (MAX_TARGET_BYTES + MAX_HEADER_BYTES);
 
