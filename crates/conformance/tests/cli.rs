@@ -243,24 +243,9 @@ async fn a_fault_step_posts_its_table_to_the_control_api() {
 
 #[tokio::test]
 async fn real_waits_report_progress_and_move_the_scenario_clock() {
-    let settings = mock_server::Settings {
-        port: 0,
-        clock: Some(chrono::DateTime::parse_from_rfc3339(CLOCK).unwrap().to_utc()),
-        ..mock_server::Settings::default()
-    };
-    let stand_in = mock_server::start(settings).await.unwrap();
-    let apps: Value = reqwest::get(format!("{}/_mock/apps", stand_in.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let vip = apps["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["vip"] == true)
-        .unwrap();
+    let stand_in = frozen_mock().await;
+    let apps = stand_in.demo_apps();
+    let vip = apps.vip().expect("the dataset has a VIP app");
     // `end_time = now - 1s` is before `begin_time = t0` unless the wait moved `now` on.
     let scenario = r#"
         name = "waits"
@@ -282,11 +267,8 @@ async fn real_waits_report_progress_and_move_the_scenario_clock() {
     let dir = scenario_dir("waits", &[], &[("waits", scenario)]);
     let env = Env::from_pairs([
         ("CONFORMANCE_JMESSAGE_BASE_URL", stand_in.base_url()),
-        ("CONFORMANCE_VIP_APP_KEY", vip["app_key"].as_str().unwrap().to_owned()),
-        (
-            "CONFORMANCE_VIP_MASTER_SECRET",
-            vip["master_secret"].as_str().unwrap().to_owned(),
-        ),
+        ("CONFORMANCE_VIP_APP_KEY", vip.app_key.clone()),
+        ("CONFORMANCE_VIP_MASTER_SECRET", vip.master_secret.clone()),
     ]);
     let args = [
         "run",
@@ -499,18 +481,8 @@ async fn health_exits_0_for_a_live_mock_found_by_mock_port_and_1_for_none() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_tells_real_waits_on_stderr_and_keeps_stdout_for_results() {
     let stand_in = frozen_mock().await;
-    let apps: Value = reqwest::get(format!("{}/_mock/apps", stand_in.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let vip = apps["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["vip"] == true)
-        .unwrap();
+    let apps = stand_in.demo_apps();
+    let vip = apps.vip().expect("the dataset has a VIP app");
     let scenario = r#"
         name = "waits"
         family = "jmessage"
@@ -528,8 +500,8 @@ async fn the_binary_tells_real_waits_on_stderr_and_keeps_stdout_for_results() {
     let base = stand_in.base_url();
     let env = [
         ("CONFORMANCE_JMESSAGE_BASE_URL", base.as_str()),
-        ("CONFORMANCE_VIP_APP_KEY", vip["app_key"].as_str().unwrap()),
-        ("CONFORMANCE_VIP_MASTER_SECRET", vip["master_secret"].as_str().unwrap()),
+        ("CONFORMANCE_VIP_APP_KEY", vip.app_key.as_str()),
+        ("CONFORMANCE_VIP_MASTER_SECRET", vip.master_secret.as_str()),
     ];
     let args = [
         "run",
