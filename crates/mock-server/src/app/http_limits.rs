@@ -15,22 +15,24 @@
 use std::time::Duration;
 
 use axum::{
-    extract::{FromRef, Request, State},
+    body::Body,
+    extract::{DefaultBodyLimit, FromRef},
     http::{
-        header::{CONNECTION, CONTENT_TYPE},
-        HeaderValue, StatusCode,
+        header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE},
+        HeaderMap, HeaderValue, Request, StatusCode,
     },
-    middleware::Next,
     response::{IntoResponse, Response},
 };
+use hyper::body::Incoming;
+use tower_http::timeout::TimeoutBody;
 
 use super::{
     listener::{HEADER_COUNT_HEADER, INVALID_HEADER_HEADER, INVALID_TARGET_HEADER, MAX_HEADERS},
     state::AppState,
 };
+use crate::control::redact::OWN_HEADER_PREFIX;
 use crate::families::{
     easemob::{self, EmError},
-    family_of,
     jmessage::JmError,
     jpush::JpError,
     shared::jiguang_error,
@@ -59,30 +61,84 @@ const _: () = assert!(MAX_TARGET_BYTES < 65_534, "hyper's hard limit on a target
 /// How much of a plain-text rejection is kept as the message of its JSON replacement.
 const MAX_REJECTION_TEXT: usize = 4096;
 
-/// The outermost layer: refuses oversized targets and heads, and reshapes every
-/// plain-text error on the way out.
-pub async fn limits_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    if let Some((status, message)) = over_limit(&request) {
-        let mut response = refusal(&state, &path, status, message);
-        if status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
-            // The listener dropped fields beyond the limit, a body's length among them
-            // perhaps: what follows on this connection cannot be trusted.
-            response
-                .headers_mut()
-                .insert(CONNECTION, HeaderValue::from_static("close"));
-        }
-        return response;
+/// A refusal of a request the mock will not read: a target or head over the limits, raw
+/// bytes the listener marked, or a body whose announced length is over
+/// [`MAX_BODY_BYTES`].
+pub fn refuse<B>(state: &AppState, family: Family, request: &Request<B>) -> Option<Response> {
+    let (status, message) = over_limit(request)?;
+    let mut response = refusal(state, family, status, message);
+    if status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE {
+        // The listener dropped fields beyond the limit, a body's length among them
+        // perhaps: what follows on this connection cannot be trusted.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
     }
-    let response = next.run(request).await;
+    Some(response)
+}
+
+/// `response`, or in the shape of `family` if it is an error the mock did not shape.
+pub async fn reshape(state: &AppState, family: Family, response: Response) -> Response {
     if is_plain_error(&response) {
-        return reshaped(&state, &path, response).await;
+        return reshaped(state, family, response).await;
     }
     response
 }
 
-fn over_limit(request: &Request) -> Option<(StatusCode, String)> {
+/// The request body as the handlers read it: each piece within [`BODY_READ_TIMEOUT`] of
+/// the last. Its size is limited by the extractors that read it ([`body_limit`]).
+pub fn timed_body(body: Incoming) -> Body {
+    Body::new(TimeoutBody::new(BODY_READ_TIMEOUT, body))
+}
+
+/// The limit of every body an extractor reads: [`MAX_BODY_BYTES`]. axum's extractors
+/// apply it themselves, and tell its refusal (413) from other failures (400) only if
+/// no other limit wraps the body.
+pub fn body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(MAX_BODY_BYTES)
+}
+
+fn over_limit<B>(request: &Request<B>) -> Option<(StatusCode, String)> {
     let headers = request.headers();
+    // One pass for the size and the listener's marks, which are rare: looking each mark
+    // up by name would cost every request a hash per mark.
+    let (size, marked) = headers.iter().fold((0, false), |(size, marked), (name, value)| {
+        let name = name.as_str();
+        (
+            size + name.len() + value.len(),
+            marked || name.starts_with(OWN_HEADER_PREFIX),
+        )
+    });
+    if marked {
+        if let Some(refusal) = refusal_of_marks(headers) {
+            return Some(refusal);
+        }
+    }
+    let target = request.uri().path_and_query().map_or(0, |t| t.as_str().len());
+    if target > MAX_TARGET_BYTES {
+        return Some((
+            StatusCode::URI_TOO_LONG,
+            format!("the request target is {target} bytes long, over the limit of {MAX_TARGET_BYTES}"),
+        ));
+    }
+    if size > MAX_HEADER_BYTES {
+        return Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!("the headers are {size} bytes long, over the limit of {MAX_HEADER_BYTES}"),
+        ));
+    }
+    if let Some(length) = announced_length(headers).filter(|&length| length > MAX_BODY_BYTES as u64) {
+        return Some((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is {length} bytes long, over the limit of {MAX_BODY_BYTES}"),
+        ));
+    }
+    None
+}
+
+/// The refusal a listener's mark calls for: raw bytes in the target or a header, or
+/// too many header fields.
+fn refusal_of_marks(headers: &HeaderMap) -> Option<(StatusCode, String)> {
     if headers.contains_key(INVALID_TARGET_HEADER) {
         return Some((
             StatusCode::BAD_REQUEST,
@@ -95,31 +151,15 @@ fn over_limit(request: &Request) -> Option<(StatusCode, String)> {
             "a header holds control bytes, which no header may carry".to_owned(),
         ));
     }
-    let target = request.uri().path_and_query().map_or(0, |t| t.as_str().len());
-    if target > MAX_TARGET_BYTES {
-        return Some((
-            StatusCode::URI_TOO_LONG,
-            format!("the request target is {target} bytes long, over the limit of {MAX_TARGET_BYTES}"),
-        ));
-    }
-    if let Some(count) = headers.get(HEADER_COUNT_HEADER) {
-        let count = count.to_str().unwrap_or_default();
-        return Some((
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!("{count} header fields, over the limit of {MAX_HEADERS}"),
-        ));
-    }
-    let size: usize = headers
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len())
-        .sum();
-    if size > MAX_HEADER_BYTES {
-        return Some((
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!("the headers are {size} bytes long, over the limit of {MAX_HEADER_BYTES}"),
-        ));
-    }
-    None
+    let count = headers.get(HEADER_COUNT_HEADER)?.to_str().unwrap_or_default();
+    Some((
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        format!("{count} header fields, over the limit of {MAX_HEADERS}"),
+    ))
+}
+
+fn announced_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
 }
 
 /// An error the mock did not shape itself: axum's extractor rejections and the body
@@ -136,7 +176,7 @@ fn is_plain_error(response: &Response) -> bool {
 }
 
 /// The same status, with the rejection's text as the message of the family's error.
-async fn reshaped(state: &AppState, path: &str, response: Response) -> Response {
+async fn reshaped(state: &AppState, family: Family, response: Response) -> Response {
     let status = response.status();
     let text = axum::body::to_bytes(response.into_body(), MAX_REJECTION_TEXT)
         .await
@@ -147,16 +187,16 @@ async fn reshaped(state: &AppState, path: &str, response: Response) -> Response 
     } else {
         text
     };
-    refusal(state, path, status, message)
+    refusal(state, family, status, message)
 }
 
-/// A refusal of the HTTP layer in the shape of the family `path` belongs to: the
+/// A refusal of the HTTP layer in the shape of `family`: the
 /// family's invalid-parameter error (JPush 3002, JMessage 899003, Easemob
 /// `illegal_argument`, or its `Request Entity Too Large` for 413), its internal error for
 /// a 5xx, and on the control API its `{"error":{"code":status,...}}`; always with `status`.
-pub fn refusal(state: &AppState, path: &str, status: StatusCode, message: String) -> Response {
+pub fn refusal(state: &AppState, family: Family, status: StatusCode, message: String) -> Response {
     let server_side = status.is_server_error();
-    let mut response = match family_of(path) {
+    let mut response = match family {
         Family::JPush if server_side => JpError::Internal { status }.into_response(),
         Family::JPush => JpError::invalid(message).into_response(),
         Family::JMessage if server_side => JmError::Internal.into_response(),

@@ -7,6 +7,7 @@
 //! ([`control_api`]) and its landing page ([`index`]).
 
 pub mod control_api;
+pub mod front;
 pub mod http_limits;
 pub mod index;
 pub mod listener;

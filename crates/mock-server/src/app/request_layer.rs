@@ -14,9 +14,8 @@ use std::{
 
 use axum::{
     body::{Body, Bytes},
-    extract::{ConnectInfo, FromRef, Request, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
-    middleware::Next,
+    extract::{FromRef, Request},
+    http::{header, header::AUTHORIZATION, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 
@@ -31,11 +30,8 @@ use crate::{
         journal::{Entry, MAX_HEADERS},
         redact,
     },
-    families::{self, easemob, family_of, jmessage, jpush, shared::warning::ContractWarnings, Family},
-    kernel::{
-        basic::{basic_credentials, BasicCredentials},
-        query::QueryParams,
-    },
+    families::{self, easemob, jmessage, jpush, shared::warning::ContractWarnings, Family},
+    kernel::{basic::basic_credentials, query},
 };
 
 /// How long a truncated body pauses between its half and its failure.
@@ -44,12 +40,19 @@ const TRUNCATION_FLUSH: std::time::Duration = std::time::Duration::from_millis(5
 /// The largest body a truncation fault buffers before cutting it.
 const MAX_TRUNCATED_BODY: usize = 64 << 20;
 
-pub async fn request_layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let family = family_of(request.uri().path());
+/// Passes `request` of `family` to `inner` (the router), or answers it with the fault
+/// that applies; journals and logs the exchange. `connection` is the one it arrived on.
+pub async fn request_layer(
+    state: &AppState,
+    connection: &ConnectionHandle,
+    family: Family,
+    mut request: Request,
+    inner: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     request.extensions_mut().insert(family);
     let log = RequestLog::start(&request, family);
     let Some(family_name) = FamilyName::of(family) else {
-        let response = next.run(request).await;
+        let response = inner(request).await;
         if let Some(log) = log {
             log.finish(response.status(), None, None);
         }
@@ -57,9 +60,7 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
     };
     let started = Instant::now();
     let now = state.core.clock.now();
-    let credentials = basic_credentials(request.headers());
-    let app = known_app(&state, family, &request, credentials.as_ref());
-    let auth = Auth::of(app.as_deref(), credentials.is_some());
+    let (app, auth) = known_app(state, family, &request);
     let facts = RequestFacts {
         family: Some(family_name),
         method: request.method().as_str(),
@@ -71,36 +72,29 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
         .journal
         .is_enabled()
         .then(|| RequestRecord::of(&mut request, family, auth));
-    let connection = request
-        .extensions()
-        .get::<ConnectInfo<ConnectionHandle>>()
-        .map(|c| c.0.clone());
-
     let mut response = match fault.map(|f| (f, f.effect)) {
-        None => next.run(request).await,
+        None => inner(request).await,
         Some((_, Effect::Status { status })) => {
             let status = StatusCode::from_u16(status).expect("checked when the rule was added");
-            fault_response(&state, family, status)
+            fault_response(state, family, status)
         }
         Some((applied, Effect::Delay { delay_ms: delay })) => {
             let ms = delay_ms(delay, state.settings.seed, applied.rule, applied.nth);
             tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-            next.run(request).await
+            inner(request).await
         }
         Some((_, Effect::Drop { .. })) => {
-            if let Some(connection) = &connection {
-                connection.drop_connection();
-            }
+            connection.drop_connection();
             // Never written: the connection fails before hyper can send it.
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
-        Some((_, Effect::Truncate { .. })) => truncate(next.run(request).await).await,
+        Some((_, Effect::Truncate { .. })) => truncate(inner(request).await).await,
         Some((applied, Effect::SystemError { system_error })) => {
             request.extensions_mut().insert(jpush::SystemErrors {
                 share: system_error,
                 rule: applied.rule,
             });
-            next.run(request).await
+            inner(request).await
         }
     };
 
@@ -108,7 +102,7 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
         log.finish(response.status(), app.as_deref(), fault.map(|f| f.rule));
     }
     if let Some(record) = journal {
-        let warnings = record.warnings(&state, app.as_deref(), &mut response, now);
+        let warnings = record.warnings(state, app.as_deref(), &mut response, now);
         let body_bytes = record.body.bytes();
         state.journal.record(Entry {
             time: now.with_timezone(&state.core.dataset.timezone),
@@ -139,30 +133,37 @@ fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Respo
     }
 }
 
-/// The known app a request names: the appKey of its Basic auth, or `org#app` from an
-/// Easemob path. Anything else a client sends is no app: it is never kept (swapped
-/// credentials would put a master secret there) nor matched by faults.
-fn known_app(
-    state: &AppState,
-    family: Family,
-    request: &Request,
-    credentials: Option<&BasicCredentials>,
-) -> Option<String> {
+/// The known app a request names, and what its Basic auth amounted to: the appKey of its
+/// Basic auth, or `org#app` from an Easemob path. Anything else a client sends is no app:
+/// it is never kept (swapped credentials would put a master secret there) nor matched by
+/// faults.
+fn known_app(state: &AppState, family: Family, request: &Request) -> (Option<String>, Auth) {
     let dataset = &state.core.dataset;
     match family {
         Family::JPush | Family::JMessage => {
-            let key = credentials?.key();
-            dataset
-                .jiguang
-                .iter()
-                .any(|a| a.credentials.app_key == key)
-                .then(|| key.to_owned())
+            let headers = request.headers();
+            // Most requests carry one of the demo apps' header values exactly: no decoding then.
+            let exact = headers
+                .get(AUTHORIZATION)
+                .and_then(|value| dataset.jiguang_by_authorization(value.as_bytes()));
+            if let Some(app) = exact {
+                return (Some(dataset.jiguang[app].credentials.app_key.clone()), Auth::KnownApp);
+            }
+            let Some(credentials) = basic_credentials(headers) else {
+                return (None, Auth::None);
+            };
+            let key = credentials.key();
+            match dataset.jiguang.iter().any(|a| a.credentials.app_key == key) {
+                true => (Some(key.to_owned()), Auth::KnownApp),
+                false => (None, Auth::UnknownApp),
+            }
         }
         Family::Easemob => {
             let (org, name) = easemob::org_app(request.uri().path());
-            easemob::app_index(dataset, org, name).map(|_| format!("{org}#{name}"))
+            let app = easemob::app_index(dataset, org, name).map(|_| format!("{org}#{name}"));
+            (app, Auth::None)
         }
-        Family::Control => None,
+        Family::Control => (None, Auth::None),
     }
 }
 
@@ -172,16 +173,6 @@ enum Auth {
     None,
     UnknownApp,
     KnownApp,
-}
-
-impl Auth {
-    fn of(app: Option<&str>, has_credentials: bool) -> Auth {
-        match (has_credentials, app) {
-            (false, _) => Auth::None,
-            (true, None) => Auth::UnknownApp,
-            (true, Some(_)) => Auth::KnownApp,
-        }
-    }
 }
 
 /// Sends half the body after headers that promise all of it, then fails the stream, so
@@ -221,7 +212,7 @@ impl RequestRecord {
         // One over the bound, so that the journal knows some were left out.
         let (headers, _) = redact::headers(request.headers(), MAX_HEADERS + 1);
         RequestRecord {
-            method: request.method().to_string(),
+            method: request.method().as_str().to_owned(),
             path: request.uri().path().to_owned(),
             query: request.uri().query().map(redact::query),
             headers,
@@ -248,8 +239,7 @@ impl RequestRecord {
             );
         }
         if let Some(documented) = families::documented_params(&self.path) {
-            let params = QueryParams::parse(self.query.as_deref().unwrap_or_default());
-            unknown_parameters(&params, documented, &mut warnings);
+            unknown_parameters(self.query.as_deref().unwrap_or_default(), documented, &mut warnings);
         }
         if matches!(self.family, Family::JPush | Family::JMessage) {
             match self.auth {
@@ -279,12 +269,12 @@ const MAX_PARAM_NAME_SHOWN: usize = 64;
 
 /// A warning per undocumented parameter (each name once, the first few by name, then a
 /// count), in one pass over the query.
-fn unknown_parameters(params: &QueryParams, documented: &[&str], warnings: &mut Vec<String>) {
+fn unknown_parameters(query: &str, documented: &[&str], warnings: &mut Vec<String>) {
     let mut unknown = 0;
-    for name in params.names().filter(|n| !documented.contains(n)) {
+    for name in query::unknown_names(query, documented) {
         unknown += 1;
         if unknown <= MAX_UNKNOWN_PARAMS_NAMED {
-            let mut shown = name.to_owned();
+            let mut shown = name.into_owned();
             crate::control::journal::clip(&mut shown, MAX_PARAM_NAME_SHOWN);
             warnings.push(format!("unknown parameter `{shown}`"));
         }

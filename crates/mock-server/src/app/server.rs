@@ -3,18 +3,16 @@
 //! with its connection timeouts and its bounded graceful stop; and the answers to routes
 //! nobody serves, in the shape of the family the path belongs to.
 
-use std::{convert::Infallible, io, net::SocketAddr, time::Duration};
+use std::{io, net::SocketAddr, time::Duration};
 
 use axum::{
-    body::Body,
-    extract::{ConnectInfo, DefaultBodyLimit, FromRef, State},
-    http::{Method, Request, StatusCode, Uri},
-    middleware,
-    response::{IntoResponse, Response},
+    extract::{FromRef, State},
+    http::{Method, StatusCode, Uri},
+    response::Response,
     serve::Listener,
     Router,
 };
-use hyper::{body::Incoming, server::conn::http1};
+use hyper::server::conn::http1;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
@@ -25,10 +23,8 @@ use tokio::{
     sync::oneshot,
     task::{JoinHandle, JoinSet},
 };
-use tower::{Service, ServiceBuilder, ServiceExt};
-use tower_http::{limit::RequestBodyLimitLayer, timeout::RequestBodyTimeoutLayer};
 
-use super::{control_api, http_limits, listener::RawSpaceListener, request_layer, state::AppState};
+use super::{control_api, front::Front, http_limits, listener::RawSpaceListener, state::AppState};
 use crate::{
     dataset::apps::DemoApps,
     families::{
@@ -49,28 +45,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)
-}
-
-/// The router inside the layers every request passes, outermost first. They wrap the
-/// router once, instead of each route as `Router::layer` would: that would clone and
-/// box every layer of the matched route on every request.
-pub fn app(
-    state: AppState,
-) -> impl Service<Request<Incoming>, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static {
-    ServiceBuilder::new()
-        .map_request(|request: Request<Incoming>| request.map(Body::new))
-        // Outermost, so that the journal shows what the limits refused, too.
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            request_layer::request_layer,
-        ))
-        .layer(middleware::from_fn_with_state(state.clone(), http_limits::limits_layer))
-        .layer(RequestBodyTimeoutLayer::new(http_limits::BODY_READ_TIMEOUT))
-        // One explicit body limit (axum's own default would be a second one).
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(http_limits::MAX_BODY_BYTES))
-        .map_response(IntoResponse::into_response)
-        .service(router(state))
 }
 
 /// Unknown routes: 404 in the shape of the family the path belongs to.
@@ -130,9 +104,8 @@ pub async fn start(settings: Settings) -> io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let grace = settings.shutdown_timeout;
     let state = AppState::new(settings);
-    let app = app(state.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(RawSpaceListener(listener), app, stopped, grace));
+    let task = tokio::spawn(serve(RawSpaceListener(listener), state.clone(), stopped, grace));
     Ok(RunningServer {
         addr,
         state,
@@ -141,29 +114,23 @@ pub async fn start(settings: Settings) -> io::Result<RunningServer> {
     })
 }
 
-/// Serves `app` until `stopped` resolves (or its sender is dropped), then stops accepting,
+/// Serves `state`'s router until `stopped` resolves (or its sender is dropped), then stops accepting,
 /// lets open connections finish for up to `grace`, and drops whatever is left: a
 /// stalled client or a long delay fault cannot hold a stop longer than that.
-async fn serve<A>(
+async fn serve(
     mut listener: RawSpaceListener,
-    app: A,
+    state: AppState,
     mut stopped: oneshot::Receiver<()>,
     grace: Duration,
-) -> io::Result<()>
-where
-    A: Service<Request<Incoming>, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static,
-{
+) -> io::Result<()> {
+    let router = router(state.clone());
     let http = http1_builder();
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             (io, _) = listener.accept() => {
-                let handle = io.handle().clone();
-                let service = app.clone().map_request(move |mut request: Request<Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(handle.clone()));
-                    request
-                });
+                let service = Front::new(state.clone(), router.clone(), io.handle().clone());
                 let connection = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
                 let connection = graceful.watch(connection);
                 connections.spawn(async move {

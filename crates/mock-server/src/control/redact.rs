@@ -28,7 +28,7 @@ const AUTH_HEADERS: [&str; 2] = ["authorization", "proxy-authorization"];
 
 /// The headers the mock adds to a request itself (the listener's marks): not the
 /// client's, so not shown.
-const OWN_HEADER_PREFIX: &str = "x-mock-";
+pub const OWN_HEADER_PREFIX: &str = "x-mock-";
 
 /// `query` as sent, but for the values of credential parameters, recognised by their
 /// decoded names (as handlers read them: `Signatur%65` is `Signature`).
@@ -52,9 +52,13 @@ pub fn query(query: &str) -> String {
 
 /// Whether a raw parameter name, once decoded, names a credential.
 fn is_secret_param(raw_name: &str) -> bool {
+    let is_secret = |name: &str| SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s));
+    if !raw_name.contains(['%', '+']) {
+        return is_secret(raw_name);
+    }
     form_urlencoded::parse(raw_name.as_bytes())
         .next()
-        .is_some_and(|(name, _)| SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)))
+        .is_some_and(|(name, _)| is_secret(&name))
 }
 
 /// A header's value as it may be shown: `Basic REDACTED` for credentials behind a
@@ -71,21 +75,32 @@ pub fn header_value(name: &HeaderName, value: &[u8]) -> Option<String> {
             .next()
             .filter(|s| !s.is_empty() && s.len() < value.len() && s.iter().all(u8::is_ascii_alphabetic))
             .map(String::from_utf8_lossy);
-        return Some(match scheme {
-            Some(scheme) => format!("{scheme} {REDACTED}"),
-            None => REDACTED.to_owned(),
-        });
+        let mut shown = String::with_capacity(scheme.as_ref().map_or(0, |s| s.len() + 1) + REDACTED.len());
+        if let Some(scheme) = scheme {
+            shown.push_str(&scheme);
+            shown.push(' ');
+        }
+        shown.push_str(REDACTED);
+        return Some(shown);
     }
-    if SECRET_HEADERS.contains(&name) || name.contains("secret") || name.contains("token") {
+    if SECRET_HEADERS.contains(&name) || contains(name, b"secret") || contains(name, b"token") {
         return Some(REDACTED.to_owned());
     }
-    Some(String::from_utf8_lossy(value).into_owned())
+    Some(match std::str::from_utf8(value) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(value).into_owned(),
+    })
+}
+
+/// `str::contains` for the short names of headers, without its searcher's setup cost.
+fn contains(name: &str, word: &[u8]) -> bool {
+    name.as_bytes().windows(word.len()).any(|w| w == word)
 }
 
 /// The headers of a request as they may be shown, in order, at most `max_headers` of
 /// them; whether some were left out.
 pub fn headers(headers: &HeaderMap, max_headers: usize) -> (Vec<(String, String)>, bool) {
-    let mut shown = Vec::new();
+    let mut shown = Vec::with_capacity(headers.len().min(max_headers));
     let mut left_out = false;
     for (name, value) in headers {
         let Some(value) = header_value(name, value.as_bytes()) else {

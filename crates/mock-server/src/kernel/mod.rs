@@ -6,6 +6,7 @@
 pub mod allocator;
 pub mod basic;
 pub mod clock;
+pub mod header_number;
 pub mod memo;
 pub mod query;
 pub mod ratelimit;

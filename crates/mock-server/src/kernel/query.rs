@@ -2,6 +2,8 @@
 //! as `+`, as `%2C`, or raw, and a malformed escape must become the family's own
 //! "invalid parameter" error rather than a framework rejection.
 
+use std::borrow::Cow;
+
 use axum::http::Uri;
 
 #[derive(Debug, Default)]
@@ -41,6 +43,15 @@ impl QueryParams {
     }
 }
 
+/// The decoded parameter names of `query` that are not in `known`, each once, in order (in
+/// time linear in the query's length). A query of known names only allocates nothing.
+pub fn unknown_names<'a>(query: &'a str, known: &'a [&str]) -> impl Iterator<Item = Cow<'a, str>> {
+    let mut seen = std::collections::HashSet::new();
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(name, _)| name)
+        .filter(move |name| !known.contains(&name.as_ref()) && seen.insert(name.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +83,13 @@ mod tests {
         let many: Vec<String> = (0..20_000).map(|i| format!("p{}", i % 17_000)).collect();
         let q = QueryParams::parse(&many.join("&"));
         assert_eq!(q.names().count(), 17_000);
+    }
+
+    #[test]
+    fn unknown_names_are_decoded_listed_once_and_exclude_the_known() {
+        let unknown: Vec<_> = unknown_names("b=1&a=2&b=3&%61=4&c&d+e", &["a"]).collect();
+        assert_eq!(unknown, ["b", "c", "d e"]);
+        let many: Vec<String> = (0..20_000).map(|i| format!("p{}", i % 17_000)).collect();
+        assert_eq!(unknown_names(&many.join("&"), &["p1"]).count(), 16_999);
     }
 }

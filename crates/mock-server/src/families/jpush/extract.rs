@@ -4,7 +4,7 @@
 
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{request::Parts, HeaderMap, HeaderName, HeaderValue},
+    http::{request::Parts, HeaderMap, HeaderName},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -12,7 +12,7 @@ use axum::{
 use super::{Context, JpError};
 use crate::{
     families::shared::basic_auth::{basic_auth, BasicAuth},
-    kernel::ratelimit::Decision,
+    kernel::{header_number::header_value, ratelimit::Decision},
 };
 
 /// The authenticated app, put in the request's extensions by [`gate`].
@@ -46,9 +46,9 @@ pub fn rate_limit_headers(headers: &mut HeaderMap, decision: Decision) {
     const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
     const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
     const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
-    headers.insert(LIMIT, HeaderValue::from(decision.limit));
-    headers.insert(REMAINING, HeaderValue::from(decision.remaining));
-    headers.insert(RESET, HeaderValue::from(decision.reset_secs));
+    headers.insert(LIMIT, header_value(decision.limit.into()));
+    headers.insert(REMAINING, header_value(decision.remaining.into()));
+    headers.insert(RESET, header_value(decision.reset_secs.max(0) as u64));
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for JpApp {

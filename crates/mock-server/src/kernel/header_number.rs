@@ -1,0 +1,50 @@
+//! Header values of numbers, the small ones without an allocation each: `HeaderValue`
+//! of an integer allocates, and every JPush answer carries three rate-limit numbers.
+//! The numbers up to [`SMALL`] are written once, one after another, into one static
+//! string (16 KB) whose slices the values borrow.
+
+use std::sync::OnceLock;
+
+use axum::http::HeaderValue;
+
+/// The largest number served from the static digits.
+const SMALL: u64 = 4095;
+
+/// The header value of `n`.
+pub fn header_value(n: u64) -> HeaderValue {
+    if n > SMALL {
+        return HeaderValue::from(n);
+    }
+    let start = offset(n);
+    HeaderValue::from_static(&digits()[start..start + width(n)])
+}
+
+/// `0123…` up to [`SMALL`], each number once.
+fn digits() -> &'static str {
+    static DIGITS: OnceLock<String> = OnceLock::new();
+    DIGITS.get_or_init(|| (0..=SMALL).map(|n| n.to_string()).collect())
+}
+
+fn width(n: u64) -> usize {
+    n.checked_ilog10().unwrap_or(0) as usize + 1
+}
+
+/// Where `n` starts in [`digits`]: after every shorter number and the lower ones of its width.
+fn offset(n: u64) -> usize {
+    let width = width(n);
+    let first_of_width = if width == 1 { 0 } else { 10u64.pow(width as u32 - 1) };
+    let shorter: usize = (1..width).map(|w| w * 9 * 10usize.pow(w as u32 - 1)).sum::<usize>() + usize::from(width > 1);
+    shorter + (n - first_of_width) as usize * width
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_number_reads_back_as_itself_inside_and_beyond_the_table() {
+        for n in (0..=SMALL + 2).chain([60, 2400, 1_000_000_000, u64::MAX]) {
+            assert_eq!(header_value(n).to_str().unwrap(), n.to_string(), "{n}");
+        }
+    }
+}
