@@ -6,7 +6,7 @@
 //! details (file names, sizes, secrets, coordinates) come from the head's own random
 //! stream, so a message is the same wherever and whenever it is rendered.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use rand::Rng;
 use serde::Serialize;
@@ -91,8 +91,8 @@ pub struct Message<'a> {
     pub msg_id: String,
     pub timestamp: i64,
     pub direction: &'static str,
-    pub from: &'a str,
-    pub to: &'a str,
+    pub from: Cow<'a, str>,
+    pub to: Cow<'a, str>,
     pub chat_type: &'static str,
     pub payload: Payload<'a>,
 }
@@ -101,8 +101,8 @@ pub struct Message<'a> {
 pub struct Payload<'a> {
     pub bodies: [Body<'a>; 1],
     pub ext: Ext<'a>,
-    pub from: &'a str,
-    pub to: &'a str,
+    pub from: Cow<'a, str>,
+    pub to: Cow<'a, str>,
 }
 
 /// The extension attributes a sending app attached: the vendor's own (`em_*`, as its docs
@@ -125,7 +125,7 @@ pub struct Ext<'a> {
 #[serde(untagged)]
 pub enum AtList<'a> {
     All(&'static str),
-    Users(Vec<&'a str>),
+    Users(Vec<Cow<'a, str>>),
 }
 
 #[derive(Serialize)]
@@ -249,8 +249,8 @@ impl<'a> Renderer<'a> {
         let from = self.username(head.from);
         let (to, chat_type) = match head.target {
             Target::Single(party) => (self.username(party), "chat"),
-            Target::Group(g) => (population.groups[g as usize].id.as_str(), "groupchat"),
-            Target::Chatroom(c) => (population.chatrooms[c as usize].id.as_str(), "chatroom"),
+            Target::Group(g) => (population.group_id(g).into(), "groupchat"),
+            Target::Chatroom(c) => (population.chatroom_id(c).into(), "chatroom"),
         };
         let mut rng = stream(
             self.seed,
@@ -265,8 +265,8 @@ impl<'a> Renderer<'a> {
                 if rng.random_bool(0.3) {
                     AtList::All("ALL")
                 } else {
-                    let u = rng.random_range(0..population.users.len());
-                    AtList::Users(vec![population.users[u].username.as_str()])
+                    let u = rng.random_range(0..population.user_count());
+                    AtList::Users(vec![population.username(u).into()])
                 }
             }),
             em_apns_ext: rng.random_bool(0.05).then_some(ApnsExt {
@@ -279,8 +279,8 @@ impl<'a> Renderer<'a> {
             msg_id: head.msgid.to_string(),
             timestamp: head.t_ms,
             direction: "outgoing",
-            from,
-            to,
+            from: from.clone(),
+            to: to.clone(),
             chat_type,
             payload: Payload {
                 bodies: [body],
@@ -307,10 +307,10 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn username(&self, party: Party) -> &'a str {
+    fn username(&self, party: Party) -> Cow<'a, str> {
         match party {
-            Party::Local(i) => &self.app.population.users[i as usize].username,
-            Party::Admin => "admin",
+            Party::Local(i) => self.app.population.username(i).into(),
+            Party::Admin => "admin".into(),
             Party::Foreign(_) => unreachable!("Easemob streams have no partner app, so no foreign users"),
         }
     }

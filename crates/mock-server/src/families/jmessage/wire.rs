@@ -2,7 +2,7 @@
 //! them (SPEC §2). Bodies are rendered from a head and the app's population; the
 //! per-message details (media ids, sizes, coordinates) come from the head's own stream.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use rand::Rng;
 use serde::Serialize;
@@ -40,10 +40,10 @@ pub struct V1PageHead {
 pub struct WireMessage<'a> {
     pub target_type: &'static str,
     pub msg_type: &'static str,
-    pub target_name: &'a str,
-    pub target_id: &'a str,
-    pub from_id: &'a str,
-    pub from_name: &'a str,
+    pub target_name: Cow<'a, str>,
+    pub target_id: Cow<'a, str>,
+    pub from_id: Cow<'a, str>,
+    pub from_name: Cow<'a, str>,
     pub from_type: &'static str,
     pub from_platform: &'static str,
     pub from_appkey: &'a str,
@@ -145,12 +145,12 @@ impl<'a> Renderer<'a> {
                 ("single", id, name, appkey, None)
             }
             Target::Group(g) => {
-                let room = &self.app.population.groups[g as usize];
-                ("group", room.id.as_str(), room.name.as_str(), "", Some(1))
+                let room = self.app.population.group(g);
+                ("group", room.id.into(), room.name.into(), "", Some(1))
             }
             Target::Chatroom(c) => {
-                let room = &self.app.population.chatrooms[c as usize];
-                ("chatroom", room.id.as_str(), room.name.as_str(), "", Some(1))
+                let room = self.app.population.chatroom(c);
+                ("chatroom", room.id.into(), room.name.into(), "", Some(1))
             }
         };
         WireMessage {
@@ -175,16 +175,15 @@ impl<'a> Renderer<'a> {
     }
 
     /// (id, display name, appkey) of a party.
-    fn party(&self, party: Party) -> (&'a str, &'a str, &'a str) {
+    fn party(&self, party: Party) -> (Cow<'a, str>, Cow<'a, str>, &'a str) {
         let user_of = |population: &'a Population, i: u32, appkey: &'a str| {
-            let user = &population.users[i as usize];
-            (user.username.as_str(), user.nickname.as_str(), appkey)
+            (population.username(i).into(), population.nickname(i).into(), appkey)
         };
         match (party, self.partner) {
             (Party::Local(i), _) => user_of(&self.app.population, i, &self.app.credentials.app_key),
             (Party::Foreign(i), Some(partner)) => user_of(&partner.population, i, &partner.credentials.app_key),
             (Party::Foreign(_), None) => unreachable!("cross-app heads exist only for apps with a partner"),
-            (Party::Admin, _) => ("admin", "admin", ""),
+            (Party::Admin, _) => ("admin".into(), "admin".into(), ""),
         }
     }
 
