@@ -66,7 +66,7 @@ pub struct WireMessage<'a> {
 pub enum MsgBody<'a> {
     Text {
         text: &'a str,
-        extras: Extras,
+        extras: Extras<'a>,
     },
     Image {
         media_id: String,
@@ -107,10 +107,73 @@ pub enum MsgBody<'a> {
     CustomFields(BTreeMap<&'static str, String>),
 }
 
-#[derive(Serialize)]
-pub struct Extras {
+/// A text's `extras`, which the sending app fills as the message needs (the doc leaves
+/// them free): most texts carry none; a reply names the message it quotes, a link its
+/// preview, a message sent by the app's server where it came from, a group notice that
+/// it is for everyone. **Decided**, after what chat apps attach.
+#[derive(Serialize, Default)]
+pub struct Extras<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<LinkPreview<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    campaign_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_all: Option<bool>,
+}
+
+/// The preview a client fetched for a link in a text.
+#[derive(Serialize)]
+pub struct LinkPreview<'a> {
+    url: &'a str,
+    title: &'static str,
+}
+
+impl<'a> Extras<'a> {
+    /// The extras of `text`, sent as `head` says.
+    fn of(head: &ChatHead, text: &'a str, rng: &mut impl Rng) -> Extras<'a> {
+        let mut extras = Extras::default();
+        if head.from == Party::Admin {
+            extras.source = Some("server_api");
+            extras.campaign_id = rng
+                .random_bool(0.5)
+                .then(|| format!("cmp_{:08}", rng.random_range(0..100_000_000)));
+        } else if rng.random_bool(0.1) {
+            extras.reply_to = Some(head.msgid.saturating_sub(16 * rng.random_range(1..50)));
+        }
+        if let Some(url) = link_in(text) {
+            extras.link = Some(LinkPreview {
+                url,
+                title: link_title(url),
+            });
+        }
+        if matches!(head.target, Target::Group(_)) && rng.random_bool(0.03) {
+            extras.at_all = Some(true);
+        }
+        extras
+    }
+}
+
+/// The first link of a text, up to the first character a URL cannot hold.
+fn link_in(text: &str) -> Option<&str> {
+    let start = text.find("https://")?;
+    let rest = &text[start..];
+    let end = rest.find(|c: char| !c.is_ascii_graphic()).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+fn link_title(url: &str) -> &'static str {
+    match url {
+        u if u.contains("jd.com") => "京东商品详情",
+        u if u.contains("bilibili") => "哔哩哔哩 (゜-゜)つロ 干杯~",
+        u if u.contains("weixin") || u.contains("qq.com") => "微信公众平台",
+        u if u.contains("github.com") => "GitHub · Issue",
+        u if u.contains("jiguang.cn") => "极光文档",
+        _ => "Shared link",
+    }
 }
 
 const PLACES: &[(&str, f64, f64)] = &[
@@ -204,13 +267,10 @@ impl<'a> Renderer<'a> {
         match head.kind {
             MsgKind::Text => {
                 let texts = &self.app.population.texts;
+                let text = texts[rng.random_range(0..texts.len())].as_str();
                 MsgBody::Text {
-                    text: &texts[rng.random_range(0..texts.len())],
-                    extras: Extras {
-                        reply_to: rng
-                            .random_bool(0.1)
-                            .then(|| head.msgid.saturating_sub(16 * rng.random_range(1..50))),
-                    },
+                    text,
+                    extras: Extras::of(head, text, &mut rng),
                 }
             }
             MsgKind::Image => {
