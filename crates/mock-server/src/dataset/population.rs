@@ -1,8 +1,8 @@
-//! The people and places of one app: users, groups, chatrooms and a pool of message
-//! texts. Nothing per member is stored: a user's name, nickname and registration instant,
+//! The people and places of one app: users, groups and chatrooms, and the chat lines
+//! they write. Nothing per member is stored: a user's name, nickname and registration instant,
 //! a group's id, name and creation instant, are pure functions of (seed, app slot,
 //! index), computed when asked for; the app keeps a few small summaries (its tiers'
-//! bounds, its heavy users and lively rooms, a pool of texts). Memory and startup do not
+//! bounds, its heavy users and lively rooms, the nicknames texts @mention). Memory and startup do not
 //! grow with the population.
 //!
 //! Users and groups have registration (creation) instants: most predate the retention
@@ -35,8 +35,6 @@ use crate::kernel::{
     rng::{key, stream, Purpose},
 };
 
-/// Texts per app: enough variety for realistic pages, small enough to stay flat in memory.
-const TEXT_POOL: usize = 256;
 /// Users whose nicknames the texts @mention.
 const MENTIONED: u32 = 64;
 /// Samples kept for `/_mock/apps`, per kind, the most engaged first.
@@ -207,7 +205,8 @@ pub struct Population {
     chatrooms: Arrivals,
     /// Index → username code (see [`usernames`]).
     names: Permutation,
-    pub texts: Vec<String>,
+    /// Nicknames that texts @mention.
+    mentionable: Vec<String>,
     /// Who is active on which day, by kind.
     pub user_activity: Activity,
     pub group_activity: Activity,
@@ -244,7 +243,7 @@ impl Population {
             groups: Arrivals::new(size.groups, anchor_ms, field(Field::GroupArrival)),
             chatrooms: Arrivals::new(size.chatrooms, anchor_ms, field(Field::ChatroomArrival)),
             names: Permutation::new(field(Field::Usernames), usernames::CODES),
-            texts: Vec::new(),
+            mentionable: Vec::new(),
             heavy_users: user_activity.top_tier(),
             lively_groups: group_activity.top_tier(),
             lively_chatrooms: chatroom_activity.top_tier(),
@@ -253,10 +252,7 @@ impl Population {
             chatroom_activity,
             samples: Default::default(),
         };
-        let mut rng = stream(seed, Purpose::Population, &[slot]);
-        let names: Vec<String> = (0..MENTIONED.min(size.users)).map(|u| population.nickname(u)).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        population.texts = (0..TEXT_POOL).map(|_| texts::line(&mut rng, &names)).collect();
+        population.mentionable = (0..MENTIONED.min(size.users)).map(|u| population.nickname(u)).collect();
         population.samples = [
             population
                 .user_activity
@@ -357,6 +353,11 @@ impl Population {
         let mut rng = stream(self.seed, Purpose::Population, &[self.slot, field as u64, i as u64]);
         let owner: String = ZhName().fake_with_rng(&mut rng);
         format!("{owner}的{suffix}")
+    }
+
+    /// A chat line as this app's users write it, drawn from `rng` (a message's stream).
+    pub fn text(&self, rng: &mut impl Rng) -> String {
+        texts::line(rng, &self.mentionable)
     }
 
     /// Up to `count` usernames to show as samples, the most engaged first (heavy users
@@ -543,8 +544,12 @@ mod tests {
         assert_eq!(a.group(7), b.group(7));
         let unique: std::collections::HashSet<_> = names.iter().collect();
         assert_eq!(unique.len(), names.len());
-        assert!(a.texts.iter().any(|t| !t.is_ascii()), "some Chinese text");
-        assert!(a.texts.iter().any(|t| t.is_ascii()), "some Latin text");
+        let mut rng = stream(1, Purpose::ChatBody, &[0]);
+        let lines: Vec<String> = (0..200).map(|_| a.text(&mut rng)).collect();
+        assert!(lines.iter().any(|t| !t.is_ascii()), "some Chinese text");
+        assert!(lines.iter().any(|t| t.is_ascii()), "some Latin text");
+        let distinct: std::collections::HashSet<_> = lines.iter().collect();
+        assert!(distinct.len() > 150, "lines vary: {} distinct of 200", distinct.len());
         assert_ne!(a.username(0), Population::generate(4, 0, size, ANCHOR).username(0));
         assert_ne!(a.username(0), Population::generate(3, 1, size, ANCHOR).username(0));
     }

@@ -99,7 +99,7 @@ pub struct Message<'a> {
 
 #[derive(Serialize)]
 pub struct Payload<'a> {
-    pub bodies: [Body<'a>; 1],
+    pub bodies: [Body; 1],
     pub ext: Ext<'a>,
     pub from: Cow<'a, str>,
     pub to: Cow<'a, str>,
@@ -143,9 +143,9 @@ pub struct Size {
 /// A message body, tagged by `type` as the vendor documents.
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum Body<'a> {
+pub enum Body {
     Txt {
-        msg: &'a str,
+        msg: String,
     },
     Img {
         url: String,
@@ -317,12 +317,11 @@ impl<'a> Renderer<'a> {
 
     /// Text→txt, Image→img, Location→loc, Voice→audio, File→file; Custom→video, cmd,
     /// custom or combine.
-    fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+    fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         match head.kind {
             MsgKind::Text => {
-                let texts = &self.app.population.texts;
                 Body::Txt {
-                    msg: &texts[rng.random_range(0..texts.len())],
+                    msg: self.app.population.text(rng),
                 }
             }
             MsgKind::Image => Body::Img {
@@ -369,7 +368,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn video(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+    fn video(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         let length = rng.random_range(1..120);
         Body::Video {
             url: self.chatfile(rng),
@@ -383,16 +382,10 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn combine(&self, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
-        let texts = &self.app.population.texts;
+    fn combine(&self, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         let lines = rng.random_range(2..5);
         let summary = (0..lines)
-            .map(|_| {
-                texts[rng.random_range(0..texts.len())]
-                    .chars()
-                    .take(20)
-                    .collect::<String>()
-            })
+            .map(|_| self.app.population.text(rng).chars().take(20).collect::<String>())
             .collect::<Vec<_>>()
             .join("\n");
         Body::Combine {
@@ -422,7 +415,7 @@ impl<'a> Renderer<'a> {
 }
 
 /// A custom message: an app-defined event and its attributes.
-fn custom<'a>(rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+fn custom(rng: &mut rand_pcg::Pcg64Mcg) -> Body {
     let (custom_event, custom_exts) = texts::custom_payload(rng);
     Body::Custom {
         custom_event,

@@ -48,7 +48,7 @@ pub struct WireMessage<'a> {
     pub from_platform: &'static str,
     pub from_appkey: &'a str,
     pub target_appkey: &'a str,
-    pub msg_body: MsgBody<'a>,
+    pub msg_body: MsgBody,
     pub create_time: i64,
     pub version: u32,
     pub msgid: u64,
@@ -63,10 +63,10 @@ pub struct WireMessage<'a> {
 
 #[derive(Serialize)]
 #[serde(untagged)]
-pub enum MsgBody<'a> {
+pub enum MsgBody {
     Text {
-        text: &'a str,
-        extras: Extras<'a>,
+        text: String,
+        extras: Extras,
     },
     Image {
         media_id: String,
@@ -112,11 +112,11 @@ pub enum MsgBody<'a> {
 /// preview, a message sent by the app's server where it came from, a group notice that
 /// it is for everyone. **Decided**, after what chat apps attach.
 #[derive(Serialize, Default)]
-pub struct Extras<'a> {
+pub struct Extras {
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    link: Option<LinkPreview<'a>>,
+    link: Option<LinkPreview>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,14 +127,14 @@ pub struct Extras<'a> {
 
 /// The preview a client fetched for a link in a text.
 #[derive(Serialize)]
-pub struct LinkPreview<'a> {
-    url: &'a str,
+pub struct LinkPreview {
+    url: String,
     title: &'static str,
 }
 
-impl<'a> Extras<'a> {
+impl Extras {
     /// The extras of `text`, sent as `head` says.
-    fn of(head: &ChatHead, text: &'a str, rng: &mut impl Rng) -> Extras<'a> {
+    fn of(head: &ChatHead, text: &str, rng: &mut impl Rng) -> Extras {
         let mut extras = Extras::default();
         if head.from == Party::Admin {
             extras.source = Some("server_api");
@@ -146,7 +146,7 @@ impl<'a> Extras<'a> {
         }
         if let Some(url) = link_in(text) {
             extras.link = Some(LinkPreview {
-                url,
+                url: url.to_owned(),
                 title: link_title(url),
             });
         }
@@ -250,7 +250,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn body(&self, head: &ChatHead) -> MsgBody<'a> {
+    fn body(&self, head: &ChatHead) -> MsgBody {
         let mut rng = stream(
             self.seed,
             Purpose::ChatBody,
@@ -266,11 +266,10 @@ impl<'a> Renderer<'a> {
         };
         match head.kind {
             MsgKind::Text => {
-                let texts = &self.app.population.texts;
-                let text = texts[rng.random_range(0..texts.len())].as_str();
+                let text = self.app.population.text(&mut rng);
                 MsgBody::Text {
+                    extras: Extras::of(head, &text, &mut rng),
                     text,
-                    extras: Extras::of(head, text, &mut rng),
                 }
             }
             MsgKind::Image => {
