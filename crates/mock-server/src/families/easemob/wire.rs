@@ -319,11 +319,9 @@ impl<'a> Renderer<'a> {
     /// custom or combine.
     fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         match head.kind {
-            MsgKind::Text => {
-                Body::Txt {
-                    msg: self.app.population.text(rng),
-                }
-            }
+            MsgKind::Text => Body::Txt {
+                msg: self.app.population.text(rng),
+            },
             MsgKind::Image => Body::Img {
                 url: self.chatfile(rng),
                 filename: format!("IMG_{:04}.jpg", rng.random_range(0..10_000)),
