@@ -45,8 +45,9 @@ const GROUP_ID_BASE: u64 = 10_000_000;
 const CHATROOM_ID_BASE: u64 = 12_000_000;
 const ID_STRIDE: u64 = 20;
 
-/// The most users, groups or chatrooms an app may have (the settings refuse more); the
-/// username scheme has room for more (see `tests::usernames_have_room_for_the_largest_population`).
+/// The most users, groups, chatrooms or JPush devices an app may have (the settings
+/// refuse more). Usernames have room for more, and group ids stay below the chatrooms'
+/// (see `tests::usernames_have_room_for_the_largest_population_and_stems_are_distinct`).
 pub const MAX_POPULATION: u32 = 100_000;
 
 /// Engagement tiers of users: (share of users, chance of being active on a weekday).
@@ -611,6 +612,7 @@ mod tests {
     #[test]
     fn usernames_have_room_for_the_largest_population_and_stems_are_distinct() {
         assert!(usernames::CODES >= MAX_POPULATION as u64);
+        assert!(GROUP_ID_BASE + MAX_POPULATION as u64 * ID_STRIDE <= CHATROOM_ID_BASE);
         let stems: std::collections::HashSet<String> = usernames::all_stems().map(|(_, s)| s).collect();
         assert_eq!(stems.len() as u64, usernames::all_stems().count() as u64);
         for (code, stem) in usernames::all_stems() {
