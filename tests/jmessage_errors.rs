@@ -183,20 +183,16 @@ async fn unknown_user_group_chatroom_are_404_with_their_codes() {
     // Data of one app is invisible with another app's credentials.
     let dataset = &mock.server.state.core.dataset;
     let (vip, plain) = (&dataset.jiguang[0].population, &dataset.jiguang[1].population);
-    let only_vip = vip
-        .users
-        .iter()
-        .find(|u| plain.user_index(&u.username).is_none())
+    let only_vip = (0..vip.user_count())
+        .map(|u| vip.username(u))
+        .find(|u| plain.user_index(u).is_none())
         .unwrap();
     let reply = mock
-        .get(
-            Role::Plain,
-            &format!("/v2/users/{}/messages?{query}", only_vip.username),
-        )
+        .get(Role::Plain, &format!("/v2/users/{}/messages?{query}", only_vip))
         .await;
     assert_jiguang_error(&reply, 404, 899002);
     let reply = mock
-        .get(Role::Vip, &format!("/v2/users/{}/messages?{query}", only_vip.username))
+        .get(Role::Vip, &format!("/v2/users/{}/messages?{query}", only_vip))
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
 }

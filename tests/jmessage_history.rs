@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use e2e::{enc, follow_chain, local, now, Mock, Role};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const WEEK: i64 = 7 * 86400;
 
@@ -329,6 +329,30 @@ async fn records_have_the_documented_fields_and_types() {
         assert!(kinds.iter().any(|(t, _)| t == target), "{target}");
     }
     assert!(kinds.len() >= 15, "most combinations of target and type: {kinds:?}");
+    // Text extras vary with the message: none, a reply, a link's preview, the server's.
+    let texts: Vec<&Value> = messages.iter().filter(|m| m["msg_type"] == "text").collect();
+    let with = |key: &str| {
+        texts
+            .iter()
+            .filter(|m| m["msg_body"]["extras"].get(key).is_some())
+            .count()
+    };
+    let bare = texts.iter().filter(|m| m["msg_body"]["extras"] == json!({})).count();
+    assert!(
+        bare > texts.len() / 2,
+        "most texts carry no extras: {bare} of {}",
+        texts.len()
+    );
+    for key in ["reply_to", "link", "source"] {
+        assert!(with(key) > 0, "some texts carry {key}");
+    }
+    for m in texts.iter().filter(|m| m["msg_body"]["extras"].get("link").is_some()) {
+        let url = m["msg_body"]["extras"]["link"]["url"].as_str().unwrap();
+        assert!(m["msg_body"]["text"].as_str().unwrap().contains(url), "{m}");
+    }
+    for m in texts.iter().filter(|m| m["msg_body"]["extras"].get("source").is_some()) {
+        assert_eq!(m["from_type"], "admin", "{m}");
+    }
     assert!(messages.iter().any(|m| m["msg_level"] == 1), "some cross-app messages");
     assert!(messages.iter().any(|m| m["from_type"] == "admin"));
     let platforms: HashSet<_> = messages.iter().map(|m| m["from_platform"].as_str().unwrap()).collect();

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     control::faults::{RuleSpec, MAX_RULES},
-    dataset::{push::MsgIdStyle, DatasetSize},
+    dataset::{population::MAX_POPULATION, push::MsgIdStyle, DatasetSize},
     families::{
         easemob::{self, rules::EasemobSettings},
         jpush, shared,
@@ -27,7 +27,6 @@ use crate::{
 
 /// Upper bounds that keep generated ids within their documented widths.
 const MAX_MESSAGES_PER_DAY: u32 = 1_000_000;
-const MAX_POPULATION: u32 = 100_000;
 const MAX_PUSHES_PER_DAY: u32 = 2_000;
 /// The longest Easemob file delay or retention: far beyond any real setting, and small
 /// enough that instant arithmetic cannot overflow.

@@ -1,17 +1,20 @@
 //! Who is active on a given day, among the registered users (or groups, or chatrooms) of
-//! an app, and a uniform pick among them in constant time.
+//! an app, and a uniform pick among them in constant time — computed, not stored.
 //!
-//! Each member belongs to an engagement tier (a few heavy, some regular, most casual) and
-//! has a phase in [0, 1). On day `d` a tier's window `[frac(d * STEP + salt), + rate)`
-//! covers the members whose phase falls in it: they are that day's active members, about
-//! `rate` of the tier, a different set each day. Sorting a tier by phase makes the window
-//! a run of its list, so picking an active member is a binary search, not a rejection
-//! loop over everyone registered.
+//! A keyed permutation puts every member at a position; runs of positions are the
+//! engagement tiers (a few heavy, some regular, most casual), and a member's rank within
+//! its tier is its phase. On day `d` a tier's window, starting at rank
+//! `frac(d * STEP + salt) * len` and `rate * len` ranks long (wrapping), holds that day's
+//! active members: about `rate` of the tier, a different set each day. Picking an active
+//! member is picking a rank in the window and inverting the permutation; no list of
+//! members is held.
 
 use rand::Rng;
 
+use crate::kernel::{permutation::Permutation, rng::mix};
+
 /// Day-to-day move of a window: the golden ratio's fraction, so that windows of nearby
-/// days overlap little and every phase is covered about `rate` of the days.
+/// days overlap little and every rank is covered about `rate` of the days.
 const STEP: f64 = 0.618_033_988_749_895;
 
 const MAX_TIERS: usize = 4;
@@ -44,115 +47,112 @@ impl Day {
     }
 }
 
-/// The members of one tier, sorted by phase.
-#[derive(Debug, Clone)]
+/// One tier: a run of positions.
+#[derive(Debug, Clone, Copy, Default)]
 struct Cohort {
+    start: u32,
+    len: u32,
     daily: f64,
     salt: f64,
-    phases: Vec<f32>,
-    members: Vec<u32>,
 }
 
 impl Cohort {
-    /// The first position of `day`'s window and how many members it holds.
-    fn window(&self, day: Day, weekend_scale: f64) -> (usize, usize) {
+    /// The first rank of `day`'s window and how many ranks it holds.
+    fn window(&self, day: Day, weekend_scale: f64) -> (u32, u32) {
+        if self.len == 0 {
+            return (0, 0);
+        }
         let rate = self.daily * if day.weekend { weekend_scale } else { 1.0 };
-        let start = (day.number as f64 * STEP + self.salt).fract();
-        let below = |x: f64| self.phases.partition_point(|p| (*p as f64) < x);
-        let lo = below(start);
-        let end = start + rate;
-        let count = if end <= 1.0 {
-            below(end) - lo
-        } else {
-            self.phases.len() - lo + below(end - 1.0)
-        };
+        let start = (day.number as f64 * STEP + self.salt).rem_euclid(1.0);
+        let len = self.len as f64;
+        let lo = ((start * len) as u32).min(self.len - 1);
+        let count = ((rate * len).round() as u32).min(self.len);
         (lo, count)
     }
 
-    fn is_active(&self, phase: f32, day: Day, weekend_scale: f64) -> bool {
-        let rate = self.daily * if day.weekend { weekend_scale } else { 1.0 };
-        let start = (day.number as f64 * STEP + self.salt).fract();
-        (phase as f64 - start).rem_euclid(1.0) < rate
+    fn contains(&self, position: u32) -> bool {
+        (self.start..self.start + self.len).contains(&position)
     }
 }
 
 /// The engagement of every member of one kind (users, groups or chatrooms) of an app.
 #[derive(Debug, Clone)]
 pub struct Activity {
-    cohorts: Vec<Cohort>,
-    /// Each member's (tier, phase), by member index.
-    of_member: Vec<(u8, f32)>,
+    order: Permutation,
+    cohorts: [Cohort; MAX_TIERS],
     weekend_scale: f64,
 }
 
 impl Activity {
-    /// Assigns `count` members to `tiers` (by share) with random phases.
-    pub fn generate(rng: &mut impl Rng, count: u32, tiers: &[Tier], weekend_scale: f64) -> Activity {
-        assert!(tiers.len() <= MAX_TIERS, "at most {MAX_TIERS} tiers");
-        let mut cohorts: Vec<Cohort> = tiers
-            .iter()
-            .map(|t| Cohort {
-                daily: t.daily,
-                salt: rng.random(),
-                phases: Vec::new(),
-                members: Vec::new(),
-            })
-            .collect();
-        let of_member: Vec<(u8, f32)> = (0..count)
-            .map(|_| {
-                let roll: f64 = rng.random();
-                let mut cumulative = 0.0;
-                let tier = tiers
-                    .iter()
-                    .position(|t| {
-                        cumulative += t.share;
-                        roll < cumulative
-                    })
-                    .unwrap_or(tiers.len() - 1);
-                (tier as u8, rng.random::<f32>())
-            })
-            .collect();
-        let mut sorted: Vec<u32> = (0..count).collect();
-        sorted.sort_by(|a, b| of_member[*a as usize].1.total_cmp(&of_member[*b as usize].1));
-        for m in sorted {
-            let (tier, phase) = of_member[m as usize];
-            let cohort = &mut cohorts[tier as usize];
-            cohort.phases.push(phase);
-            cohort.members.push(m);
+    /// `count` members in `tiers` (by share), placed by the permutation of `key`.
+    pub fn new(key: u64, count: u32, tiers: &[Tier], weekend_scale: f64) -> Activity {
+        assert!(!tiers.is_empty() && tiers.len() <= MAX_TIERS, "1 to {MAX_TIERS} tiers");
+        let mut cohorts = [Cohort::default(); MAX_TIERS];
+        let mut cumulative = 0.0;
+        let mut start = 0;
+        for (i, (cohort, tier)) in cohorts.iter_mut().zip(tiers).enumerate() {
+            cumulative += tier.share;
+            let end = if i + 1 == tiers.len() {
+                count
+            } else {
+                ((cumulative * count as f64).round() as u32).clamp(start, count)
+            };
+            *cohort = Cohort {
+                start,
+                len: end - start,
+                daily: tier.daily,
+                salt: (mix(key ^ (i as u64 + 1)) >> 11) as f64 / (1u64 << 53) as f64,
+            };
+            start = end;
         }
         Activity {
+            order: Permutation::new(key, count as u64),
             cohorts,
-            of_member,
             weekend_scale,
         }
     }
 
     /// Whether member `m` is active on `day`.
     pub fn is_active(&self, m: u32, day: Day) -> bool {
-        let (tier, phase) = self.of_member[m as usize];
-        self.cohorts[tier as usize].is_active(phase, day, self.weekend_scale)
+        let position = self.order.apply(m as u64) as u32;
+        let Some(cohort) = self.cohorts.iter().find(|c| c.contains(position)) else {
+            return false;
+        };
+        let (lo, count) = cohort.window(day, self.weekend_scale);
+        let rank = position - cohort.start;
+        (rank + cohort.len - lo) % cohort.len < count
+    }
+
+    /// The members of the tier at `tier`, ascending.
+    fn tier_members(&self, tier: usize) -> Vec<u32> {
+        let cohort = self.cohorts[tier];
+        let mut members: Vec<u32> = (cohort.start..cohort.start + cohort.len)
+            .map(|p| self.order.invert(p as u64) as u32)
+            .collect();
+        members.sort_unstable();
+        members
     }
 
     /// The members of the first tier (the most engaged), ascending.
     pub fn top_tier(&self) -> Vec<u32> {
-        let mut top = self.cohorts.first().map(|c| c.members.clone()).unwrap_or_default();
-        top.sort_unstable();
-        top
+        self.tier_members(0)
     }
 
     /// The first `count` members by engagement: tier by tier, each by index.
     pub fn most_engaged(&self, count: usize) -> Vec<u32> {
         let mut order = Vec::with_capacity(count);
-        for cohort in &self.cohorts {
-            let mut members = cohort.members.clone();
-            members.sort_unstable();
+        for tier in 0..MAX_TIERS {
+            if order.len() == count {
+                break;
+            }
+            let members = self.tier_members(tier);
             order.extend(members.into_iter().take(count - order.len()));
         }
         order
     }
 
-    /// Where `day`'s active members lie in each tier's list: computed once for the many
-    /// picks of a day.
+    /// Where `day`'s active members lie in each tier: computed once for the many picks
+    /// of a day.
     pub fn windows(&self, day: Day) -> Windows {
         let mut spans = [(0, 0); MAX_TIERS];
         for (span, cohort) in spans.iter_mut().zip(&self.cohorts) {
@@ -175,7 +175,8 @@ impl Activity {
             let mut k = rng.random_range(0..windows.total);
             for (cohort, &(lo, count)) in self.cohorts.iter().zip(&windows.spans) {
                 if k < count {
-                    let member = cohort.members[(lo + k) % cohort.members.len()];
+                    let rank = (lo + k) % cohort.len;
+                    let member = self.order.invert((cohort.start + rank) as u64) as u32;
                     if member < existing {
                         return Some(member);
                     }
@@ -188,11 +189,11 @@ impl Activity {
     }
 }
 
-/// The active members of one day: a run of each tier's list.
+/// The active members of one day: a run of ranks in each tier.
 #[derive(Debug, Clone, Copy)]
 pub struct Windows {
-    spans: [(usize, usize); MAX_TIERS],
-    total: usize,
+    spans: [(u32, u32); MAX_TIERS],
+    total: u32,
 }
 
 #[cfg(test)]
@@ -211,16 +212,17 @@ mod tests {
     #[test]
     fn picks_are_active_members_and_about_the_tier_rates_are_active() {
         let mut rng = stream(1, Purpose::Population, &[0]);
-        let activity = Activity::generate(&mut rng, 10_000, &TIERS, 0.8);
+        let activity = Activity::new(7, 10_000, &TIERS, 0.8);
         for number in 20_000..20_010 {
             let day = Day::of(number * 86_400_000, 0);
             let active = (0..10_000).filter(|m| activity.is_active(*m, day)).count();
             let expected = 10_000.0 * (0.1 * 0.9 + 0.9 * 0.05) * if day.weekend { 0.8 } else { 1.0 };
             assert!(
-                (active as f64 - expected).abs() < expected * 0.2,
+                (active as f64 - expected).abs() < expected * 0.05,
                 "{active} vs {expected}"
             );
             let windows = activity.windows(day);
+            assert_eq!(windows.total as usize, active, "the windows hold the active members");
             for _ in 0..200 {
                 let m = activity.pick(&windows, &mut rng, 10_000).unwrap();
                 assert!(activity.is_active(m, day), "{m} on {number}");
@@ -228,6 +230,23 @@ mod tests {
                 assert!(m.is_none_or(|m| m < 5_000 && activity.is_active(m, day)));
             }
         }
+    }
+
+    #[test]
+    fn tiers_partition_the_members() {
+        let activity = Activity::new(3, 1_000, &TIERS, 0.8);
+        let top = activity.top_tier();
+        assert_eq!(top.len(), 100);
+        assert!(top.windows(2).all(|w| w[0] < w[1]));
+        let engaged = activity.most_engaged(150);
+        assert_eq!(engaged[..100], top[..]);
+        assert!(engaged[100..].iter().all(|m| !top.contains(m)));
+        // The heavy tier is active most days, the casual tier seldom.
+        let days = (20_000..20_060).map(|n| Day::of(n * 86_400_000, 0));
+        let heavy_days = days.clone().filter(|d| activity.is_active(top[0], *d)).count();
+        let casual = engaged[100];
+        let casual_days = days.filter(|d| activity.is_active(casual, *d)).count();
+        assert!(heavy_days > 40 && casual_days < 15, "{heavy_days} {casual_days}");
     }
 
     #[test]

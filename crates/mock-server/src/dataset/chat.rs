@@ -221,7 +221,7 @@ impl ChatStream<'_> {
         let (p, start_ms) = (self.population, hour * HOUR_MS);
         let day = self.day(start_ms);
         HourScope {
-            users: p.users_at(start_ms).max(2).min(p.users.len() as u32),
+            users: p.users_at(start_ms).max(2).min(p.user_count()),
             groups: p.groups_at(start_ms),
             user_windows: p.user_activity.windows(day),
             group_windows: p.group_activity.windows(day),
@@ -247,8 +247,8 @@ impl ChatStream<'_> {
                 &scope.group_windows,
             );
             (Party::Local(self.pick_sender(&mut rng, scope)), Target::Group(g))
-        } else if roll < 0.4 && !p.chatrooms.is_empty() {
-            let rooms = p.chatrooms.len() as u32;
+        } else if roll < 0.4 && p.chatroom_count() > 0 {
+            let rooms = p.chatroom_count();
             let c = pick_room(
                 &mut rng,
                 rooms,
@@ -519,13 +519,13 @@ mod tests {
             let p = s.population;
             for head in (HOUR - 24 * 40..HOUR).step_by(7).flat_map(|h| s.hour_heads(h)) {
                 let exists = |party: Party| match party {
-                    Party::Local(u) => p.users[u as usize].registered_ms <= head.t_ms,
+                    Party::Local(u) => p.user(u).registered_ms <= head.t_ms,
                     _ => true,
                 };
                 assert!(exists(head.from), "{head:?}");
                 match head.target {
                     Target::Single(party) => assert!(exists(party), "{head:?}"),
-                    Target::Group(g) => assert!(p.groups[g as usize].created_ms <= head.t_ms),
+                    Target::Group(g) => assert!(p.group(g).created_ms <= head.t_ms),
                     Target::Chatroom(_) => {}
                 }
             }

@@ -50,9 +50,9 @@ impl ChatStream<'_> {
     /// Counts the heads in `window`.
     pub fn aggregate(&self, window: Window) -> ChatAggregate {
         let mut aggregate = ChatAggregate::default();
-        let mut sent = vec![false; self.population.users.len()];
-        let mut active = vec![false; self.population.users.len()];
-        let mut groups = vec![false; self.population.groups.len()];
+        let mut sent = vec![false; self.population.user_count() as usize];
+        let mut active = vec![false; self.population.user_count() as usize];
+        let mut groups = vec![false; self.population.group_count() as usize];
         for head in self.scan(window, Scope::All, Position::start_of(window)) {
             if let Party::Local(u) = head.from {
                 sent[u as usize] = true;

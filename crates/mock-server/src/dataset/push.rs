@@ -478,6 +478,17 @@ impl PushStream<'_> {
         self.outcome(push, d).map(|delivery| delivery.by_step(reached))
     }
 
+    /// When `push` was last received by a target (ms): the latest step of the curve at
+    /// which one received it; its send when none ever does.
+    pub fn last_receipt_ms(&self, push: &Push) -> i64 {
+        let last_step = (0..self.devices.list.len() as u32)
+            .filter_map(|d| self.outcome(push, d))
+            .filter(|delivery| delivery.delivered)
+            .map(|delivery| delivery.received_step)
+            .max();
+        push.t_ms + last_step.map_or(0, |step| DELIVERY_STEPS[step as usize] * 1000)
+    }
+
     /// Every count the JPush report endpoints publish about `push` once its delivery
     /// curve has passed `reached` steps ([`steps_reached`]).
     pub fn stats(&self, push: &Push, reached: u8) -> PushStats {

@@ -1,6 +1,7 @@
 //! Chat lines as people write them: mostly Chinese, some English, some mixed; short
-//! replies and long messages; emoji, @mentions of other users, links. An app draws its
-//! pool of texts from here once, at startup (`population`). Also the payloads of custom
+//! replies and long messages; emoji, @mentions of other users, links. Each text message
+//! draws its line from here when it is rendered, from its own random stream, so lines
+//! vary as much as messages do. Also the payloads of custom
 //! (app-defined) messages, which both chat families render.
 
 use std::collections::BTreeMap;
@@ -127,7 +128,7 @@ const LINKS: &[&str] = &[
 ];
 
 /// A chat line; `names` are display names to @mention.
-pub fn line(rng: &mut impl Rng, names: &[&str]) -> String {
+pub fn line(rng: &mut impl Rng, names: &[impl AsRef<str>]) -> String {
     let mut text = match rng.random_range(0..100) {
         0..45 => zh(rng),
         45..70 => pick(rng, EN).to_owned(),
@@ -139,7 +140,7 @@ pub fn line(rng: &mut impl Rng, names: &[&str]) -> String {
         }
     };
     if !names.is_empty() && rng.random_bool(0.12) {
-        text = format!("@{} {text}", names[rng.random_range(0..names.len())]);
+        text = format!("@{} {text}", names[rng.random_range(0..names.len())].as_ref());
     }
     if rng.random_bool(0.2) {
         let emoji = pick(rng, EMOJI);

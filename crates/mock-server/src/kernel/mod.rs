@@ -1,6 +1,6 @@
 //! The kernel: mechanisms with no knowledge of vendors, HTTP routes or the dataset's
 //! shape — the mock clock, signed tokens, the bounded memo, fixed-window rate limits,
-//! lenient query parsing, the seeded random streams, HTTP Basic credentials, and the
+//! lenient query parsing, the seeded random streams and keyed permutations, HTTP Basic credentials, and the
 //! allocator's housekeeping. Everything above may use it; it imports nothing of the crate.
 
 pub mod allocator;
@@ -8,6 +8,7 @@ pub mod basic;
 pub mod clock;
 pub mod header_number;
 pub mod memo;
+pub mod permutation;
 pub mod query;
 pub mod ratelimit;
 pub mod rng;

@@ -6,7 +6,7 @@
 //! details (file names, sizes, secrets, coordinates) come from the head's own random
 //! stream, so a message is the same wherever and whenever it is rendered.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use rand::Rng;
 use serde::Serialize;
@@ -91,18 +91,18 @@ pub struct Message<'a> {
     pub msg_id: String,
     pub timestamp: i64,
     pub direction: &'static str,
-    pub from: &'a str,
-    pub to: &'a str,
+    pub from: Cow<'a, str>,
+    pub to: Cow<'a, str>,
     pub chat_type: &'static str,
     pub payload: Payload<'a>,
 }
 
 #[derive(Serialize)]
 pub struct Payload<'a> {
-    pub bodies: [Body<'a>; 1],
+    pub bodies: [Body; 1],
     pub ext: Ext<'a>,
-    pub from: &'a str,
-    pub to: &'a str,
+    pub from: Cow<'a, str>,
+    pub to: Cow<'a, str>,
 }
 
 /// The extension attributes a sending app attached: the vendor's own (`em_*`, as its docs
@@ -125,7 +125,7 @@ pub struct Ext<'a> {
 #[serde(untagged)]
 pub enum AtList<'a> {
     All(&'static str),
-    Users(Vec<&'a str>),
+    Users(Vec<Cow<'a, str>>),
 }
 
 #[derive(Serialize)]
@@ -143,9 +143,9 @@ pub struct Size {
 /// A message body, tagged by `type` as the vendor documents.
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum Body<'a> {
+pub enum Body {
     Txt {
-        msg: &'a str,
+        msg: String,
     },
     Img {
         url: String,
@@ -249,8 +249,8 @@ impl<'a> Renderer<'a> {
         let from = self.username(head.from);
         let (to, chat_type) = match head.target {
             Target::Single(party) => (self.username(party), "chat"),
-            Target::Group(g) => (population.groups[g as usize].id.as_str(), "groupchat"),
-            Target::Chatroom(c) => (population.chatrooms[c as usize].id.as_str(), "chatroom"),
+            Target::Group(g) => (population.group_id(g).into(), "groupchat"),
+            Target::Chatroom(c) => (population.chatroom_id(c).into(), "chatroom"),
         };
         let mut rng = stream(
             self.seed,
@@ -265,8 +265,8 @@ impl<'a> Renderer<'a> {
                 if rng.random_bool(0.3) {
                     AtList::All("ALL")
                 } else {
-                    let u = rng.random_range(0..population.users.len());
-                    AtList::Users(vec![population.users[u].username.as_str()])
+                    let u = rng.random_range(0..population.user_count());
+                    AtList::Users(vec![population.username(u).into()])
                 }
             }),
             em_apns_ext: rng.random_bool(0.05).then_some(ApnsExt {
@@ -279,8 +279,8 @@ impl<'a> Renderer<'a> {
             msg_id: head.msgid.to_string(),
             timestamp: head.t_ms,
             direction: "outgoing",
-            from,
-            to,
+            from: from.clone(),
+            to: to.clone(),
             chat_type,
             payload: Payload {
                 bodies: [body],
@@ -307,24 +307,21 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn username(&self, party: Party) -> &'a str {
+    fn username(&self, party: Party) -> Cow<'a, str> {
         match party {
-            Party::Local(i) => &self.app.population.users[i as usize].username,
-            Party::Admin => "admin",
+            Party::Local(i) => self.app.population.username(i).into(),
+            Party::Admin => "admin".into(),
             Party::Foreign(_) => unreachable!("Easemob streams have no partner app, so no foreign users"),
         }
     }
 
     /// Text→txt, Image→img, Location→loc, Voice→audio, File→file; Custom→video, cmd,
     /// custom or combine.
-    fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+    fn body(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         match head.kind {
-            MsgKind::Text => {
-                let texts = &self.app.population.texts;
-                Body::Txt {
-                    msg: &texts[rng.random_range(0..texts.len())],
-                }
-            }
+            MsgKind::Text => Body::Txt {
+                msg: self.app.population.text(rng),
+            },
             MsgKind::Image => Body::Img {
                 url: self.chatfile(rng),
                 filename: format!("IMG_{:04}.jpg", rng.random_range(0..10_000)),
@@ -369,7 +366,7 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn video(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+    fn video(&self, head: &ChatHead, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         let length = rng.random_range(1..120);
         Body::Video {
             url: self.chatfile(rng),
@@ -383,16 +380,10 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn combine(&self, rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
-        let texts = &self.app.population.texts;
+    fn combine(&self, rng: &mut rand_pcg::Pcg64Mcg) -> Body {
         let lines = rng.random_range(2..5);
         let summary = (0..lines)
-            .map(|_| {
-                texts[rng.random_range(0..texts.len())]
-                    .chars()
-                    .take(20)
-                    .collect::<String>()
-            })
+            .map(|_| self.app.population.text(rng).chars().take(20).collect::<String>())
             .collect::<Vec<_>>()
             .join("\n");
         Body::Combine {
@@ -422,7 +413,7 @@ impl<'a> Renderer<'a> {
 }
 
 /// A custom message: an app-defined event and its attributes.
-fn custom<'a>(rng: &mut rand_pcg::Pcg64Mcg) -> Body<'a> {
+fn custom(rng: &mut rand_pcg::Pcg64Mcg) -> Body {
     let (custom_event, custom_exts) = texts::custom_payload(rng);
     Body::Custom {
         custom_event,

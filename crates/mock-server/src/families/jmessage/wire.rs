@@ -2,7 +2,7 @@
 //! them (SPEC §2). Bodies are rendered from a head and the app's population; the
 //! per-message details (media ids, sizes, coordinates) come from the head's own stream.
 
-use std::collections::BTreeMap;
+use std::{borrow::Cow, collections::BTreeMap};
 
 use rand::Rng;
 use serde::Serialize;
@@ -40,15 +40,15 @@ pub struct V1PageHead {
 pub struct WireMessage<'a> {
     pub target_type: &'static str,
     pub msg_type: &'static str,
-    pub target_name: &'a str,
-    pub target_id: &'a str,
-    pub from_id: &'a str,
-    pub from_name: &'a str,
+    pub target_name: Cow<'a, str>,
+    pub target_id: Cow<'a, str>,
+    pub from_id: Cow<'a, str>,
+    pub from_name: Cow<'a, str>,
     pub from_type: &'static str,
     pub from_platform: &'static str,
     pub from_appkey: &'a str,
     pub target_appkey: &'a str,
-    pub msg_body: MsgBody<'a>,
+    pub msg_body: MsgBody,
     pub create_time: i64,
     pub version: u32,
     pub msgid: u64,
@@ -63,9 +63,9 @@ pub struct WireMessage<'a> {
 
 #[derive(Serialize)]
 #[serde(untagged)]
-pub enum MsgBody<'a> {
+pub enum MsgBody {
     Text {
-        text: &'a str,
+        text: String,
         extras: Extras,
     },
     Image {
@@ -107,10 +107,73 @@ pub enum MsgBody<'a> {
     CustomFields(BTreeMap<&'static str, String>),
 }
 
-#[derive(Serialize)]
+/// A text's `extras`, which the sending app fills as the message needs (the doc leaves
+/// them free): most texts carry none; a reply names the message it quotes, a link its
+/// preview, a message sent by the app's server where it came from, a group notice that
+/// it is for everyone. **Decided**, after what chat apps attach.
+#[derive(Serialize, Default)]
 pub struct Extras {
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<LinkPreview>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    campaign_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_all: Option<bool>,
+}
+
+/// The preview a client fetched for a link in a text.
+#[derive(Serialize)]
+pub struct LinkPreview {
+    url: String,
+    title: &'static str,
+}
+
+impl Extras {
+    /// The extras of `text`, sent as `head` says.
+    fn of(head: &ChatHead, text: &str, rng: &mut impl Rng) -> Extras {
+        let mut extras = Extras::default();
+        if head.from == Party::Admin {
+            extras.source = Some("server_api");
+            extras.campaign_id = rng
+                .random_bool(0.5)
+                .then(|| format!("cmp_{:08}", rng.random_range(0..100_000_000)));
+        } else if rng.random_bool(0.1) {
+            extras.reply_to = Some(head.msgid.saturating_sub(16 * rng.random_range(1..50)));
+        }
+        if let Some(url) = link_in(text) {
+            extras.link = Some(LinkPreview {
+                url: url.to_owned(),
+                title: link_title(url),
+            });
+        }
+        if matches!(head.target, Target::Group(_)) && rng.random_bool(0.03) {
+            extras.at_all = Some(true);
+        }
+        extras
+    }
+}
+
+/// The first link of a text, up to the first character a URL cannot hold.
+fn link_in(text: &str) -> Option<&str> {
+    let start = text.find("https://")?;
+    let rest = &text[start..];
+    let end = rest.find(|c: char| !c.is_ascii_graphic()).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+fn link_title(url: &str) -> &'static str {
+    match url {
+        u if u.contains("jd.com") => "京东商品详情",
+        u if u.contains("bilibili") => "哔哩哔哩 (゜-゜)つロ 干杯~",
+        u if u.contains("weixin") || u.contains("qq.com") => "微信公众平台",
+        u if u.contains("github.com") => "GitHub · Issue",
+        u if u.contains("jiguang.cn") => "极光文档",
+        _ => "Shared link",
+    }
 }
 
 const PLACES: &[(&str, f64, f64)] = &[
@@ -145,12 +208,12 @@ impl<'a> Renderer<'a> {
                 ("single", id, name, appkey, None)
             }
             Target::Group(g) => {
-                let room = &self.app.population.groups[g as usize];
-                ("group", room.id.as_str(), room.name.as_str(), "", Some(1))
+                let room = self.app.population.group(g);
+                ("group", room.id.into(), room.name.into(), "", Some(1))
             }
             Target::Chatroom(c) => {
-                let room = &self.app.population.chatrooms[c as usize];
-                ("chatroom", room.id.as_str(), room.name.as_str(), "", Some(1))
+                let room = self.app.population.chatroom(c);
+                ("chatroom", room.id.into(), room.name.into(), "", Some(1))
             }
         };
         WireMessage {
@@ -175,20 +238,19 @@ impl<'a> Renderer<'a> {
     }
 
     /// (id, display name, appkey) of a party.
-    fn party(&self, party: Party) -> (&'a str, &'a str, &'a str) {
+    fn party(&self, party: Party) -> (Cow<'a, str>, Cow<'a, str>, &'a str) {
         let user_of = |population: &'a Population, i: u32, appkey: &'a str| {
-            let user = &population.users[i as usize];
-            (user.username.as_str(), user.nickname.as_str(), appkey)
+            (population.username(i).into(), population.nickname(i).into(), appkey)
         };
         match (party, self.partner) {
             (Party::Local(i), _) => user_of(&self.app.population, i, &self.app.credentials.app_key),
             (Party::Foreign(i), Some(partner)) => user_of(&partner.population, i, &partner.credentials.app_key),
             (Party::Foreign(_), None) => unreachable!("cross-app heads exist only for apps with a partner"),
-            (Party::Admin, _) => ("admin", "admin", ""),
+            (Party::Admin, _) => ("admin".into(), "admin".into(), ""),
         }
     }
 
-    fn body(&self, head: &ChatHead) -> MsgBody<'a> {
+    fn body(&self, head: &ChatHead) -> MsgBody {
         let mut rng = stream(
             self.seed,
             Purpose::ChatBody,
@@ -204,14 +266,10 @@ impl<'a> Renderer<'a> {
         };
         match head.kind {
             MsgKind::Text => {
-                let texts = &self.app.population.texts;
+                let text = self.app.population.text(&mut rng);
                 MsgBody::Text {
-                    text: &texts[rng.random_range(0..texts.len())],
-                    extras: Extras {
-                        reply_to: rng
-                            .random_bool(0.1)
-                            .then(|| head.msgid.saturating_sub(16 * rng.random_range(1..50))),
-                    },
+                    extras: Extras::of(head, &text, &mut rng),
+                    text,
                 }
             }
             MsgKind::Image => {

@@ -202,11 +202,11 @@ fn build_answer<T: serde::Serialize>(
             body.push(b',');
         }
         let push = stream.find(id.value).inspect(|push| {
-            span.narrow(&rules::stats_changes(push), now_ms);
+            span.narrow(&rules::stats_changes(&stream, push, now_ms), now_ms);
             span.narrow(&delivery_changes(push), now_ms);
         });
         match push {
-            Some(push) if rules::has_stats(&push, now) => {
+            Some(push) if rules::has_stats(&stream, &push, now) => {
                 let reached = steps_reached(&push, now_ms);
                 // Ids sent with leading zeros are echoed as sent, so they are rendered afresh.
                 if id.is_canonical() {

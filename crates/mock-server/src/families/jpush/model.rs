@@ -13,16 +13,18 @@ use super::{
     SystemErrors,
 };
 use crate::{
-    dataset::push::{delivery_changes, Push, PushStream},
+    dataset::push::{delivery_changes, Push, PushStream, DELIVERY_STEPS},
     kernel::rng::{key, unit, Purpose},
 };
 
 /// The most recent pushes of `stream` whose statistics exist at `now`, newest first.
 pub fn recent(stream: &PushStream<'_>, now: DateTime<Utc>, count: usize) -> Vec<Push> {
-    let oldest_ms = (now - rules::STATS_RETENTION).timestamp_millis();
+    // A push is kept until the retention after its last receipt, three days at most after the send.
+    let last_step = TimeDelta::seconds(DELIVERY_STEPS[DELIVERY_STEPS.len() - 1]);
+    let oldest_ms = (now - rules::STATS_RETENTION - last_step).timestamp_millis();
     stream
         .newest_first(oldest_ms, now.timestamp_millis())
-        .filter(|push| rules::has_stats(push, now))
+        .filter(|push| rules::has_stats(stream, push, now))
         .take(count)
         .collect()
 }
@@ -49,12 +51,12 @@ pub fn statuses<'r>(
     });
     let sent = stream.find(request.msg_id);
     if let Some(push) = &sent {
-        let [stats_from, stats_until] = rules::stats_changes(push);
+        let [stats_from, stats_until] = rules::stats_changes(stream, push, now_ms);
         span.narrow(&[push.t_ms, stats_from, stats_until], now_ms);
         span.narrow(&delivery_changes(push), now_ms);
     }
-    let push = sent.filter(|p| p.t_ms <= now_ms && rules::within_retention(p, now));
-    let delivered_today = push.is_some_and(|p| local_day(&p, zone) == day && rules::has_stats(&p, now));
+    let push = sent.filter(|p| p.t_ms <= now_ms && rules::within_retention(stream, p, now));
+    let delivered_today = push.is_some_and(|p| local_day(&p, zone) == day && rules::has_stats(stream, &p, now));
     let status_of = |id: &str| match (stream.devices.index_of(id), push) {
         (None, _) => status::NOT_THIS_APP,
         (Some(_), None) => status::NOT_A_TARGET,
