@@ -4,9 +4,10 @@
 //! limits and the family-shaped answers to framework rejections ([`http_limits`]), the
 //! listener that tolerates raw spaces ([`listener`]), the log subscriber of the binary
 //! ([`logging`]), the `/_mock` control API
-//! ([`control_api`]) and its landing page ([`index`]).
+//! ([`control_api`]), its landing page ([`index`]) and its dashboard ([`dashboard`]).
 
 pub mod control_api;
+pub mod dashboard;
 pub mod http_limits;
 pub mod index;
 pub mod listener;
