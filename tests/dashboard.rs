@@ -346,3 +346,54 @@ async fn with_a_control_token_the_page_asks_for_it_and_then_works() {
     assert_eq!(run.result["kept_in_session"], json!(["jiguang-mock-control-token"]));
     assert_eq!(run.result["asks_again_after_reload"], false);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_page_is_public_embedded_linked_from_the_index_and_served_with_a_self_only_csp() {
+    let mock = Mock::start_with(|s| s.control_token = Some(ControlToken::new(TOKEN).unwrap())).await;
+    for (path, content_type) in [
+        ("/_mock/ui", "text/html; charset=utf-8"),
+        ("/_mock/ui/app.js", "text/javascript; charset=utf-8"),
+        ("/_mock/ui/app.css", "text/css; charset=utf-8"),
+    ] {
+        let response = mock.client.get(mock.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path} needs no token");
+        let header = |name: &str| response.headers()[name].to_str().unwrap().to_owned();
+        assert_eq!(header("content-type"), content_type, "{path}");
+        let csp = header("content-security-policy");
+        assert!(
+            csp.starts_with("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        let body = response.text().await.unwrap();
+        assert!(
+            !body.contains(TOKEN) && !body.contains("masterSecret\":"),
+            "{path} holds no secret"
+        );
+    }
+    // The page's data is not public: the control calls it makes still need the token.
+    assert_eq!(mock.get_with(None, "/_mock/journal").await.status, 401);
+    let page = mock.get_with(None, "/_mock/ui").await.text;
+    assert!(
+        page.contains(r#"<script src="/_mock/ui/app.js" defer></script>"#),
+        "{page}"
+    );
+    assert!(
+        !page.contains("<script>") && !page.contains("style="),
+        "nothing inline: the CSP allows none"
+    );
+    let index = mock.get_with(None, "/").await.json;
+    assert_eq!(index["control"]["dashboard"], "/_mock/ui");
+    let html = mock
+        .client
+        .get(mock.url("/"))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(r#"<a href="/_mock/ui">the dashboard</a>"#), "{html}");
+}
