@@ -173,7 +173,6 @@
     const generation = journal.generation;
     const filters = journalFilters();
     try {
-      const counted = api("GET", `/_mock/journal/count?${filters}`);
       for (let pages = 0; pages < MAX_PAGES; pages += 1) {
         const params = new URLSearchParams(filters);
         params.set("since", String(journal.since));
@@ -191,8 +190,14 @@
         }
         if (page.entries.length < PAGE) break;
       }
-      const { count } = await counted;
+      // Counted after the pages, so that every row read is still counted unless it is gone.
+      const { count } = await api("GET", `/_mock/journal/count?${filters}`);
       if (generation !== journal.generation) return;
+      if (count < journal.rows.length) {
+        // Entries shown are gone (a clear or reset, from here or elsewhere): read afresh.
+        restartJournal();
+        return;
+      }
       if (count !== journal.matched) {
         journal.matched = count;
         journal.dirty = true;
@@ -312,6 +317,10 @@
     $("fault-json").value = JSON.stringify(withMatch);
   }
 
+  function percent(share) {
+    return `${Number((share * 100).toFixed(2))} %`;
+  }
+
   function describeMatch(match) {
     const parts = Object.entries(match || {}).map(([k, v]) => `${k}=${v}`);
     return parts.length ? parts.join(" ") : "every vendor request";
@@ -324,13 +333,13 @@
     }
     if (effect.drop) return "drop the connection";
     if (effect.truncate) return "truncate the body";
-    if (effect.system_error !== undefined) return `system error for ${effect.system_error * 100} % of ids`;
+    if (effect.system_error !== undefined) return `system error for ${percent(effect.system_error)} of ids`;
     return JSON.stringify(effect);
   }
 
   function describeScope(rule) {
     if (rule.times !== undefined) return `${rule.times} more`;
-    if (rule.fraction !== undefined) return `${rule.fraction * 100} % of matches`;
+    if (rule.fraction !== undefined) return `${percent(rule.fraction)} of matches`;
     if (rule.until !== undefined) return `until ${rule.until}`;
     return "until deleted";
   }
