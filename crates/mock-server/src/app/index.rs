@@ -1,8 +1,8 @@
 //! The landing page, `GET /` and `GET /_mock`: what this mock serves and where — the
 //! families and their base paths, the demo apps by name and appKey (never a secret: the
 //! credentials are at `/_mock/apps`, behind the control token when one is set), the
-//! control API's routes, the dashboard and the documents. HTML for a browser (an `Accept` that asks for
-//! `text/html` before JSON), JSON otherwise. Public like `/_mock/health`.
+//! control API's routes, the dashboard and the documents. HTML for a browser (an `Accept`
+//! that asks for `text/html` before JSON), JSON otherwise. Public like `/_mock/health`.
 
 use std::fmt::Write as _;
 
