@@ -17,58 +17,15 @@ use std::{
 };
 
 use conformance::fidelity::CLIENT_CALLS;
-use e2e::{Mock, Role};
+use e2e::{
+    scratch::{install_once, npm_ci, repo, run},
+    Mock, Role,
+};
 use serde_json::{json, Value};
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
 
 /// Where the clients are installed: a folder of the target directory for tests.
 fn install_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("clients")
-}
-
-/// Runs a setup command; its failure is the reason the client cannot be tested.
-fn run(what: &str, command: &mut Command) -> Result<(), String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("{what}: cannot run {:?}: {e}", command.get_program()))?;
-    if output.status.success() {
-        return Ok(());
-    }
-    Err(format!(
-        "{what} failed ({}):\n{}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    ))
-}
-
-/// Installs once per run, and only when the pinned list changed since the last install
-/// (a stamp file holds the list it was made from).
-fn install_once(
-    lock: &Mutex<Option<Result<PathBuf, String>>>,
-    stamp_of: &str,
-    install: impl FnOnce(&Path) -> Result<(), String>,
-) -> PathBuf {
-    let mut done = lock.lock().unwrap_or_else(|p| p.into_inner());
-    let result = done.get_or_insert_with(|| {
-        let pinned = std::fs::read_to_string(repo(stamp_of)).map_err(|e| format!("{stamp_of}: {e}"))?;
-        let dir = install_dir().join(Path::new(stamp_of).file_stem().unwrap_or_default());
-        let stamp = dir.join("installed-from");
-        if std::fs::read_to_string(&stamp).ok().as_deref() == Some(pinned.as_str()) {
-            return Ok(dir);
-        }
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        install(&dir)?;
-        std::fs::write(&stamp, pinned).map_err(|e| format!("{}: {e}", stamp.display()))?;
-        Ok(dir)
-    });
-    match result {
-        Ok(dir) => dir.clone(),
-        Err(why) => panic!("the client could not be installed, so it cannot be tested: {why}"),
-    }
 }
 
 static PYTHON: Mutex<Option<Result<PathBuf, String>>> = Mutex::new(None);
@@ -76,7 +33,7 @@ static NODE: Mutex<Option<Result<PathBuf, String>>> = Mutex::new(None);
 
 /// A virtual environment with the pinned Python clients; returns its `python`.
 fn python() -> PathBuf {
-    let dir = install_once(&PYTHON, "tests/clients/requirements.txt", |dir| {
+    let dir = install_once(&PYTHON, "tests/clients/requirements.txt", &install_dir(), |dir| {
         let venv = dir.join("venv");
         run(
             "python3 -m venv",
@@ -97,19 +54,8 @@ fn python() -> PathBuf {
 
 /// The pinned npm packages (`npm ci` from the committed lock); returns `node_modules`.
 fn node_modules() -> PathBuf {
-    let dir = install_once(&NODE, "tests/clients/package-lock.json", |dir| {
-        for file in ["package.json", "package-lock.json"] {
-            std::fs::copy(repo(&format!("tests/clients/{file}")), dir.join(file))
-                .map_err(|e| format!("{file}: {e}"))?;
-        }
-        run(
-            "npm ci",
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
-                .arg(dir)
-                .arg("--cache")
-                .arg(dir.join("npm-cache")),
-        )
+    let dir = install_once(&NODE, "tests/clients/package-lock.json", &install_dir(), |dir| {
+        npm_ci("tests/clients", dir)
     });
     dir.join("node_modules")
 }

@@ -2,6 +2,7 @@
 //! clock frozen, and talk plain HTTP to it as a client would.
 
 pub mod easemob;
+pub mod scratch;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, FixedOffset, TimeDelta};

@@ -21,7 +21,7 @@ use chrono::{SecondsFormat, TimeDelta};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
-use super::{index, state::AppState};
+use super::{dashboard, index, state::AppState};
 use crate::{
     control::{
         faults::RuleSpec,
@@ -37,7 +37,8 @@ use crate::{
     settings::parse_instant,
 };
 
-/// The control routes open without the control token.
+/// The control routes open without the control token (and the dashboard's files,
+/// [`dashboard::PATHS`]).
 const PUBLIC: [&str; 3] = ["/_mock/health", "/_mock", "/"];
 
 /// How many ids of each kind `/_mock/apps` lists per app.
@@ -58,16 +59,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/_mock/journal", get(read_journal).delete(clear_journal))
         .route("/_mock/journal/count", get(count_journal))
         .route("/_mock/reset", post(reset))
+        .merge(dashboard::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
 }
 
 /// Refuses a control call that lacks the configured token (401), comes from a foreign
 /// web origin (403), or carries a body that is not declared JSON (415). Health and the
 /// index stay open so that supervisors can probe a token-protected mock and people find
-/// their way; neither shows a secret.
+/// their way, and so do the dashboard's files, so that a person can open it and type the
+/// token in; none of them shows a secret.
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (method, headers) = (request.method(), request.headers());
-    let is_public = method == Method::GET && PUBLIC.contains(&request.uri().path());
+    let path = request.uri().path();
+    let is_public = method == Method::GET && (PUBLIC.contains(&path) || dashboard::PATHS.contains(&path));
     if let Some(token) = &state.settings.control_token {
         if !is_public && !bearer(headers).is_some_and(|given| token.matches(given)) {
             let mut refusal = JiguangError::new(

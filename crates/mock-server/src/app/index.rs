@@ -1,8 +1,8 @@
 //! The landing page, `GET /` and `GET /_mock`: what this mock serves and where — the
 //! families and their base paths, the demo apps by name and appKey (never a secret: the
 //! credentials are at `/_mock/apps`, behind the control token when one is set), the
-//! control API's routes and the documents. HTML for a browser (an `Accept` that asks for
-//! `text/html` before JSON), JSON otherwise. Public like `/_mock/health`.
+//! control API's routes, the dashboard and the documents. HTML for a browser (an `Accept`
+//! that asks for `text/html` before JSON), JSON otherwise. Public like `/_mock/health`.
 
 use std::fmt::Write as _;
 
@@ -28,7 +28,8 @@ const FAMILIES: [(&str, &[&str], &str); 3] = [
 ];
 
 /// The control API's routes, by what they are for.
-const CONTROL: [(&str, &str); 9] = [
+const CONTROL: [(&str, &str); 10] = [
+    ("dashboard", "/_mock/ui"),
     ("health", "/_mock/health"),
     ("apps", "/_mock/apps"),
     ("clock", "/_mock/clock"),
@@ -149,6 +150,9 @@ fn html(index: &Index<'_>) -> String {
         out,
         "<h1>jiguang-mock {}</h1>\n<p>A mock of the JPush / JMessage / Easemob report APIs.</p>",
         index.version
+    );
+    out.push_str(
+        "<p>See what it receives, move its clock and arm faults: <a href=\"/_mock/ui\">the dashboard</a>.</p>\n",
     );
     out.push_str("<h2>Families</h2>\n<ul>\n");
     for f in &index.families {

@@ -1,12 +1,13 @@
 //! The application: the shared state and the per-family contexts handlers take
-//! ([`state`]), the router and the background server ([`server`]), the outer layer every
-//! vendor request passes ([`request_layer`]) and its log line ([`request_log`]), the HTTP
+//! ([`state`]), the router and the background server ([`server`]), the service of each
+//! connection ([`front`]), the outer layer every vendor request passes ([`request_layer`]) and its log line ([`request_log`]), the HTTP
 //! limits and the family-shaped answers to framework rejections ([`http_limits`]), the
 //! listener that tolerates raw spaces ([`listener`]), the log subscriber of the binary
 //! ([`logging`]), the `/_mock` control API
-//! ([`control_api`]) and its landing page ([`index`]).
+//! ([`control_api`]), its landing page ([`index`]) and its dashboard ([`dashboard`]).
 
 pub mod control_api;
+pub mod dashboard;
 pub mod front;
 pub mod http_limits;
 pub mod index;
