@@ -4,7 +4,8 @@
 //! limits and the family-shaped answers to framework rejections ([`http_limits`]), the
 //! listener that tolerates raw spaces ([`listener`]), the log subscriber of the binary
 //! ([`logging`]), the `/_mock` control API
-//! ([`control_api`]) and its landing page ([`index`]).
+//! ([`control_api`]) and its landing page ([`index`]), and the state operations that
+//! work on this process's state or on a fleet's shared world ([`world`]).
 
 pub mod control_api;
 pub mod http_limits;
@@ -15,3 +16,4 @@ pub mod request_layer;
 pub mod request_log;
 pub mod server;
 pub mod state;
+pub mod world;

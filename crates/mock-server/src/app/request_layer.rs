@@ -31,7 +31,11 @@ use crate::{
         journal::{Entry, MAX_HEADERS},
         redact,
     },
-    families::{self, easemob, family_of, jmessage, jpush, shared::warning::ContractWarnings, Family},
+    families::{
+        self, easemob, family_of, jmessage, jpush,
+        shared::{jiguang_error::JiguangError, warning::ContractWarnings},
+        Family,
+    },
     kernel::{
         basic::{basic_credentials, BasicCredentials},
         query::QueryParams,
@@ -49,24 +53,49 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
     request.extensions_mut().insert(family);
     let log = RequestLog::start(&request, family);
     let Some(family_name) = FamilyName::of(family) else {
-        let response = next.run(request).await;
+        let is_health = request.uri().path() == "/_mock/health";
+        let response = match control_sync(&state, is_health).await {
+            Some(refusal) => refusal,
+            None => next.run(request).await,
+        };
         if let Some(log) = log {
             log.finish(response.status(), None, None);
         }
         return response;
     };
     let started = Instant::now();
-    let now = state.core.clock.now();
     let credentials = basic_credentials(request.headers());
     let app = known_app(&state, family, &request, credentials.as_ref());
     let auth = Auth::of(app.as_deref(), credentials.is_some());
-    let facts = RequestFacts {
-        family: Some(family_name),
-        method: request.method().as_str(),
-        path: request.uri().path(),
-        app_key: app.as_deref(),
+    let (now, fault) = if state.fleet.is_none() {
+        let now = state.core.clock.now();
+        let facts = RequestFacts {
+            family: Some(family_name),
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            app_key: app.as_deref(),
+        };
+        (now, state.faults.decide(facts, now))
+    } else {
+        // Owned copies: the request itself cannot be borrowed across the store's call.
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let facts = RequestFacts {
+            family: Some(family_name),
+            method: method.as_str(),
+            path: &path,
+            app_key: app.as_deref(),
+        };
+        match state.decide(facts).await {
+            Ok(decided) => decided,
+            Err(_) => {
+                let response = fault_response(&state, family, StatusCode::SERVICE_UNAVAILABLE);
+                if let Some(log) = log {
+                    log.finish(response.status(), app.as_deref(), None);
+                }
+                return response;
+            }
+        }
     };
-    let fault = state.faults.decide(facts, now);
     let journal = state
         .journal
         .is_enabled()
@@ -110,24 +139,38 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
     if let Some(record) = journal {
         let warnings = record.warnings(&state, app.as_deref(), &mut response, now);
         let body_bytes = record.body.bytes();
-        state.journal.record(Entry {
-            time: now.with_timezone(&state.core.dataset.timezone),
-            method: record.method,
-            path: record.path,
-            query: record.query,
-            headers: record.headers,
-            body_bytes,
-            family: Some(family_name),
-            app,
-            status: response.status().as_u16(),
-            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-            fault: fault.map(|f| f.rule),
-            warnings,
-            seq: 0,
-            truncated: Vec::new(),
-        });
+        // In a fleet a lost store loses the entry, not the answer (health reports it).
+        let _ = state
+            .record(Entry {
+                time: now.with_timezone(&state.core.dataset.timezone),
+                method: record.method,
+                path: record.path,
+                query: record.query,
+                headers: record.headers,
+                body_bytes,
+                family: Some(family_name),
+                app,
+                status: response.status().as_u16(),
+                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                fault: fault.map(|f| f.rule),
+                warnings,
+                seq: 0,
+                truncated: Vec::new(),
+            })
+            .await;
     }
     response
+}
+
+/// In a fleet, brings this replica's copy of the world up to date before a control call
+/// (health excepted, which answers for the store itself); the control API's 503 when the
+/// store is unavailable.
+async fn control_sync(state: &AppState, is_health: bool) -> Option<Response> {
+    if state.fleet.is_none() || is_health {
+        return None;
+    }
+    let err = state.sync().await.err()?;
+    Some(JiguangError::new(StatusCode::SERVICE_UNAVAILABLE, 503, err.to_string()).into_response())
 }
 
 /// An injected failure (docs/SPEC.md §5) in the family's own shape and code.

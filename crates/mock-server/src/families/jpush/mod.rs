@@ -26,7 +26,10 @@ use axum::{
 use self::cache::JpushCache;
 pub use self::errors::JpError;
 use super::shared::{context::Core, route::Route};
-use crate::kernel::ratelimit::{Decision, Quota, RateLimiter};
+use crate::kernel::{
+    ratelimit::{Decision, Quota, RateLimiter},
+    store::SharedWindows,
+};
 
 /// The endpoints of the family, each served by one handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,10 +72,16 @@ pub struct Context {
     pub jpush: Arc<JpushState>,
 }
 
+/// The name of JPush's rate-limit windows in a fleet's shared store.
+pub const SHARED_WINDOWS: &str = "jpush";
+
 /// What JPush keeps between requests: rate-limit windows, and memoised answers.
 #[derive(Debug)]
 pub struct JpushState {
+    /// The windows in one process; in a fleet, only the quota (a copy of the shared one).
     pub limiter: RateLimiter,
+    /// In a fleet, the windows every replica counts against.
+    pub shared: Option<SharedWindows>,
     pub cache: JpushCache,
     /// The API served: the documented one, or today's.
     pub schema: rules::Schema,
@@ -82,9 +91,16 @@ impl JpushState {
     pub fn new(quota: Quota, schema: rules::Schema) -> JpushState {
         JpushState {
             limiter: RateLimiter::new(quota),
+            shared: None,
             cache: JpushCache::default(),
             schema,
         }
+    }
+
+    /// Counts against the fleet's shared windows instead of this process's.
+    pub fn with_shared(mut self, shared: SharedWindows) -> JpushState {
+        self.shared = Some(shared);
+        self
     }
 
     /// Back to `quota` with every window closed (`POST /_mock/reset`).
