@@ -33,7 +33,11 @@ use crate::{
     },
     families::{
         self, easemob, family_of, jmessage, jpush,
-        shared::{jiguang_error::JiguangError, warning::ContractWarnings},
+        shared::{
+            basic_auth::{basic_auth, BasicAuth},
+            jiguang_error::JiguangError,
+            warning::ContractWarnings,
+        },
         Family,
     },
     kernel::{
@@ -85,8 +89,19 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
             path: &path,
             app_key: app.as_deref(),
         };
-        match state.decide(facts).await {
-            Ok(decided) => decided,
+        let window = (family == Family::JPush && jpush::reaches_gate(&method, &path))
+            .then(|| match basic_auth(request.headers(), &state.core.dataset) {
+                BasicAuth::App(app) => Some(state.core.dataset.jiguang[app].slot),
+                _ => None,
+            })
+            .flatten();
+        match state.decide(facts, window).await {
+            Ok((now, fault, counted)) => {
+                if let Some(counted) = counted {
+                    request.extensions_mut().insert(counted);
+                }
+                (now, fault)
+            }
             Err(_) => {
                 let response = fault_response(&state, family, StatusCode::SERVICE_UNAVAILABLE);
                 if let Some(log) = log {

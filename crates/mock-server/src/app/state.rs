@@ -81,7 +81,12 @@ impl AppState {
                 easemob: easemob_state.history_limiter.quota(),
                 faults: settings.faults.clone(),
             };
-            fleet = Some(Arc::new(Fleet::new(store, settings.seed, startup)));
+            fleet = Some(Arc::new(Fleet::new(
+                store,
+                settings.seed,
+                startup,
+                settings.journal_size,
+            )));
         }
         AppState(Arc::new(Shared {
             core: Arc::new(Core {

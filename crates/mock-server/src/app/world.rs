@@ -11,20 +11,31 @@ use crate::{
         faults::{Applied, RequestFacts, Rule, RuleSpec},
         journal::{self, Entry, Filter, Page},
     },
-    kernel::{ratelimit::Quota, store::StoreError},
+    families::jpush,
+    kernel::{
+        ratelimit::Quota,
+        store::{Counted, StoreError},
+    },
 };
 
 impl Shared {
     /// The mock clock's now and the fault to apply to a vendor request, counting the use.
     /// In a fleet, one script call answers both, and this replica adopts the world first.
-    pub async fn decide(&self, facts: RequestFacts<'_>) -> Result<(DateTime<Utc>, Option<Applied>), StoreError> {
+    /// In a fleet, JPush's window count for an authenticated request that reaches its gate
+    /// (`window`: the app's slot) is taken in the same call, and returned.
+    pub async fn decide(
+        &self,
+        facts: RequestFacts<'_>,
+        window: Option<u64>,
+    ) -> Result<(DateTime<Utc>, Option<Applied>, Option<Counted>), StoreError> {
         let Some(fleet) = &self.fleet else {
             let now = self.core.clock.now();
-            return Ok((now, self.faults.decide(facts, now)));
+            return Ok((now, self.faults.decide(facts, now), None));
         };
-        let outcome = fleet.on_request(facts).await?;
+        let window = window.map(|slot| (jpush::SHARED_WINDOWS, slot));
+        let outcome = fleet.on_request(facts, window).await?;
         self.adopt(&outcome.world);
-        Ok((self.core.clock.now(), outcome.fault))
+        Ok((self.core.clock.now(), outcome.fault, outcome.counted.map(Counted)))
     }
 
     /// Brings this replica's copy of the world up to date (nothing to do in one process).
@@ -51,7 +62,7 @@ impl Shared {
                 self.journal.record(entry);
                 Ok(())
             }
-            Some(fleet) => fleet.record(entry, self.journal.capacity()).await,
+            Some(fleet) => fleet.record(entry).await,
         }
     }
 

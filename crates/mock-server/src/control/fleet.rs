@@ -20,6 +20,8 @@
 
 use std::sync::{Arc, Mutex, RwLock};
 
+use tokio::sync::{mpsc, oneshot};
+
 use chrono::{DateTime, TimeDelta, Utc};
 use redis::{Script, Value};
 
@@ -31,9 +33,9 @@ use crate::{
     families::{easemob, jpush},
     kernel::{
         clock::{check_range, EARLIEST, LATEST},
-        ratelimit::Quota,
+        ratelimit::{Decision, Quota},
         rng::{key_before_last, Purpose},
-        store::{Store, StoreError},
+        store::{decision_of, Store, StoreError, RATE_LIMIT_LUA},
     },
 };
 
@@ -70,6 +72,8 @@ pub struct World {
 pub struct Outcome {
     pub world: World,
     pub fault: Option<Applied>,
+    /// The request's count against its app's window, when one was asked for.
+    pub counted: Option<Decision>,
 }
 
 /// A live rule as a replica caches it: enough to match requests and to apply its effect.
@@ -98,14 +102,28 @@ pub struct Fleet {
     rules: RwLock<CachedRules>,
     /// The newest world version this replica adopted.
     adopted: Mutex<u64>,
+    journal: mpsc::Sender<Pending>,
 }
+
+/// A journal entry's JSON waiting for the writer, and who waits for it to be stored.
+type Pending = (String, oneshot::Sender<Result<(), StoreError>>);
+
+/// The most entries the journal writer appends in one call.
+const MAX_BATCH: usize = 128;
+/// The most entries waiting for the writer; requests wait for room beyond it.
+const MAX_PENDING: usize = 4096;
 
 /// How often a request asks again when the fault rules changed under it, before it gives up.
 const STALE_RETRIES: usize = 4;
 
 impl Fleet {
-    pub fn new(store: Arc<Store>, seed: u64, startup: Startup) -> Fleet {
+    /// A fleet member whose journal keeps `journal_capacity` entries. Starts the journal
+    /// writer, so must be called inside a Tokio runtime.
+    pub fn new(store: Arc<Store>, seed: u64, startup: Startup, journal_capacity: usize) -> Fleet {
+        let (journal, pending) = mpsc::channel(MAX_PENDING);
+        tokio::spawn(write_journal(store.clone(), journal_capacity, pending));
         Fleet {
+            journal,
             store,
             seed,
             startup,
@@ -133,16 +151,25 @@ impl Fleet {
 
     /// The decision for one vendor request, in one script call while the cached rules are
     /// current: the world, and the fault rule applied if any.
-    pub async fn on_request(&self, facts: RequestFacts<'_>) -> Result<Outcome, StoreError> {
+    /// `window`, the limiter and app slot whose window the request counts against when no
+    /// fault answers it first, is counted in the same call.
+    pub async fn on_request(
+        &self,
+        facts: RequestFacts<'_>,
+        window: Option<(&str, u64)>,
+    ) -> Result<Outcome, StoreError> {
         for _ in 0..STALE_RETRIES {
             let (version, candidates) = self.candidates(&facts);
             let reply: Vec<Value> = self
                 .store
                 .run(&scripts().request, |call| {
-                    call.arg(wall_ms()).arg(version).arg(candidates.len());
+                    let (limiter, slot) = window.unwrap_or(("", 0));
+                    call.arg(wall_ms()).arg(version).arg(limiter).arg(slot);
+                    call.arg(candidates.len());
                     for rule in &candidates {
                         let fraction = rule.fraction.map_or_else(|| "-".to_owned(), |f| f.to_string());
-                        call.arg(rule.id).arg(fraction).arg(&rule.key_hex);
+                        let short = matches!(rule.effect, Effect::Status { .. } | Effect::Drop { .. });
+                        call.arg(rule.id).arg(u8::from(short)).arg(fraction).arg(&rule.key_hex);
                     }
                 })
                 .await?;
@@ -162,7 +189,14 @@ impl Fleet {
                     nth: int_at(&reply, 14).unwrap_or(0).max(0) as u64,
                 }),
             };
-            return Ok(Outcome { world, fault });
+            let counted = match int_at(&reply, 15)? {
+                1 => {
+                    let values = (16..=19).map(|i| int_at(&reply, i)).collect::<Result<Vec<_>, _>>()?;
+                    Some(decision_of(&values).ok_or_else(|| StoreError(format!("a count {values:?}")))?)
+                }
+                _ => None,
+            };
+            return Ok(Outcome { world, fault, counted });
         }
         Err(StoreError("the fault rules kept changing; try again".into()))
     }
@@ -372,15 +406,15 @@ impl Fleet {
     }
 
     /// Appends a request to the shared journal (cut to its bounds), dropping the oldest
-    /// entries past `capacity` or [`BYTE_BUDGET`] bytes of stored JSON.
-    pub async fn record(&self, entry: Entry, capacity: usize) -> Result<(), StoreError> {
+    /// entries past the capacity or [`BYTE_BUDGET`] bytes of stored JSON; returns once it
+    /// is stored, so that any replica's next read lists it. Concurrent requests' entries
+    /// go to the store together, in one call.
+    pub async fn record(&self, entry: Entry) -> Result<(), StoreError> {
         let json = serde_json::to_string(&entry.bounded()).map_err(|err| StoreError(err.to_string()))?;
-        self.store
-            .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity).arg(BYTE_BUDGET).arg(json);
-            })
-            .await
-            .map(|_| ())
+        let (stored, done) = oneshot::channel();
+        let stopped = || StoreError("the journal writer stopped".into());
+        self.journal.send((json, stored)).await.map_err(|_| stopped())?;
+        done.await.map_err(|_| stopped())?
     }
 
     /// Every entry of the shared journal, oldest first.
@@ -403,6 +437,25 @@ impl Fleet {
             .run::<i64>(&scripts().clear_journal, |_| {})
             .await
             .map(|_| ())
+    }
+}
+
+/// Appends what requests left for it, in arrival order, a batch per call.
+async fn write_journal(store: Arc<Store>, capacity: usize, mut pending: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let stored = store
+            .run::<i64>(&scripts().record, |call| {
+                call.arg(capacity).arg(BYTE_BUDGET);
+                for (json, _) in &batch {
+                    call.arg(json);
+                }
+            })
+            .await
+            .map(|_| ());
+        for (_, waiting) in batch.drain(..) {
+            let _ = waiting.send(stored.clone());
+        }
     }
 }
 
@@ -563,19 +616,22 @@ local function draw(before_hex, last)
 end
 "#;
 
-/// The request's script. ARGV: prefix, wall ms, cached rule-set version, candidate count,
-/// then per candidate rule: id, fraction (`-` for none), seeded key hex. Answers the world,
-/// then: stale (1 when the rule set changed), the applied rule's id (0 for none) and use.
+/// The request's script. ARGV: prefix, wall ms, cached rule-set version, the limiter to
+/// count against (`''`: none) and the app's slot, candidate count, then per candidate
+/// rule: id, whether its effect answers before the family's gate (1/0), fraction (`-` for
+/// none), seeded key hex. Answers the world, then: stale (1 when the rule set changed),
+/// the applied rule's id (0 for none) and use, then whether the window was counted and
+/// the count's `{allowed, limit, remaining, reset_secs}`.
 const REQUEST: &str = r#"
 local w = world()
 if not w then return {0} end
 local now = now_of(w, tonumber(ARGV[2]))
-local stale, fault, nth = 0, 0, 0
+local stale, fault, nth, short = 0, 0, 0, 0
 if tonumber(ARGV[3]) ~= w[7] then
   stale = 1
 else
-  for i = 0, tonumber(ARGV[4]) - 1 do
-    local id = ARGV[5 + 3 * i]
+  for i = 0, tonumber(ARGV[6]) - 1 do
+    local id = ARGV[7 + 4 * i]
     local k = p .. 'fault:' .. id
     local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
     if r[1] == 'active' then
@@ -584,14 +640,14 @@ else
         redis.call('HSET', k, 'state', 'spent')
       else
         local matched = tonumber(r[4]) + 1
-        local fraction = ARGV[6 + 3 * i]
-        local applies = fraction == '-' or draw(ARGV[7 + 3 * i], matched) < tonumber(fraction)
+        local fraction = ARGV[9 + 4 * i]
+        local applies = fraction == '-' or draw(ARGV[10 + 4 * i], matched) < tonumber(fraction)
         if applies then
           local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
           if times > 0 then times = times - 1 end
           if times == 0 then state = 'spent' end
           redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
-          fault, nth = tonumber(id), applied
+          fault, nth, short = tonumber(id), applied, tonumber(ARGV[8 + 4 * i])
           break
         end
         redis.call('HSET', k, 'matched', matched)
@@ -599,7 +655,11 @@ else
     end
   end
 end
-w[12], w[13], w[14] = stale, fault, nth
+w[12], w[13], w[14], w[15] = stale, fault, nth, 0
+if stale == 0 and short == 0 and ARGV[4] ~= '' then
+  local d = rate_limit(p, ARGV[4], ARGV[5], now)
+  w[15], w[16], w[17], w[18], w[19] = 1, d[1], d[2], d[3], d[4]
+end
 return w
 "#;
 
@@ -740,14 +800,18 @@ bump('faults_ver')
 return world()
 "#;
 
-/// ARGV: prefix, capacity, byte budget, entry JSON. Appends with the next `seq`, then
-/// drops the oldest entries while over either bound (the newest always stays).
+/// ARGV: prefix, capacity, byte budget, then entries' JSON. Appends each with the next
+/// `seq`, then drops the oldest entries while over either bound (the newest stays).
 const RECORD: &str = r#"
 local stream, bytes_key = p .. 'journal', p .. 'journal:bytes'
-local seq = redis.call('INCR', p .. 'journal:seq')
-local size = string.len(ARGV[4])
-redis.call('XADD', stream, '*', 'q', seq, 's', size, 'e', ARGV[4])
-local bytes = redis.call('INCRBY', bytes_key, size)
+local added = 0
+for i = 4, #ARGV do
+  local seq = redis.call('INCR', p .. 'journal:seq')
+  local size = string.len(ARGV[i])
+  redis.call('XADD', stream, '*', 'q', seq, 's', size, 'e', ARGV[i])
+  added = added + size
+end
+local bytes = redis.call('INCRBY', bytes_key, added)
 local len = redis.call('XLEN', stream)
 local capacity, budget = tonumber(ARGV[2]), tonumber(ARGV[3])
 while len > 1 and (len > capacity or bytes > budget) do
@@ -756,7 +820,7 @@ while len > 1 and (len > capacity or bytes > budget) do
   bytes = redis.call('DECRBY', bytes_key, tonumber(oldest[2][4]))
   len = len - 1
 end
-return seq
+return len
 "#;
 
 /// Answers seq and JSON of every entry, oldest first.
@@ -795,7 +859,7 @@ fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| {
         // The limiters' names are the families'; the scripts name them as @JPUSH@ and @EASEMOB@.
         let with_prelude = |body: &str| {
-            let code = format!("{PRELUDE}\n{body}")
+            let code = format!("{PRELUDE}\n{RATE_LIMIT_LUA}\n{body}")
                 .replace("@JPUSH@", jpush::SHARED_WINDOWS)
                 .replace("@EASEMOB@", easemob::SHARED_WINDOWS);
             Script::new(&code)

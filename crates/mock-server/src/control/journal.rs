@@ -282,11 +282,6 @@ impl Journal {
         self.capacity > 0
     }
 
-    /// The most entries it keeps.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// Keeps `entry` (its fields cut to their bounds, its `seq` assigned), dropping the
     /// oldest entries while the count or the bytes are over their bounds.
     pub fn record(&self, entry: Entry) {

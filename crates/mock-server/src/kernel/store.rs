@@ -193,6 +193,11 @@ pub fn decision_of(values: &[i64]) -> Option<Decision> {
     }
 }
 
+/// A request's count against its app's window, already taken in the shared store by the
+/// call that decided its fault (a request extension the family's gate takes).
+#[derive(Debug, Clone, Copy)]
+pub struct Counted(pub Decision);
+
 /// The windows of one limiter, kept in the shared store.
 #[derive(Debug, Clone)]
 pub struct SharedWindows {

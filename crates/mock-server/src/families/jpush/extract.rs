@@ -13,7 +13,7 @@ use axum::{
 use super::{Context, JpError};
 use crate::{
     families::shared::basic_auth::{basic_auth, BasicAuth},
-    kernel::ratelimit::Decision,
+    kernel::{ratelimit::Decision, store::Counted},
 };
 
 /// The authenticated app, put in the request's extensions by [`gate`].
@@ -26,9 +26,11 @@ pub async fn gate(State(context): State<Context>, mut request: Request, next: Ne
         return JpError::AuthFailed.into_response();
     };
     let (slot, now) = (dataset.jiguang[app].slot, context.core.clock.now());
-    let decision = match &context.jpush.shared {
-        None => context.jpush.limiter.check(slot, now),
-        Some(shared) => match shared.check(slot, now).await {
+    let counted = request.extensions_mut().remove::<Counted>();
+    let decision = match (&context.jpush.shared, counted) {
+        (_, Some(Counted(decision))) => decision,
+        (None, None) => context.jpush.limiter.check(slot, now),
+        (Some(shared), None) => match shared.check(slot, now).await {
             Ok(decision) => decision,
             Err(_) => return super::fault_response(&context, axum::http::StatusCode::SERVICE_UNAVAILABLE),
         },

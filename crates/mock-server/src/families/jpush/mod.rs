@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::FromRef,
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware,
     response::{IntoResponse, Response},
     routing::{get, post, MethodRouter},
@@ -141,6 +141,33 @@ where
     }
 }
 
+/// The method an endpoint is served with (`GET` ones answer `HEAD` too, as axum does).
+fn method_of(endpoint: Endpoint) -> Method {
+    match endpoint {
+        Endpoint::StatusMessage => Method::POST,
+        _ => Method::GET,
+    }
+}
+
+/// Whether a request reaches [`extract::gate`] (a route of the family, with its method),
+/// which counts an authenticated request against the app's window: a fleet counts it in
+/// the same call that decides its fault, and the gate takes that count.
+pub fn reaches_gate(method: &Method, path: &str) -> bool {
+    let Some(rest) = path
+        .strip_prefix(BEIJING_ALIAS)
+        .or_else(|| path.strip_prefix(MAIN_ROOT))
+    else {
+        return false;
+    };
+    ROUTES
+        .iter()
+        .find(|r| r.path.strip_prefix(MAIN_ROOT) == Some(rest))
+        .is_some_and(|r| {
+            let served = method_of(r.endpoint);
+            *method == served || (served == Method::GET && *method == Method::HEAD)
+        })
+}
+
 /// The documented query parameters of the route serving `path`, under either host's path.
 pub fn documented_params(path: &str) -> Option<&'static [&'static str]> {
     let rest = path
@@ -172,4 +199,25 @@ pub fn fault_response(context: &Context, status: StatusCode) -> Response {
     };
     extract::rate_limit_headers(response.headers_mut(), exhausted);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gate_is_reached_by_each_route_with_its_method_under_both_hosts() {
+        for (method, path, reached) in [
+            (Method::GET, "/v3/received", true),
+            (Method::HEAD, "/v3/report/received", true),
+            (Method::POST, "/v3/status/message", true),
+            (Method::GET, "/v3/status/message", false),
+            (Method::POST, "/v3/received", false),
+            (Method::GET, "/v3/received/", false),
+            (Method::GET, "/v3/nowhere", false),
+            (Method::GET, "/v2/messages", false),
+        ] {
+            assert_eq!(reaches_gate(&method, path), reached, "{method} {path}");
+        }
+    }
 }
