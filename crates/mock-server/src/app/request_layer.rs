@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     control::{
-        faults::{delay_ms, Effect, FamilyName, RequestFacts},
+        faults::{delay_ms, Applied, Effect, FamilyName, RequestFacts},
         journal::{Entry, MAX_HEADERS},
         redact,
     },
@@ -81,33 +81,13 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
         };
         (now, state.faults.decide(facts, now))
     } else {
-        // Owned copies: the request itself cannot be borrowed across the store's call.
-        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-        let facts = RequestFacts {
-            family: Some(family_name),
-            method: method.as_str(),
-            path: &path,
-            app_key: app.as_deref(),
-        };
-        let window = (family == Family::JPush && jpush::reaches_gate(&method, &path))
-            .then(|| match basic_auth(request.headers(), &state.core.dataset) {
-                BasicAuth::App(app) => Some(state.core.dataset.jiguang[app].slot),
-                _ => None,
-            })
-            .flatten();
-        match state.decide(facts, window).await {
-            Ok((now, fault, counted)) => {
-                if let Some(counted) = counted {
-                    request.extensions_mut().insert(counted);
-                }
-                (now, fault)
-            }
-            Err(_) => {
-                let response = fault_response(&state, family, StatusCode::SERVICE_UNAVAILABLE);
+        match shared_decision(&state, &mut request, family, family_name, app.as_deref()).await {
+            Ok(decided) => decided,
+            Err(refusal) => {
                 if let Some(log) = log {
-                    log.finish(response.status(), app.as_deref(), None);
+                    log.finish(refusal.status(), app.as_deref(), None);
                 }
-                return response;
+                return refusal;
             }
         }
     };
@@ -175,6 +155,40 @@ pub async fn request_layer(State(state): State<AppState>, mut request: Request, 
             .await;
     }
     response
+}
+
+/// In a fleet: the mock clock's now and the fault of a vendor request, from the one call
+/// to the shared store that also counts an authenticated JPush request reaching the gate
+/// (the count is left in the request for the gate); the family's 503 when the store is
+/// unavailable.
+async fn shared_decision(
+    state: &AppState,
+    request: &mut Request,
+    family: Family,
+    family_name: FamilyName,
+    app: Option<&str>,
+) -> Result<(chrono::DateTime<chrono::Utc>, Option<Applied>), Response> {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let reaches_gate = family == Family::JPush && jpush::reaches_gate(&method, &path);
+    let window = match reaches_gate.then(|| basic_auth(request.headers(), &state.core.dataset)) {
+        Some(BasicAuth::App(app)) => Some(state.core.dataset.jiguang[app].slot),
+        _ => None,
+    };
+    let facts = RequestFacts {
+        family: Some(family_name),
+        method: method.as_str(),
+        path: &path,
+        app_key: app,
+    };
+    match state.decide(facts, window).await {
+        Ok((now, fault, counted)) => {
+            if let Some(counted) = counted {
+                request.extensions_mut().insert(counted);
+            }
+            Ok((now, fault))
+        }
+        Err(_) => Err(fault_response(state, family, StatusCode::SERVICE_UNAVAILABLE)),
+    }
 }
 
 /// In a fleet, brings this replica's copy of the world up to date before a control call

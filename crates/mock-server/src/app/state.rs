@@ -67,6 +67,7 @@ impl AppState {
         let listen_addr = SocketAddr::new(settings.host, settings.port);
         let store = settings.state_url.as_ref().map(|url| {
             let prefix = fleet::key_prefix(settings.seed);
+            tracing::info!("the mutable state is shared in {url}, under the keys {prefix}*");
             Arc::new(Store::open(url.as_str(), prefix).expect("the state URL is checked when settings are read"))
         });
         let mut jpush_state = JpushState::new(settings.jpush_quota(), settings.jpush_schema);
