@@ -67,11 +67,24 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-/// A child process, killed (by its own handle) when dropped.
+/// A child process, stopped when dropped: asked with SIGTERM (nginx's master then stops
+/// its workers, which a SIGKILL would leave running), killed if it is still there after
+/// a few seconds.
 struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
+        let asked = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        let started = Instant::now();
+        while asked && started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
