@@ -8,6 +8,8 @@
 //!   hello-world and same-size pre-serialised bodies, with the targets of the issue;
 //! - hot path: what the request journal and an unused fault rule cost;
 //! - easemob: hourly files built cold and served warm, and memory over many hours;
+//! - shared state: the small JPush request and a 1000-message page with `--state-url`
+//!   (a local redis-server) against in-process (`--only fleet` runs this section alone);
 //! - conformance: the wall time of the whole scenario suite against the mock.
 //!
 //! Traffic goes to loopback only, and every run is bounded in time.
@@ -15,6 +17,7 @@
 mod baseline;
 mod client;
 mod easemob;
+mod fleet;
 mod load;
 mod server;
 mod wrk;
@@ -54,6 +57,7 @@ struct Report {
     load: LoadReport,
     hot_path: HotPath,
     easemob: easemob::EasemobReport,
+    fleet: fleet::FleetReport,
     conformance_suite_seconds: f64,
     targets: Vec<TargetCheck>,
 }
@@ -122,6 +126,11 @@ fn main() {
             "--requests" => requests = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
             "--seconds" => seconds = args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
             "--json" => json_out = Some(args.next().unwrap_or_else(|| usage()).into()),
+            "--only" if args.next().as_deref() == Some("fleet") => {
+                let report = fleet::measure(Duration::from_secs(seconds));
+                fleet::print(&report);
+                return;
+            }
             _ => usage(),
         }
     }
@@ -131,6 +140,7 @@ fn main() {
     let load = measure_load(duration);
     let hot_path = measure_hot_path(duration);
     let easemob = easemob::measure(requests);
+    let fleet = fleet::measure(duration);
     let conformance_suite_seconds = time_conformance_suite();
     let mut report = Report {
         machine: machine(),
@@ -139,6 +149,7 @@ fn main() {
         load,
         hot_path,
         easemob,
+        fleet,
         conformance_suite_seconds,
         targets: Vec::new(),
     };
@@ -151,7 +162,7 @@ fn main() {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: bench [--requests N] [--seconds S] [--json FILE]");
+    eprintln!("usage: bench [--requests N] [--seconds S] [--json FILE] [--only fleet]");
     std::process::exit(2);
 }
 
@@ -512,6 +523,12 @@ fn targets(report: &Report) -> Vec<TargetCheck> {
             report.easemob.cold_about_10k_p50_ms <= 50.0,
         ),
     ];
+    checks.push(check(
+        "shared state (--state-url): small JPush request vs in-process".into(),
+        report.fleet.small_ratio,
+        ">= 0.5",
+        report.fleet.small_ratio >= 0.5,
+    ));
     for row in &report.load.rows {
         let (value, baseline) = match row.target {
             Target::HelloWorld | Target::HotPath => (row.ratio_to_hello_world, "hello-world"),
@@ -577,6 +594,7 @@ fn print_report(report: &Report) {
         hot.route, hot.neither_requests_per_second, hot.journal_ratio, hot.unused_fault_ratio, hot.request_log_ratio
     );
     easemob::print(&report.easemob);
+    fleet::print(&report.fleet);
     println!(
         "\nconformance suite against the mock: {:.2} s",
         report.conformance_suite_seconds

@@ -20,6 +20,7 @@ use crate::{
         jpush, shared,
     },
     kernel::{
+        self,
         clock::check_range,
         ratelimit::{Quota, MAX_WINDOW_SECS},
     },
@@ -71,6 +72,35 @@ pub struct Settings {
     /// Which log lines are written, as a `tracing` filter (`info`, `warn`,
     /// `info,mock_server::request=off`); `None`: `RUST_LOG` if set, else [`DEFAULT_LOG_LEVEL`].
     pub log_level: Option<LogLevel>,
+    /// Where a fleet of replicas keeps its shared state (`redis://HOST:PORT/DB`); `None`:
+    /// in this process.
+    pub state_url: Option<StateUrl>,
+}
+
+/// A checked `--state-url`. It may carry a password, so `Debug` shows it without one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StateUrl(String);
+
+impl StateUrl {
+    pub fn new(text: &str) -> Result<StateUrl, String> {
+        kernel::store::check_url(text).map(|()| StateUrl(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StateUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StateUrl({})", kernel::store::shown_url(&self.0))
+    }
+}
+
+impl fmt::Display for StateUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&kernel::store::shown_url(&self.0))
+    }
 }
 
 /// The log filter when neither `--log-level` nor `RUST_LOG` gives one: every request's
@@ -186,6 +216,7 @@ impl Default for Settings {
             shutdown_timeout: SHUTDOWN_TIMEOUT,
             log_format: LogFormat::Text,
             log_level: None,
+            state_url: None,
         }
     }
 }
@@ -308,6 +339,12 @@ pub struct Overrides {
     #[arg(long, env = "MOCK_LOG_LEVEL", value_parser = parse_log_level)]
     #[serde(default, deserialize_with = "de_log_level")]
     pub log_level: Option<LogLevel>,
+    /// Keep the mutable state (clock, faults, rate-limit windows, journal, reset epochs) in
+    /// Redis or Valkey at redis://HOST:PORT/DB, shared by every replica started with the
+    /// same seed; without it the state lives in this process
+    #[arg(long, env = "MOCK_STATE_URL", hide_env_values = true, value_parser = parse_state_url)]
+    #[serde(default, deserialize_with = "de_state_url")]
+    pub state_url: Option<StateUrl>,
     /// TOML file with any of the options above (the command line and environment win)
     #[arg(long, env = "MOCK_CONFIG")]
     #[serde(skip)]
@@ -375,6 +412,7 @@ impl Settings {
             shutdown_timeout,
             log_format,
             log_level,
+            state_url,
             config: _,
         } = overrides;
         set(&mut self.host, host);
@@ -413,6 +451,9 @@ impl Settings {
         set(&mut self.log_format, log_format);
         if log_level.is_some() {
             self.log_level = log_level;
+        }
+        if state_url.is_some() {
+            self.state_url = state_url;
         }
     }
 }
@@ -631,6 +672,15 @@ pub fn parse_host(text: &str) -> Result<IpAddr, String> {
 
 fn parse_log_level(text: &str) -> Result<LogLevel, String> {
     LogLevel::new(text)
+}
+
+fn parse_state_url(text: &str) -> Result<StateUrl, String> {
+    StateUrl::new(text)
+}
+
+fn de_state_url<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<StateUrl>, D::Error> {
+    let text = String::deserialize(de)?;
+    parse_state_url(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 fn de_host<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<IpAddr>, D::Error> {

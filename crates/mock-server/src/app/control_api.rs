@@ -33,6 +33,7 @@ use crate::{
         clock::check_range,
         query::QueryParams,
         ratelimit::{RateLimiter, MAX_WINDOW_SECS},
+        store::StoreError,
     },
     settings::parse_instant,
 };
@@ -157,18 +158,20 @@ fn json_or_no_body(headers: &HeaderMap) -> bool {
     }
 }
 
-async fn list_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "faults": state.faults.list(state.core.clock.now()) }))
+async fn list_faults(State(state): State<AppState>) -> Result<Json<serde_json::Value>, JiguangError> {
+    let faults = state.list_faults().await.map_err(unavailable)?;
+    Ok(Json(json!({ "faults": faults })))
 }
 
 async fn add_fault(State(state): State<AppState>, body: Bytes) -> Result<Response, JiguangError> {
     let spec: RuleSpec = parse_body(&body)?;
-    let id = state.faults.add(spec, state.core.clock.now()).map_err(bad_request)?;
+    let id = state.add_fault(spec).await.map_err(unavailable)?.map_err(bad_request)?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
-async fn clear_faults(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "deleted": state.faults.clear() }))
+async fn clear_faults(State(state): State<AppState>) -> Result<Json<serde_json::Value>, JiguangError> {
+    let deleted = state.clear_faults().await.map_err(unavailable)?;
+    Ok(Json(json!({ "deleted": deleted })))
 }
 
 async fn delete_fault(
@@ -178,7 +181,7 @@ async fn delete_fault(
     let id: u64 = id
         .parse()
         .map_err(|_| bad_request(format!("`{id}` is not a fault id")))?;
-    if state.faults.remove(id) {
+    if state.remove_fault(id).await.map_err(unavailable)? {
         Ok(Json(json!({ "deleted": 1 })))
     } else {
         Err(JiguangError::new(
@@ -239,8 +242,8 @@ async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<J
             )));
         }
     }
-    for (limiter, change) in [(&state.jpush.limiter, jpush), (&state.easemob.history_limiter, easemob)] {
-        if let Some(RateLimit { limit, window_seconds }) = change {
+    let changed = |limiter: &RateLimiter, change: Option<RateLimit>| {
+        change.map(|RateLimit { limit, window_seconds }| {
             let mut quota = limiter.quota();
             if let Some(limit) = limit {
                 quota.limit = limit;
@@ -248,10 +251,12 @@ async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<J
             if let Some(seconds) = window_seconds {
                 quota.window = TimeDelta::seconds(seconds.into());
             }
-            limiter.set_quota(quota);
-            limiter.reset();
-        }
-    }
+            quota
+        })
+    };
+    let jpush = changed(&state.jpush.limiter, jpush);
+    let easemob = changed(&state.easemob.history_limiter, easemob);
+    state.set_quotas(jpush, easemob).await.map_err(unavailable)?;
     Ok(rate_limits_body(&state))
 }
 
@@ -260,12 +265,14 @@ const JOURNAL_PARAMS: [&str; 7] = ["family", "status", "path", "app", "warnings"
 
 async fn read_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
     let (filter, limit) = journal_query(&uri)?;
-    Ok(Json(json!(state.journal.page(&filter, limit))))
+    let page = state.journal_page(&filter, limit).await.map_err(unavailable)?;
+    Ok(Json(json!(page)))
 }
 
 async fn count_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
     let (filter, _) = journal_query(&uri)?;
-    Ok(Json(json!({ "count": state.journal.count(&filter) })))
+    let count = state.journal_count(&filter).await.map_err(unavailable)?;
+    Ok(Json(json!({ "count": count })))
 }
 
 /// The journal's filters and page size, each checked: anything unknown or invalid is 400.
@@ -340,18 +347,27 @@ fn parsed<T>(
     })
 }
 
-async fn clear_journal(State(state): State<AppState>) -> Json<serde_json::Value> {
-    state.journal.clear();
-    Json(json!({ "entries": [] }))
+async fn clear_journal(State(state): State<AppState>) -> Result<Json<serde_json::Value>, JiguangError> {
+    state.clear_journal().await.map_err(unavailable)?;
+    Ok(Json(json!({ "entries": [] })))
 }
 
-async fn reset(State(state): State<AppState>) -> Json<serde_json::Value> {
-    state.reset();
-    Json(json!({ "reset": true, "clock": clock_body(&state).0 }))
+async fn reset(State(state): State<AppState>) -> Result<Json<serde_json::Value>, JiguangError> {
+    state.reset_world().await.map_err(unavailable)?;
+    Ok(Json(json!({ "reset": true, "clock": clock_body(&state).0 })))
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+/// Ready (200) or not (503, with the reason): in a fleet, not while its shared store is
+/// unreachable, since vendor requests then fail.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.readiness().await {
+        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Err(err) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "not ready", "reason": err.to_string()})),
+        )
+            .into_response(),
+    }
 }
 
 #[derive(Serialize)]
@@ -465,10 +481,11 @@ async fn set_clock(State(state): State<AppState>, body: Bytes) -> Result<Json<se
         Some(text) => parse_instant(&text).and_then(check_range).map_err(bad_request)?,
         None => state.core.clock.now(),
     };
+    let frozen = frozen.unwrap_or(state.core.clock.is_frozen());
     state
-        .core
-        .clock
-        .set(now, frozen.unwrap_or(state.core.clock.is_frozen()))
+        .set_clock(now, frozen)
+        .await
+        .map_err(unavailable)?
         .map_err(bad_request)?;
     Ok(clock_body(&state))
 }
@@ -490,15 +507,20 @@ async fn advance_clock(State(state): State<AppState>, body: Bytes) -> Result<Jso
         ));
     }
     state
-        .core
-        .clock
-        .advance(TimeDelta::milliseconds(millis.round() as i64))
+        .advance_clock(TimeDelta::milliseconds(millis.round() as i64))
+        .await
+        .map_err(unavailable)?
         .map_err(bad_request)?;
     Ok(clock_body(&state))
 }
 
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, JiguangError> {
     serde_json::from_slice(body).map_err(|err| bad_request(format!("invalid JSON body: {err}")))
+}
+
+/// The shared state store of a fleet could not be reached: nothing changed.
+fn unavailable(err: StoreError) -> JiguangError {
+    JiguangError::new(StatusCode::SERVICE_UNAVAILABLE, 503, err.to_string())
 }
 
 fn bad_request(message: impl Into<String>) -> JiguangError {

@@ -4,7 +4,9 @@
 //! limits and the family-shaped answers to framework rejections ([`http_limits`]), the
 //! listener that tolerates raw spaces ([`listener`]), the log subscriber of the binary
 //! ([`logging`]), the `/_mock` control API
-//! ([`control_api`]), its landing page ([`index`]) and its dashboard ([`dashboard`]).
+//! ([`control_api`]), its landing page ([`index`]) and its dashboard ([`dashboard`]), and
+//! the state operations that work on this process's state or on a fleet's shared world
+//! ([`world`]).
 
 pub mod control_api;
 pub mod dashboard;
@@ -17,3 +19,4 @@ pub mod request_layer;
 pub mod request_log;
 pub mod server;
 pub mod state;
+pub mod world;

@@ -26,11 +26,19 @@ use super::{
 };
 use crate::{
     control::{
-        faults::{delay_ms, Effect, FamilyName, RequestFacts},
+        faults::{delay_ms, Applied, Effect, FamilyName, RequestFacts},
         journal::{Entry, MAX_HEADERS},
         redact,
     },
-    families::{self, easemob, jmessage, jpush, shared::warning::ContractWarnings, Family},
+    families::{
+        self, easemob, jmessage, jpush,
+        shared::{
+            basic_auth::{basic_auth, BasicAuth},
+            jiguang_error::JiguangError,
+            warning::ContractWarnings,
+        },
+        Family,
+    },
     kernel::{basic::basic_credentials, query},
 };
 
@@ -52,22 +60,38 @@ pub async fn request_layer(
     request.extensions_mut().insert(family);
     let log = RequestLog::start(&request, family);
     let Some(family_name) = FamilyName::of(family) else {
-        let response = inner(request).await;
+        let is_health = request.uri().path() == "/_mock/health";
+        let response = match control_sync(state, is_health).await {
+            Some(refusal) => refusal,
+            None => inner(request).await,
+        };
         if let Some(log) = log {
             log.finish(response.status(), None, None);
         }
         return response;
     };
     let started = Instant::now();
-    let now = state.core.clock.now();
     let (app, auth) = known_app(state, family, &request);
-    let facts = RequestFacts {
-        family: Some(family_name),
-        method: request.method().as_str(),
-        path: request.uri().path(),
-        app_key: app.as_deref(),
+    let (now, fault) = if state.fleet.is_none() {
+        let now = state.core.clock.now();
+        let facts = RequestFacts {
+            family: Some(family_name),
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            app_key: app.as_deref(),
+        };
+        (now, state.faults.decide(facts, now))
+    } else {
+        match shared_decision(state, &mut request, family, family_name, app.as_deref()).await {
+            Ok(decided) => decided,
+            Err(refusal) => {
+                if let Some(log) = log {
+                    log.finish(refusal.status(), app.as_deref(), None);
+                }
+                return refusal;
+            }
+        }
     };
-    let fault = state.faults.decide(facts, now);
     let journal = state
         .journal
         .is_enabled()
@@ -104,24 +128,72 @@ pub async fn request_layer(
     if let Some(record) = journal {
         let warnings = record.warnings(state, app.as_deref(), &mut response, now);
         let body_bytes = record.body.bytes();
-        state.journal.record(Entry {
-            time: now.with_timezone(&state.core.dataset.timezone),
-            method: record.method,
-            path: record.path,
-            query: record.query,
-            headers: record.headers,
-            body_bytes,
-            family: Some(family_name),
-            app,
-            status: response.status().as_u16(),
-            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-            fault: fault.map(|f| f.rule),
-            warnings,
-            seq: 0,
-            truncated: Vec::new(),
-        });
+        // In a fleet a lost store loses the entry, not the answer (health reports it).
+        let _ = state
+            .record(Entry {
+                time: now.with_timezone(&state.core.dataset.timezone),
+                method: record.method,
+                path: record.path,
+                query: record.query,
+                headers: record.headers,
+                body_bytes,
+                family: Some(family_name),
+                app,
+                status: response.status().as_u16(),
+                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+                fault: fault.map(|f| f.rule),
+                warnings,
+                seq: 0,
+                truncated: Vec::new(),
+            })
+            .await;
     }
     response
+}
+
+/// In a fleet: the mock clock's now and the fault of a vendor request, from the one call
+/// to the shared store that also counts an authenticated JPush request reaching the gate
+/// (the count is left in the request for the gate); the family's 503 when the store is
+/// unavailable.
+async fn shared_decision(
+    state: &AppState,
+    request: &mut Request,
+    family: Family,
+    family_name: FamilyName,
+    app: Option<&str>,
+) -> Result<(chrono::DateTime<chrono::Utc>, Option<Applied>), Response> {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let reaches_gate = family == Family::JPush && jpush::reaches_gate(&method, &path);
+    let window = match reaches_gate.then(|| basic_auth(request.headers(), &state.core.dataset)) {
+        Some(BasicAuth::App(app)) => Some(state.core.dataset.jiguang[app].slot),
+        _ => None,
+    };
+    let facts = RequestFacts {
+        family: Some(family_name),
+        method: method.as_str(),
+        path: &path,
+        app_key: app,
+    };
+    match state.decide(facts, window).await {
+        Ok((now, fault, counted)) => {
+            if let Some(counted) = counted {
+                request.extensions_mut().insert(counted);
+            }
+            Ok((now, fault))
+        }
+        Err(_) => Err(fault_response(state, family, StatusCode::SERVICE_UNAVAILABLE)),
+    }
+}
+
+/// In a fleet, brings this replica's copy of the world up to date before a control call
+/// (health excepted, which answers for the store itself); the control API's 503 when the
+/// store is unavailable.
+async fn control_sync(state: &AppState, is_health: bool) -> Option<Response> {
+    if state.fleet.is_none() || is_health {
+        return None;
+    }
+    let err = state.sync().await.err()?;
+    Some(JiguangError::new(StatusCode::SERVICE_UNAVAILABLE, 503, err.to_string()).into_response())
 }
 
 /// An injected failure (docs/SPEC.md §5) in the family's own shape and code.

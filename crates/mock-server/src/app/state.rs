@@ -1,5 +1,6 @@
 //! The shared state behind every request: settings, the core every family reads (clock,
-//! dataset, signer), the control state (faults, journal) and each family's own state.
+//! dataset, signer), the control state (faults, journal), each family's own state, and in
+//! a fleet (`--state-url`) the handle on the world the replicas share.
 //! Cheap to clone (one `Arc`). Handlers never see it whole: each family's handlers take
 //! that family's context, built from it here (axum `FromRef`).
 
@@ -8,7 +9,11 @@ use std::{net::SocketAddr, ops::Deref, sync::Arc};
 use axum::extract::FromRef;
 
 use crate::{
-    control::{faults::FaultTable, journal::Journal},
+    control::{
+        faults::FaultTable,
+        fleet::{self, Fleet, World},
+        journal::Journal,
+    },
     dataset::Dataset,
     families::{
         easemob::{self, EasemobState},
@@ -16,7 +21,11 @@ use crate::{
         jpush::{self, rules::Schema, JpushState},
         shared::context::Core,
     },
-    kernel::{clock::Clock, signing::Signer},
+    kernel::{
+        clock::Clock,
+        signing::Signer,
+        store::{SharedWindows, Store},
+    },
     settings::Settings,
 };
 
@@ -31,13 +40,19 @@ pub struct Shared {
     pub jpush: Arc<JpushState>,
     pub jmessage: Arc<JmessageState>,
     pub easemob: Arc<EasemobState>,
+    /// In a fleet, where the clock, faults, windows, journal and epochs live; the fields
+    /// above then keep only this replica's copy of the world ([`Shared::adopt`]).
+    pub fleet: Option<Arc<Fleet>>,
 }
 
 impl AppState {
     /// The state a server starts with: its dataset, and the faults its settings name.
     pub fn new(settings: Settings) -> AppState {
         let state = AppState::bare(settings);
-        state.install_startup_faults();
+        // A fleet installs them once, when its shared world is created.
+        if state.fleet.is_none() {
+            state.install_startup_faults();
+        }
         state
     }
 
@@ -50,6 +65,30 @@ impl AppState {
             Schema::Today => dataset.with_today_s_devices(),
         };
         let listen_addr = SocketAddr::new(settings.host, settings.port);
+        let store = settings.state_url.as_ref().map(|url| {
+            let prefix = fleet::key_prefix(settings.seed);
+            tracing::info!("the mutable state is shared in {url}, under the keys {prefix}*");
+            Arc::new(Store::open(url.as_str(), prefix).expect("the state URL is checked when settings are read"))
+        });
+        let mut jpush_state = JpushState::new(settings.jpush_quota(), settings.jpush_schema);
+        let mut easemob_state = EasemobState::new(settings.easemob, listen_addr);
+        let mut fleet = None;
+        if let Some(store) = store {
+            jpush_state = jpush_state.with_shared(SharedWindows::new(store.clone(), jpush::SHARED_WINDOWS));
+            easemob_state = easemob_state.with_shared(SharedWindows::new(store.clone(), easemob::SHARED_WINDOWS));
+            let startup = fleet::Startup {
+                clock: settings.clock,
+                jpush: settings.jpush_quota(),
+                easemob: easemob_state.history_limiter.quota(),
+                faults: settings.faults.clone(),
+            };
+            fleet = Some(Arc::new(Fleet::new(
+                store,
+                settings.seed,
+                startup,
+                settings.journal_size,
+            )));
+        }
         AppState(Arc::new(Shared {
             core: Arc::new(Core {
                 clock,
@@ -58,9 +97,10 @@ impl AppState {
             }),
             faults: FaultTable::new(settings.seed),
             journal: Journal::new(settings.journal_size),
-            jpush: Arc::new(JpushState::new(settings.jpush_quota(), settings.jpush_schema)),
+            jpush: Arc::new(jpush_state),
             jmessage: Arc::default(),
-            easemob: Arc::new(EasemobState::new(settings.easemob, listen_addr)),
+            easemob: Arc::new(easemob_state),
+            fleet,
             settings,
         }))
     }
@@ -76,6 +116,24 @@ impl Shared {
         self.journal.clear();
         self.jpush.reset(self.settings.jpush_quota());
         self.easemob.reset();
+    }
+
+    /// Takes on a fleet's world if it is newer than the one this replica holds: the clock,
+    /// the token epoch and the quotas every handler reads.
+    pub fn adopt(&self, world: &World) {
+        let Some(fleet) = &self.fleet else { return };
+        fleet.adopt(world, |world| {
+            if let Err(err) = self.core.clock.adopt(world.frozen, world.clock_ms) {
+                tracing::warn!("the shared clock could not be adopted: {err}");
+            }
+            self.easemob.adopt_token_epoch(world.token_epoch);
+            if self.jpush.limiter.quota() != world.jpush {
+                self.jpush.limiter.set_quota(world.jpush);
+            }
+            if self.easemob.history_limiter.quota() != world.easemob {
+                self.easemob.history_limiter.set_quota(world.easemob);
+            }
+        });
     }
 
     fn install_startup_faults(&self) {

@@ -371,7 +371,7 @@ impl FaultTable {
     }
 }
 
-fn matches(matcher: &Match, request: &RequestFacts<'_>) -> bool {
+pub fn matches(matcher: &Match, request: &RequestFacts<'_>) -> bool {
     matcher.family.is_none_or(|f| Some(f) == request.family)
         && matcher
             .method

@@ -12,7 +12,7 @@ use std::{
 };
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::control::faults::{glob, FamilyName};
 
@@ -39,7 +39,7 @@ const MAX_RESET_SECS: i64 = 86_400;
 /// What ends a field cut to [`MAX_FIELD_BYTES`].
 const CUT_MARK: &str = "…";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// Assigned by [`Journal::record`]: 1 for the first request ever journaled, one more
     /// for each next, never reused (not even after a clear or reset).
@@ -52,7 +52,7 @@ pub struct Entry {
     pub query: Option<String>,
     /// The request's headers as `control::redact` shows them (names lower case; a name
     /// sent twice is shown with its values joined by `, `).
-    #[serde(serialize_with = "headers_as_object")]
+    #[serde(serialize_with = "headers_as_object", deserialize_with = "headers_from_object")]
     pub headers: Vec<(String, String)>,
     /// The request body's size in bytes: its `Content-Length`, or the bytes read of a
     /// chunked body.
@@ -70,13 +70,13 @@ pub struct Entry {
     pub warnings: Vec<String>,
     /// The fields [`Journal::record`] cut (`method`, `path`, `query`, `app`, `headers`,
     /// `warnings`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "field_names")]
     pub truncated: Vec<&'static str>,
 }
 
 impl Entry {
     /// Cuts every field to its bound, naming the ones cut in `truncated`.
-    fn bounded(mut self) -> Entry {
+    pub fn bounded(mut self) -> Entry {
         let mut truncated = Vec::new();
         let mut cut = |field: &'static str, text: &mut String| {
             if clip(text, MAX_FIELD_BYTES) {
@@ -162,6 +162,26 @@ fn headers_as_object<S: serde::Serializer>(headers: &[(String, String)], s: S) -
     map.end()
 }
 
+/// Headers as [`headers_as_object`] writes them (each name once).
+fn headers_from_object<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    let object = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+    Ok(object
+        .into_iter()
+        .map(|(name, value)| (name, value.as_str().unwrap_or_default().to_owned()))
+        .collect())
+}
+
+/// The fields an entry may name as cut; anything else is not one of them.
+const CUTTABLE: [&str; 6] = ["method", "path", "query", "app", "headers", "warnings"];
+
+fn field_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+    let names = Vec::<String>::deserialize(d)?;
+    Ok(names
+        .iter()
+        .filter_map(|name| CUTTABLE.iter().find(|known| *known == name).copied())
+        .collect())
+}
+
 /// Cuts `text` to at most `max` bytes (on a character boundary, ending in
 /// [`CUT_MARK`]) and releases the rest; whether it was cut.
 pub fn clip(text: &mut String, max: usize) -> bool {
@@ -195,7 +215,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn passes(&self, e: &Entry) -> bool {
+    pub fn passes(&self, e: &Entry) -> bool {
         e.seq > self.since
             && self.family.is_none_or(|f| e.family == Some(f))
             && self.path.as_deref().is_none_or(|p| glob(p, &e.path))
@@ -214,6 +234,25 @@ pub struct Page {
     /// The `since` that reads the next page: this page's last `seq` (or the `since`
     /// asked, when the page is empty).
     pub next_since: u64,
+}
+
+/// Up to `limit` of `entries` (oldest first) that pass `filter`, and how many passed: the
+/// one paging rule, for this process's journal and a fleet's shared one.
+pub fn paginate<'a>(entries: impl Iterator<Item = &'a Entry>, filter: &Filter, limit: usize) -> Page {
+    let mut page = Vec::new();
+    let mut matched = 0;
+    for entry in entries.filter(|e| filter.passes(e)) {
+        matched += 1;
+        if page.len() < limit {
+            page.push(entry.clone());
+        }
+    }
+    let next_since = page.last().map_or(filter.since, |e| e.seq);
+    Page {
+        entries: page,
+        matched,
+        next_since,
+    }
 }
 
 #[derive(Debug, Default)]
@@ -266,20 +305,7 @@ impl Journal {
     /// Up to `limit` entries that pass `filter`, oldest first, and how many passed.
     pub fn page(&self, filter: &Filter, limit: usize) -> Page {
         let entries = lock(&self.entries);
-        let mut page = Vec::new();
-        let mut matched = 0;
-        for (entry, _) in entries.list.iter().filter(|(e, _)| filter.passes(e)) {
-            matched += 1;
-            if page.len() < limit {
-                page.push(entry.clone());
-            }
-        }
-        let next_since = page.last().map_or(filter.since, |e| e.seq);
-        Page {
-            entries: page,
-            matched,
-            next_since,
-        }
+        paginate(entries.list.iter().map(|(e, _)| e), filter, limit)
     }
 
     /// How many entries pass `filter`.

@@ -108,6 +108,30 @@ impl Clock {
         Ok(())
     }
 
+    /// What a fleet's shared store keeps of the clock: whether it is frozen, and the
+    /// instant it is frozen at or its offset from wall time, in milliseconds.
+    pub fn snapshot(&self) -> (bool, i64) {
+        match *self.read() {
+            State::Running { offset } => (false, offset.num_milliseconds()),
+            State::Frozen { at } => (true, at.timestamp_millis()),
+        }
+    }
+
+    /// Takes on the state a fleet's shared store holds ([`Clock::snapshot`]'s form);
+    /// refused (and nothing changes) for an instant the clock may not show.
+    pub fn adopt(&self, frozen: bool, millis: i64) -> Result<(), String> {
+        let state = if frozen {
+            let at = DateTime::from_timestamp_millis(millis).ok_or("an unrepresentable instant")?;
+            State::Frozen { at: check_range(at)? }
+        } else {
+            let offset = TimeDelta::try_milliseconds(millis).ok_or("an unrepresentable offset")?;
+            check_range(now_in(State::Running { offset }))?;
+            State::Running { offset }
+        };
+        *self.write() = state;
+        Ok(())
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         // A panic while holding the lock cannot leave `State` half-written (it is Copy),
         // so a poisoned lock is still safe to use.
@@ -147,6 +171,19 @@ mod tests {
         clock.advance(TimeDelta::seconds(121)).unwrap();
         assert_eq!(clock.now(), start + TimeDelta::seconds(121));
         assert!(clock.is_frozen());
+    }
+
+    #[test]
+    fn snapshots_are_adopted_exactly() {
+        let start = DateTime::parse_from_rfc3339("2026-11-20T04:00:00Z").unwrap().to_utc();
+        let (one, other) = (Clock::new(Some(start)), Clock::new(None));
+        let (frozen, millis) = one.snapshot();
+        other.adopt(frozen, millis).unwrap();
+        assert_eq!(other.now(), start);
+        other.adopt(false, -86_400_000).unwrap();
+        assert_eq!(other.snapshot(), (false, -86_400_000));
+        assert!(other.adopt(true, LATEST.timestamp_millis() + 1).is_err());
+        assert_eq!(other.snapshot(), (false, -86_400_000), "a refusal changes nothing");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The kernel: mechanisms with no knowledge of vendors, HTTP routes or the dataset's
 //! shape — the mock clock, signed tokens, the bounded memo, fixed-window rate limits,
-//! lenient query parsing, the seeded random streams and keyed permutations, HTTP Basic credentials, and the
+//! lenient query parsing, the seeded random streams and keyed permutations, HTTP Basic
+//! credentials, header values of numbers, the connection to a fleet's shared store, and the
 //! allocator's housekeeping. Everything above may use it; it imports nothing of the crate.
 
 pub mod allocator;
@@ -13,3 +14,4 @@ pub mod query;
 pub mod ratelimit;
 pub mod rng;
 pub mod signing;
+pub mod store;

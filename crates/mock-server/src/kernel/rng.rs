@@ -30,6 +30,9 @@ pub fn unit(key: u64, draw: u32) -> f64 {
     ((key >> (16 * (draw % 4))) & 0xffff) as f64 / 65536.0
 }
 
+/// The golden-ratio constant the key steps add.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// splitmix64's finaliser: a fast, well-distributed 64-bit mixer.
 pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -39,12 +42,25 @@ pub fn mix(mut z: u64) -> u64 {
 
 /// A 64-bit key from a purpose and coordinates.
 pub fn key(seed: u64, purpose: Purpose, coords: &[u64]) -> u64 {
-    let mut h = mix(seed ^ 0x9e37_79b9_7f4a_7c15);
+    let mut h = mix(seed ^ GOLDEN);
     h = mix(h ^ purpose as u64);
     for &c in coords {
-        h = mix(h.wrapping_add(0x9e37_79b9_7f4a_7c15) ^ c);
+        h = mix(h.wrapping_add(GOLDEN) ^ c);
     }
     h
+}
+
+/// What [`key`] has mixed before its last coordinate `last`, plus the constant it adds:
+/// `key(seed, purpose, [coords.., last]) == mix(key_before_last(seed, purpose, coords) ^ last)`.
+/// A fleet's shared store finishes the key with the last coordinate it alone knows (a
+/// fault rule's use count), so that a seeded share is the same as in one process.
+pub fn key_before_last(seed: u64, purpose: Purpose, coords: &[u64]) -> u64 {
+    key(seed, purpose, coords).wrapping_add(GOLDEN)
+}
+
+/// The last step of [`key`], for [`key_before_last`].
+pub fn finish_key(before_last: u64, last: u64) -> u64 {
+    mix(before_last ^ last)
 }
 
 /// A generator for one record, seeded from its key.
@@ -64,5 +80,7 @@ mod tests {
         assert_ne!(base, key(1, Purpose::ChatBody, &[2, 3]));
         assert_ne!(base, key(1, Purpose::ChatHead, &[3, 2]));
         assert_ne!(base, key(1, Purpose::ChatHead, &[2, 3, 0]));
+        let before = key_before_last(1, Purpose::ChatHead, &[2]);
+        assert_eq!(finish_key(before, 3), base);
     }
 }

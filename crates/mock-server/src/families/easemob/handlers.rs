@@ -33,7 +33,7 @@ use crate::{
         jiguang_error::{json_response, json_with_records},
         page_memo::{PageKey, PageStart},
     },
-    kernel::query::QueryParams,
+    kernel::{query::QueryParams, ratelimit::Decision},
 };
 
 /// `POST /{org}/{app}/token`.
@@ -69,11 +69,19 @@ pub async fn file_link(
     uri: Uri,
 ) -> Result<Response, Stamped> {
     let now = cx.core.clock.now();
-    link_body(&cx, app, &base, last_segment(&uri), now).map_err(|err| err.at(now))
+    let counted = shared_count(&cx, app, now).await.map_err(|err| err.at(now))?;
+    link_body(&cx, app, &base, last_segment(&uri), now, counted).map_err(|err| err.at(now))
 }
 
-fn link_body(cx: &Context, app: usize, base: &str, key: &str, now: DateTime<Utc>) -> Result<Response, EmError> {
-    throttle(cx, app, now)?;
+fn link_body(
+    cx: &Context,
+    app: usize,
+    base: &str,
+    key: &str,
+    now: DateTime<Utc>,
+    counted: Option<Decision>,
+) -> Result<Response, EmError> {
+    throttle(cx, app, now, counted)?;
     let zone = cx.easemob.settings.timezone;
     let start = params::hour_key(key, zone).map_err(|_| EmError::illegal_time(&appkey(cx, app), key))?;
     check_ready(cx, app, start, now)?;
@@ -194,14 +202,25 @@ pub async fn ql_messages(
     EmQuery(query): EmQuery,
 ) -> Result<Response, Stamped> {
     let now = cx.core.clock.now();
-    ql_body(&cx, app, &base, &query, now).map_err(|err| err.at(now))
+    let counted = match cx.easemob.settings.ql_retired {
+        true => None,
+        false => shared_count(&cx, app, now).await.map_err(|err| err.at(now))?,
+    };
+    ql_body(&cx, app, &base, &query, now, counted).map_err(|err| err.at(now))
 }
 
-fn ql_body(cx: &Context, app: usize, base: &str, query: &QueryParams, now: DateTime<Utc>) -> Result<Response, EmError> {
+fn ql_body(
+    cx: &Context,
+    app: usize,
+    base: &str,
+    query: &QueryParams,
+    now: DateTime<Utc>,
+    counted: Option<Decision>,
+) -> Result<Response, EmError> {
     if cx.easemob.settings.ql_retired {
         return Err(EmError::illegal(rules::QL_RETIRED));
     }
-    throttle(cx, app, now)?;
+    throttle(cx, app, now, counted)?;
     let comparison = query
         .get("ql")
         .map(Comparison::parse)
@@ -253,10 +272,25 @@ fn ql_body(cx: &Context, app: usize, base: &str, query: &QueryParams, now: DateT
     Ok(json_with_records(StatusCode::OK, &head, ENTITIES, page.records, &tail))
 }
 
-/// Counts one history call of `app` (SPEC §4: 10 a minute; not /token, not downloads).
-fn throttle(cx: &Context, app: usize, now: DateTime<Utc>) -> Result<(), EmError> {
+/// In a fleet, counts one history call of `app` against the shared windows (503 when the
+/// store is unavailable); `None` in one process, where [`throttle`] counts.
+async fn shared_count(cx: &Context, app: usize, now: DateTime<Utc>) -> Result<Option<Decision>, EmError> {
+    let Some(shared) = &cx.easemob.shared else {
+        return Ok(None);
+    };
     let slot = cx.core.dataset.easemob[app].slot;
-    let decision = cx.easemob.history_limiter.check(slot, now);
+    shared
+        .check(slot, now)
+        .await
+        .map(Some)
+        .map_err(|_| EmError::Unavailable)
+}
+
+/// Counts one history call of `app` (SPEC §4: 10 a minute; not /token, not downloads),
+/// unless the fleet's shared windows `counted` it already.
+fn throttle(cx: &Context, app: usize, now: DateTime<Utc>, counted: Option<Decision>) -> Result<(), EmError> {
+    let slot = cx.core.dataset.easemob[app].slot;
+    let decision = counted.unwrap_or_else(|| cx.easemob.history_limiter.check(slot, now));
     if decision.allowed {
         Ok(())
     } else {

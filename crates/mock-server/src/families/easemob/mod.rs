@@ -42,7 +42,10 @@ use super::shared::{
 };
 use crate::{
     dataset::Dataset,
-    kernel::ratelimit::{Quota, RateLimiter},
+    kernel::{
+        ratelimit::{Quota, RateLimiter},
+        store::SharedWindows,
+    },
 };
 
 /// The endpoints of the family, each served by one handler.
@@ -80,6 +83,9 @@ pub struct Context {
     pub easemob: Arc<EasemobState>,
 }
 
+/// The name of Easemob's history rate-limit windows in a fleet's shared store.
+pub const SHARED_WINDOWS: &str = "easemob";
+
 /// What the family keeps between requests: its rules, the history rate limit's windows,
 /// the token epoch and its caches. None grows with the dataset.
 #[derive(Debug)]
@@ -87,8 +93,10 @@ pub struct EasemobState {
     pub settings: EasemobSettings,
     /// The address links point at when a request carries no Host header.
     pub listen_addr: SocketAddr,
-    /// Calls per app per window on the history endpoints.
+    /// Calls per app per window on the history endpoints (in a fleet, only the quota).
     pub history_limiter: RateLimiter,
+    /// In a fleet, the history windows every replica counts against.
+    pub shared: Option<SharedWindows>,
     pub cache: EasemobCache,
     /// Tokens of earlier epochs are void; each reset starts a new one.
     token_epoch: AtomicU64,
@@ -100,6 +108,7 @@ impl EasemobState {
             settings,
             listen_addr,
             history_limiter: RateLimiter::new(history_quota(&settings)),
+            shared: None,
             cache: EasemobCache::default(),
             token_epoch: AtomicU64::new(0),
         }
@@ -115,6 +124,17 @@ impl EasemobState {
 
     pub fn token_epoch(&self) -> u64 {
         self.token_epoch.load(Ordering::Relaxed)
+    }
+
+    /// Takes on a fleet's token epoch (kept in its shared store).
+    pub fn adopt_token_epoch(&self, epoch: u64) {
+        self.token_epoch.store(epoch, Ordering::Relaxed);
+    }
+
+    /// Counts history calls against the fleet's shared windows instead of this process's.
+    pub fn with_shared(mut self, shared: SharedWindows) -> EasemobState {
+        self.shared = Some(shared);
+        self
     }
 }
 

@@ -1,5 +1,6 @@
 //! What every JPush request passes before its handler: Basic auth (3001), then the app's
-//! rate-limit window (2002). Every authenticated response carries `X-Rate-Limit-Limit`,
+//! rate-limit window (2002), in this process or in a fleet's shared store (503 when that
+//! store is unavailable). Every authenticated response carries `X-Rate-Limit-Limit`,
 //! `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (seconds to the window's end).
 
 use axum::{
@@ -12,7 +13,7 @@ use axum::{
 use super::{Context, JpError};
 use crate::{
     families::shared::basic_auth::{basic_auth, BasicAuth},
-    kernel::{header_number::header_value, ratelimit::Decision},
+    kernel::{header_number::header_value, ratelimit::Decision, store::Counted},
 };
 
 /// The authenticated app, put in the request's extensions by [`gate`].
@@ -24,10 +25,16 @@ pub async fn gate(State(context): State<Context>, mut request: Request, next: Ne
     let BasicAuth::App(app) = basic_auth(request.headers(), dataset) else {
         return JpError::AuthFailed.into_response();
     };
-    let decision = context
-        .jpush
-        .limiter
-        .check(dataset.jiguang[app].slot, context.core.clock.now());
+    let (slot, now) = (dataset.jiguang[app].slot, context.core.clock.now());
+    let counted = request.extensions_mut().remove::<Counted>();
+    let decision = match (&context.jpush.shared, counted) {
+        (_, Some(Counted(decision))) => decision,
+        (None, None) => context.jpush.limiter.check(slot, now),
+        (Some(shared), None) => match shared.check(slot, now).await {
+            Ok(decision) => decision,
+            Err(_) => return super::fault_response(&context, axum::http::StatusCode::SERVICE_UNAVAILABLE),
+        },
+    };
     let mut response = if decision.allowed {
         request.extensions_mut().insert(JpApp(app));
         next.run(request).await

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::FromRef,
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware,
     response::{IntoResponse, Response},
     routing::{get, post, MethodRouter},
@@ -26,7 +26,10 @@ use axum::{
 use self::cache::JpushCache;
 pub use self::errors::JpError;
 use super::shared::{context::Core, route::Route};
-use crate::kernel::ratelimit::{Decision, Quota, RateLimiter};
+use crate::kernel::{
+    ratelimit::{Decision, Quota, RateLimiter},
+    store::SharedWindows,
+};
 
 /// The endpoints of the family, each served by one handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,10 +72,16 @@ pub struct Context {
     pub jpush: Arc<JpushState>,
 }
 
+/// The name of JPush's rate-limit windows in a fleet's shared store.
+pub const SHARED_WINDOWS: &str = "jpush";
+
 /// What JPush keeps between requests: rate-limit windows, and memoised answers.
 #[derive(Debug)]
 pub struct JpushState {
+    /// The windows in one process; in a fleet, only the quota (a copy of the shared one).
     pub limiter: RateLimiter,
+    /// In a fleet, the windows every replica counts against.
+    pub shared: Option<SharedWindows>,
     pub cache: JpushCache,
     /// The API served: the documented one, or today's.
     pub schema: rules::Schema,
@@ -82,9 +91,16 @@ impl JpushState {
     pub fn new(quota: Quota, schema: rules::Schema) -> JpushState {
         JpushState {
             limiter: RateLimiter::new(quota),
+            shared: None,
             cache: JpushCache::default(),
             schema,
         }
+    }
+
+    /// Counts against the fleet's shared windows instead of this process's.
+    pub fn with_shared(mut self, shared: SharedWindows) -> JpushState {
+        self.shared = Some(shared);
+        self
     }
 
     /// Back to `quota` with every window closed (`POST /_mock/reset`).
@@ -125,6 +141,33 @@ where
     }
 }
 
+/// The method an endpoint is served with (`GET` ones answer `HEAD` too, as axum does).
+fn method_of(endpoint: Endpoint) -> Method {
+    match endpoint {
+        Endpoint::StatusMessage => Method::POST,
+        _ => Method::GET,
+    }
+}
+
+/// Whether a request reaches [`extract::gate`] (a route of the family, with its method),
+/// which counts an authenticated request against the app's window: a fleet counts it in
+/// the same call that decides its fault, and the gate takes that count.
+pub fn reaches_gate(method: &Method, path: &str) -> bool {
+    let Some(rest) = path
+        .strip_prefix(BEIJING_ALIAS)
+        .or_else(|| path.strip_prefix(MAIN_ROOT))
+    else {
+        return false;
+    };
+    ROUTES
+        .iter()
+        .find(|r| r.path.strip_prefix(MAIN_ROOT) == Some(rest))
+        .is_some_and(|r| {
+            let served = method_of(r.endpoint);
+            *method == served || (served == Method::GET && *method == Method::HEAD)
+        })
+}
+
 /// The documented query parameters of the route serving `path`, under either host's path.
 pub fn documented_params(path: &str) -> Option<&'static [&'static str]> {
     let rest = path
@@ -156,4 +199,25 @@ pub fn fault_response(context: &Context, status: StatusCode) -> Response {
     };
     extract::rate_limit_headers(response.headers_mut(), exhausted);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gate_is_reached_by_each_route_with_its_method_under_both_hosts() {
+        for (method, path, reached) in [
+            (Method::GET, "/v3/received", true),
+            (Method::HEAD, "/v3/report/received", true),
+            (Method::POST, "/v3/status/message", true),
+            (Method::GET, "/v3/status/message", false),
+            (Method::POST, "/v3/received", false),
+            (Method::GET, "/v3/received/", false),
+            (Method::GET, "/v3/nowhere", false),
+            (Method::GET, "/v2/messages", false),
+        ] {
+            assert_eq!(reaches_gate(&method, path), reached, "{method} {path}");
+        }
+    }
 }
