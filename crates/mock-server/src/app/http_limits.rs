@@ -1,9 +1,10 @@
 //! The limits of the HTTP layer and the shape of its refusals: how long a client may take
-//! to send a request head or the next piece of its body, how long a target, how large a head and a body may be; and the
-//! outermost layer, which enforces the size limits, refuses targets with raw control or
-//! non-ASCII bytes (which the listener marks), and answers every refusal — its own,
-//! the body limit's and axum's plain-text extractor rejections (broken chunking, bad
-//! percent-encoding) — as JSON in the shape of the family the path belongs to.
+//! to send a request head or the next piece of its body, how long a target, how large a
+//! head and a body may be; the refusals [`super::front`] answers before anything else
+//! (targets and headers with raw control or non-ASCII bytes, which the listener marks,
+//! and the size limits), and the reshaping of axum's plain-text extractor rejections
+//! (broken chunking, bad percent-encoding, a body over the limit) into JSON in the shape
+//! of the family the path belongs to.
 //!
 //! hyper answers a few malformed requests itself before any service runs, with a bodiless
 //! response (docs/SPEC.md §0 "HTTP limits and shutdown"): a target over its hard limit of
