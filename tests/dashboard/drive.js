@@ -76,9 +76,12 @@ async function journal(page) {
   // Filter by status: only the hostile request's status is left.
   await page.fill("#filter-status", String(sent.status));
   await page.press("#filter-status", "Enter");
+  // The view empties, then reloads: wait for the filtered rows, not only for the gap.
   await page.waitForFunction(
-    (seq) => !document.querySelector(`#journal-rows tr[data-seq="${seq}"]`),
-    hostile.seq,
+    ([gone, kept]) =>
+      !document.querySelector(`#journal-rows tr[data-seq="${gone}"]`) &&
+      document.querySelector(`#journal-rows tr[data-seq="${kept}"]`),
+    [hostile.seq, sent.seq],
   );
   const filtered = await page.locator("#journal-rows tr").evaluateAll((rows) => rows.map((r) => r.dataset.status));
   return {
