@@ -31,7 +31,7 @@ use crate::{
     families::{jpush, shared::jiguang_error::JiguangError},
     kernel::{
         clock::check_range,
-        query::QueryParams,
+        query::{self, QueryParams},
         ratelimit::{RateLimiter, MAX_WINDOW_SECS},
         store::StoreError,
     },
@@ -277,15 +277,16 @@ async fn count_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<s
 
 /// The journal's filters and page size, each checked: anything unknown or invalid is 400.
 fn journal_query(uri: &Uri) -> Result<(Filter, usize), JiguangError> {
-    let query = QueryParams::from_uri(uri);
-    if let Some(unknown) = query.names().find(|n| !JOURNAL_PARAMS.contains(n)) {
-        let mut shown = unknown.to_owned();
+    let raw = uri.query().unwrap_or_default();
+    if let Some(unknown) = query::unknown_names(raw, &JOURNAL_PARAMS).next() {
+        let mut shown = unknown.into_owned();
         journal::clip(&mut shown, 64);
         return Err(bad_request(format!(
             "unknown journal filter `{shown}`; the filters are {}",
             JOURNAL_PARAMS.join(", ")
         )));
     }
+    let query = QueryParams::parse(raw);
     let family = parsed(&query, "family", |name| {
         serde_json::from_value(json!(name)).map_err(|_| "family must be jpush, jmessage or easemob".to_owned())
     })?;
