@@ -6,7 +6,7 @@ use std::io::Read;
 use chrono::{FixedOffset, TimeDelta};
 use serde_json::{json, Value};
 
-use crate::{now, reply, Mock, Reply};
+use crate::{now, Mock, Reply};
 
 /// The demo Easemob apps, in fixture order: the first is the one most tests use.
 pub const FIRST: usize = 0;
@@ -109,7 +109,11 @@ impl Mock {
             header("content-type"),
             header("content-disposition"),
         );
+        let path = response.url().path().to_owned();
         let bytes = response.bytes().await.expect("body is readable").to_vec();
+        if let Err(why) = conformance::contract::check("GET", &path, status, &content_type, &bytes) {
+            panic!("the download breaks the OpenAPI document: {why}");
+        }
         Download {
             status,
             content_type,
@@ -120,7 +124,7 @@ impl Mock {
 
     /// The error reply of a download that is refused (same body parsing as any reply).
     pub async fn download_reply(&self, url: &str) -> Reply {
-        reply(self.client.get(url).send().await.expect("request is answered")).await
+        self.send(self.client.get(url)).await
     }
 }
 

@@ -84,11 +84,17 @@ impl Mock {
         if let Some(value) = authorization {
             request = request.header("Authorization", value);
         }
-        reply(request.send().await.expect("request is answered")).await
+        self.send(request).await
     }
 
+    /// Sends `request` and reads its answer, which must keep to the mock's OpenAPI
+    /// document (R7.13): a documented status, content type and body schema.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        reply(request.send().await.expect("request is answered")).await
+        let request = request.build().expect("a well-formed request");
+        let (method, path) = (request.method().to_string(), request.url().path().to_owned());
+        let reply = reply(self.client.execute(request).await.expect("request is answered")).await;
+        assert_contract(&method, &path, &reply);
+        reply
     }
 
     /// A control-API call (`/_mock/...`) with this method and body, declared JSON when
@@ -143,6 +149,15 @@ async fn reply(response: reqwest::Response) -> Reply {
         content_type,
         text,
         json,
+    }
+}
+
+/// Panics when `reply`, the answer to `method path`, breaks the mock's OpenAPI document.
+pub fn assert_contract(method: &str, path: &str, reply: &Reply) {
+    if let Err(why) =
+        conformance::contract::check(method, path, reply.status, &reply.content_type, reply.text.as_bytes())
+    {
+        panic!("the answer breaks the OpenAPI document: {why}\n{}", reply.text);
     }
 }
 

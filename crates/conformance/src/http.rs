@@ -8,7 +8,10 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use serde_json::Value;
 use tokio::{sync::Mutex, time::Instant};
 
-use crate::scenario::{Auth, Decode, Family, RequestStep, Role};
+use crate::{
+    contract,
+    scenario::{Auth, Decode, Family, RequestStep, Role},
+};
 
 /// Longest response excerpt shown in a failure.
 const EXCERPT_CHARS: usize = 600;
@@ -220,6 +223,8 @@ pub struct Http {
     /// A shared mock's control token, sent on its control calls. It is added to the wire
     /// request only, never to the recorded [`PreparedRequest`], so no report can show it.
     control_token: Option<Arc<str>>,
+    /// The mock: every answer is held to its OpenAPI document ([`contract`]).
+    contract: bool,
 }
 
 impl Http {
@@ -233,6 +238,7 @@ impl Http {
             client,
             guard: guard.map(Arc::new),
             control_token: None,
+            contract: false,
         })
     }
 
@@ -240,6 +246,13 @@ impl Http {
     /// not set its own `Authorization`.
     pub fn with_control_token(mut self, token: Option<String>) -> Http {
         self.control_token = token.map(Arc::from);
+        self
+    }
+
+    /// Holds every answer to the mock's OpenAPI document: one that breaks it is an error
+    /// of the exchange, as a missing answer is.
+    pub fn held_to_contract(mut self) -> Http {
+        self.contract = true;
         self
     }
 
@@ -286,7 +299,7 @@ impl Http {
         }
         let response = builder.send().await.map_err(|e| format!("no answer: {e}"))?;
         let status = response.status().as_u16();
-        let headers = response
+        let headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(name, value)| {
@@ -301,6 +314,14 @@ impl Http {
             .await
             .map_err(|e| format!("unreadable body: {e}"))?
             .to_vec();
+        if self.contract {
+            let content_type = headers
+                .iter()
+                .find(|(name, _)| name == "content-type")
+                .map_or("", |(_, value)| value.as_str());
+            contract::check(&request.method, request.path_and_query(), status, content_type, &bytes)
+                .map_err(|why| format!("the answer breaks the mock's OpenAPI document: {why}"))?;
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Ok(Exchange {

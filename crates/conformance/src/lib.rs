@@ -18,6 +18,7 @@
 //!   everything that makes or reads it.
 //! - [`record`]: recordings of real responses (normalised) and of documented ones.
 //! - [`compare`]: the mock against a recording, variant by variant, noise excused.
+//! - [`contract`]: the mock's answers held to its OpenAPI document.
 //! - [`fidelity`]: the fidelity table (`docs/FIDELITY.md`): sources and proofs of each
 //!   endpoint and rule.
 //! - [`report`]: console, JUnit XML and JSON output.
@@ -30,6 +31,7 @@
 pub mod assertions;
 pub mod cli;
 pub mod compare;
+pub mod contract;
 pub mod embedded;
 pub mod fidelity;
 pub mod http;

@@ -104,7 +104,9 @@ impl Target {
         if let Some(token) = &options.control_token {
             redactor.add_secret(token);
         }
-        let http = Http::new(None)?.with_control_token(options.control_token);
+        let http = Http::new(None)?
+            .with_control_token(options.control_token)
+            .held_to_contract();
         let source = match options.base_url {
             None => Source::InProcess {
                 clock: options.clock.to_utc(),

@@ -1,5 +1,5 @@
-//! The control API under `/_mock`: the index (also at `/`), health, the demo apps and
-//! what exists in their data,
+//! The control API under `/_mock`: the index (also at `/`), health, the OpenAPI document,
+//! the demo apps and what exists in their data,
 //! the mock clock, fault rules, rate limits, the request journal, and reset. Mock-only
 //! verbs live here and nowhere else.
 //!
@@ -14,21 +14,24 @@ use axum::{
     http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{on, MethodRouter},
     Json, Router,
 };
 use chrono::{SecondsFormat, TimeDelta};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::json;
 
-use super::{dashboard, index, state::AppState};
+use super::{dashboard, index, openapi, state::AppState};
 use crate::{
     control::{
         faults::RuleSpec,
         journal::{self, Filter},
     },
     dataset::{apps::JiguangApp, population::Population, AppData},
-    families::{jpush, shared::jiguang_error::JiguangError},
+    families::{
+        jpush,
+        shared::{jiguang_error::JiguangError, route},
+    },
     kernel::{
         clock::check_range,
         query::{self, QueryParams},
@@ -39,29 +42,108 @@ use crate::{
 };
 
 /// The control routes open without the control token (and the dashboard's files,
-/// [`dashboard::PATHS`]).
-const PUBLIC: [&str; 3] = ["/_mock/health", "/_mock", "/"];
+/// [`dashboard::PATHS`]): health, the index, and the OpenAPI document.
+const PUBLIC: [&str; 4] = ["/_mock/health", "/_mock", "/", openapi::PATH];
 
 /// How many ids of each kind `/_mock/apps` lists per app.
 const SAMPLE: usize = 10;
 
+/// The operations of the control API, each served by one handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    Index,
+    Health,
+    OpenApi,
+    Apps,
+    GetClock,
+    SetClock,
+    AdvanceClock,
+    ListFaults,
+    AddFault,
+    ClearFaults,
+    DeleteFault,
+    GetRateLimits,
+    SetRateLimits,
+    ReadJournal,
+    ClearJournal,
+    CountJournal,
+    Reset,
+}
+
+/// One control route: its method, its path (axum syntax) and the operation serving it.
+#[derive(Debug, Clone)]
+pub struct ControlRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub endpoint: Endpoint,
+}
+
+const fn at(method: Method, path: &'static str, endpoint: Endpoint) -> ControlRoute {
+    ControlRoute { method, path, endpoint }
+}
+
+/// Every control route but the dashboard's files ([`dashboard::ASSETS`]): the router is
+/// built from this table, and so is the OpenAPI document (`super::openapi`).
+pub const ROUTES: &[ControlRoute] = &[
+    at(Method::GET, "/", Endpoint::Index),
+    at(Method::GET, "/_mock", Endpoint::Index),
+    at(Method::GET, "/_mock/health", Endpoint::Health),
+    at(Method::GET, openapi::PATH, Endpoint::OpenApi),
+    at(Method::GET, "/_mock/apps", Endpoint::Apps),
+    at(Method::GET, "/_mock/clock", Endpoint::GetClock),
+    at(Method::PUT, "/_mock/clock", Endpoint::SetClock),
+    at(Method::POST, "/_mock/clock/advance", Endpoint::AdvanceClock),
+    at(Method::GET, "/_mock/faults", Endpoint::ListFaults),
+    at(Method::POST, "/_mock/faults", Endpoint::AddFault),
+    at(Method::DELETE, "/_mock/faults", Endpoint::ClearFaults),
+    at(Method::DELETE, "/_mock/faults/{id}", Endpoint::DeleteFault),
+    at(Method::GET, "/_mock/rate-limits", Endpoint::GetRateLimits),
+    at(Method::PUT, "/_mock/rate-limits", Endpoint::SetRateLimits),
+    at(Method::GET, "/_mock/journal", Endpoint::ReadJournal),
+    at(Method::DELETE, "/_mock/journal", Endpoint::ClearJournal),
+    at(Method::GET, "/_mock/journal/count", Endpoint::CountJournal),
+    at(Method::POST, "/_mock/reset", Endpoint::Reset),
+];
+
+/// Whether a call of `method` on `path` is open without the control token.
+pub fn is_public(method: &Method, path: &str) -> bool {
+    method == Method::GET && (PUBLIC.contains(&path) || dashboard::PATHS.contains(&path))
+}
+
 /// The control routes, behind [`guard`] (which reads the token from `state`'s settings).
 pub fn routes(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(index::index))
-        .route("/_mock", get(index::index))
-        .route("/_mock/health", get(health))
-        .route("/_mock/apps", get(apps))
-        .route("/_mock/clock", get(get_clock).put(set_clock))
-        .route("/_mock/clock/advance", post(advance_clock))
-        .route("/_mock/faults", get(list_faults).post(add_fault).delete(clear_faults))
-        .route("/_mock/faults/{id}", axum::routing::delete(delete_fault))
-        .route("/_mock/rate-limits", get(get_rate_limits).put(set_rate_limits))
-        .route("/_mock/journal", get(read_journal).delete(clear_journal))
-        .route("/_mock/journal/count", get(count_journal))
-        .route("/_mock/reset", post(reset))
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, route| {
+            // A path listed twice gets each method added to the same route.
+            router.route(route.path, handler(route.endpoint, &route.method))
+        })
         .merge(dashboard::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard))
+}
+
+/// The handler of `endpoint`, served with `method` (a `GET` answers `HEAD` too).
+fn handler(endpoint: Endpoint, method: &Method) -> MethodRouter<AppState> {
+    let filter = route::method_filter(method.clone());
+    match endpoint {
+        Endpoint::Index => on(filter, index::index),
+        Endpoint::Health => on(filter, health),
+        Endpoint::OpenApi => on(filter, openapi::serve),
+        Endpoint::Apps => on(filter, apps),
+        Endpoint::GetClock => on(filter, get_clock),
+        Endpoint::SetClock => on(filter, set_clock),
+        Endpoint::AdvanceClock => on(filter, advance_clock),
+        Endpoint::ListFaults => on(filter, list_faults),
+        Endpoint::AddFault => on(filter, add_fault),
+        Endpoint::ClearFaults => on(filter, clear_faults),
+        Endpoint::DeleteFault => on(filter, delete_fault),
+        Endpoint::GetRateLimits => on(filter, get_rate_limits),
+        Endpoint::SetRateLimits => on(filter, set_rate_limits),
+        Endpoint::ReadJournal => on(filter, read_journal),
+        Endpoint::ClearJournal => on(filter, clear_journal),
+        Endpoint::CountJournal => on(filter, count_journal),
+        Endpoint::Reset => on(filter, reset),
+    }
 }
 
 /// Refuses a control call that lacks the configured token (401), comes from a foreign
@@ -71,8 +153,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// token in; none of them shows a secret.
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (method, headers) = (request.method(), request.headers());
-    let path = request.uri().path();
-    let is_public = method == Method::GET && (PUBLIC.contains(&path) || dashboard::PATHS.contains(&path));
+    let is_public = is_public(method, request.uri().path());
     if let Some(token) = &state.settings.control_token {
         if !is_public && !bearer(headers).is_some_and(|given| token.matches(given)) {
             let mut refusal = JiguangError::new(
@@ -261,7 +342,7 @@ async fn set_rate_limits(State(state): State<AppState>, body: Bytes) -> Result<J
 }
 
 /// The query parameters `GET /_mock/journal` and `/_mock/journal/count` take.
-const JOURNAL_PARAMS: [&str; 7] = ["family", "status", "path", "app", "warnings", "since", "limit"];
+pub const JOURNAL_PARAMS: [&str; 7] = ["family", "status", "path", "app", "warnings", "since", "limit"];
 
 async fn read_journal(State(state): State<AppState>, uri: Uri) -> Result<Json<serde_json::Value>, JiguangError> {
     let (filter, limit) = journal_query(&uri)?;

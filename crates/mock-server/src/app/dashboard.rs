@@ -17,33 +17,48 @@ use axum::{
 
 use super::state::AppState;
 
-/// The page; the control API's guard lets `GET` of these paths through without the token.
-pub const PATHS: [&str; 3] = [PAGE, SCRIPT, STYLE];
-const PAGE: &str = "/_mock/ui";
-const SCRIPT: &str = "/_mock/ui/app.js";
-const STYLE: &str = "/_mock/ui/app.css";
+/// One file of the dashboard: its path, its content type and its text.
+pub struct Asset {
+    pub path: &'static str,
+    pub content_type: &'static str,
+    body: &'static str,
+}
+
+/// The page, its script and its style sheet: the router serves this table, and the
+/// OpenAPI document describes it.
+pub const ASSETS: [Asset; 3] = [
+    Asset {
+        path: "/_mock/ui",
+        content_type: "text/html; charset=utf-8",
+        body: include_str!("../../assets/ui/index.html"),
+    },
+    Asset {
+        path: "/_mock/ui/app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../assets/ui/app.js"),
+    },
+    Asset {
+        path: "/_mock/ui/app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../assets/ui/app.css"),
+    },
+];
+
+/// The files' paths; the control API's guard lets `GET` of these through without the token.
+pub const PATHS: [&str; 3] = [ASSETS[0].path, ASSETS[1].path, ASSETS[2].path];
 
 /// Self only: the page's own script, style sheet and fetches; nothing inline, no frames.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
                    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            PAGE,
-            get(|| asset(include_str!("../../assets/ui/index.html"), "text/html; charset=utf-8")),
-        )
-        .route(
-            SCRIPT,
-            get(|| asset(include_str!("../../assets/ui/app.js"), "text/javascript; charset=utf-8")),
-        )
-        .route(
-            STYLE,
-            get(|| asset(include_str!("../../assets/ui/app.css"), "text/css; charset=utf-8")),
-        )
+    ASSETS.iter().fold(Router::new(), |router, asset| {
+        let (body, content_type) = (asset.body, asset.content_type);
+        router.route(asset.path, get(move || serve(body, content_type)))
+    })
 }
 
-async fn asset(body: &'static str, content_type: &'static str) -> Response {
+async fn serve(body: &'static str, content_type: &'static str) -> Response {
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
         (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)),

@@ -1,7 +1,7 @@
 //! The landing page, `GET /` and `GET /_mock`: what this mock serves and where — the
 //! families and their base paths, the demo apps by name and appKey (never a secret: the
 //! credentials are at `/_mock/apps`, behind the control token when one is set), the
-//! control API's routes, the dashboard and the documents. HTML for a browser (an `Accept`
+//! control API's routes, the dashboard, the OpenAPI document and the documents. HTML for a browser (an `Accept`
 //! that asks for `text/html` before JSON), JSON otherwise. Public like `/_mock/health`.
 
 use std::fmt::Write as _;
@@ -28,9 +28,10 @@ const FAMILIES: [(&str, &[&str], &str); 3] = [
 ];
 
 /// The control API's routes, by what they are for.
-const CONTROL: [(&str, &str); 10] = [
+const CONTROL: [(&str, &str); 11] = [
     ("dashboard", "/_mock/ui"),
     ("health", "/_mock/health"),
+    ("openapi", super::openapi::PATH),
     ("apps", "/_mock/apps"),
     ("clock", "/_mock/clock"),
     ("clock_advance", "/_mock/clock/advance"),
@@ -42,10 +43,11 @@ const CONTROL: [(&str, &str); 10] = [
 ];
 
 /// The documents, as paths in the source tree.
-const DOCS: [(&str, &str); 3] = [
+const DOCS: [(&str, &str); 4] = [
     ("readme", "README.md"),
     ("spec", "docs/SPEC.md"),
     ("architecture", "docs/ARCHITECTURE.md"),
+    ("openapi", "docs/openapi.json"),
 ];
 
 #[derive(Serialize)]

@@ -15,6 +15,7 @@ pub mod http_limits;
 pub mod index;
 pub mod listener;
 pub mod logging;
+pub mod openapi;
 pub mod request_layer;
 pub mod request_log;
 pub mod server;

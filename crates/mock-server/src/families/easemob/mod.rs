@@ -28,9 +28,9 @@ use std::{
 
 use axum::{
     extract::FromRef,
-    http::StatusCode,
+    http::{Method, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post, MethodRouter},
+    routing::{on, MethodRouter},
     Router,
 };
 
@@ -158,11 +158,20 @@ where
     S: Clone + Send + Sync + 'static,
     Context: FromRef<S>,
 {
+    let filter = route::method_filter(method_of(endpoint));
     match endpoint {
-        Endpoint::Token => post(handlers::token),
-        Endpoint::QlMessages => get(handlers::ql_messages),
-        Endpoint::FileLink => get(handlers::file_link),
-        Endpoint::Download => get(handlers::download),
+        Endpoint::Token => on(filter, handlers::token),
+        Endpoint::QlMessages => on(filter, handlers::ql_messages),
+        Endpoint::FileLink => on(filter, handlers::file_link),
+        Endpoint::Download => on(filter, handlers::download),
+    }
+}
+
+/// The method an endpoint is served with (`GET` ones answer `HEAD` too).
+pub fn method_of(endpoint: Endpoint) -> Method {
+    match endpoint {
+        Endpoint::Token => Method::POST,
+        Endpoint::QlMessages | Endpoint::FileLink | Endpoint::Download => Method::GET,
     }
 }
 

@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 use axum::{
     extract::{FromRef, Request},
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, MethodRouter},
+    routing::{on, MethodRouter},
     Router,
 };
 
@@ -119,17 +119,24 @@ where
     S: Clone + Send + Sync + 'static,
     Context: FromRef<S>,
 {
+    let filter = route::method_filter(method_of(endpoint));
     match endpoint {
-        Endpoint::V2Messages => get(handlers::v2_messages),
-        Endpoint::V2UserMessages => get(handlers::v2_user_messages),
-        Endpoint::V2GroupMessages => get(handlers::v2_group_messages),
-        Endpoint::V2ChatroomMessages => get(handlers::v2_chatroom_messages),
-        Endpoint::StatisticUsers => get(statistics::users),
-        Endpoint::StatisticMessages => get(statistics::messages),
-        Endpoint::StatisticGroups => get(statistics::groups),
-        Endpoint::V1Messages => get(handlers::v1_messages),
-        Endpoint::V1UserMessages => get(handlers::v1_user_messages),
+        Endpoint::V2Messages => on(filter, handlers::v2_messages),
+        Endpoint::V2UserMessages => on(filter, handlers::v2_user_messages),
+        Endpoint::V2GroupMessages => on(filter, handlers::v2_group_messages),
+        Endpoint::V2ChatroomMessages => on(filter, handlers::v2_chatroom_messages),
+        Endpoint::StatisticUsers => on(filter, statistics::users),
+        Endpoint::StatisticMessages => on(filter, statistics::messages),
+        Endpoint::StatisticGroups => on(filter, statistics::groups),
+        Endpoint::V1Messages => on(filter, handlers::v1_messages),
+        Endpoint::V1UserMessages => on(filter, handlers::v1_user_messages),
     }
+}
+
+/// The method an endpoint is served with: every JMessage report is a `GET` (which
+/// answers `HEAD` too).
+pub fn method_of(_: Endpoint) -> Method {
+    Method::GET
 }
 
 /// An injected failure in JMessage's shape: 429 and 503 are 899030 (server busy), 500 is

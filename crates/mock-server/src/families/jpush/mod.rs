@@ -19,13 +19,16 @@ use axum::{
     http::{Method, StatusCode},
     middleware,
     response::{IntoResponse, Response},
-    routing::{get, post, MethodRouter},
+    routing::{on, MethodRouter},
     Router,
 };
 
 use self::cache::JpushCache;
 pub use self::errors::JpError;
-use super::shared::{context::Core, route::Route};
+use super::shared::{
+    context::Core,
+    route::{self, Route},
+};
 use crate::kernel::{
     ratelimit::{Decision, Quota, RateLimiter},
     store::SharedWindows,
@@ -63,7 +66,7 @@ pub struct SystemErrors {
 /// `https://bjapi.push.jiguang.cn/v3/report/...` serves the same API as
 /// `https://report.jpush.cn/v3/...`.
 pub const BEIJING_ALIAS: &str = "/v3/report";
-const MAIN_ROOT: &str = "/v3";
+pub const MAIN_ROOT: &str = "/v3";
 
 /// What the family's handlers take: the core and JPush's own state.
 #[derive(Clone)]
@@ -131,18 +134,19 @@ where
     S: Clone + Send + Sync + 'static,
     Context: FromRef<S>,
 {
+    let filter = route::method_filter(method_of(endpoint));
     match endpoint {
-        Endpoint::Received => get(handlers::received),
-        Endpoint::ReceivedDetail => get(handlers::received_detail),
-        Endpoint::StatusMessage => post(handlers::status_message),
-        Endpoint::Messages => get(handlers::messages),
-        Endpoint::MessagesDetail => get(handlers::messages_detail),
-        Endpoint::Users => get(handlers::users),
+        Endpoint::Received => on(filter, handlers::received),
+        Endpoint::ReceivedDetail => on(filter, handlers::received_detail),
+        Endpoint::StatusMessage => on(filter, handlers::status_message),
+        Endpoint::Messages => on(filter, handlers::messages),
+        Endpoint::MessagesDetail => on(filter, handlers::messages_detail),
+        Endpoint::Users => on(filter, handlers::users),
     }
 }
 
 /// The method an endpoint is served with (`GET` ones answer `HEAD` too, as axum does).
-fn method_of(endpoint: Endpoint) -> Method {
+pub fn method_of(endpoint: Endpoint) -> Method {
     match endpoint {
         Endpoint::StatusMessage => Method::POST,
         _ => Method::GET,

@@ -4,7 +4,7 @@
 
 use axum::{
     http::{Method, StatusCode},
-    routing::MethodRouter,
+    routing::{MethodFilter, MethodRouter},
     Router,
 };
 
@@ -56,6 +56,11 @@ where
     table.iter().fold(Router::new(), |router, route| {
         router.route(route.path, handler(route.endpoint))
     })
+}
+
+/// The filter that serves `method` (a `GET` answers `HEAD` too, as axum does).
+pub fn method_filter(method: Method) -> MethodFilter {
+    MethodFilter::try_from(method).expect("route tables name standard methods")
 }
 
 /// What an unknown route (404) or a wrong method (405) is told, in any family's shape.
