@@ -105,9 +105,10 @@ pub const ROUTES: &[ControlRoute] = &[
     at(Method::POST, "/_mock/reset", Endpoint::Reset),
 ];
 
-/// Whether a call of `method` on `path` is open without the control token.
+/// Whether a call of `method` on `path` is open without the control token (a `HEAD` is
+/// a `GET` without its body).
 pub fn is_public(method: &Method, path: &str) -> bool {
-    method == Method::GET && (PUBLIC.contains(&path) || dashboard::PATHS.contains(&path))
+    (method == Method::GET || method == Method::HEAD) && (PUBLIC.contains(&path) || dashboard::PATHS.contains(&path))
 }
 
 /// The control routes, behind [`guard`] (which reads the token from `state`'s settings).
