@@ -24,8 +24,9 @@
 //! - [`report`]: console, JUnit XML and JSON output.
 //! - [`redact`]: the one redaction function every output goes through.
 //!
-//! Architecture invariant: the runner talks HTTP only. The mock library is used for one
-//! thing, starting an in-process mock; clock and faults go through its control API, and
+//! Architecture invariant: the runner talks HTTP only. The mock library is used for two
+//! things, starting an in-process mock and reading the OpenAPI document its answers are
+//! held to ([`contract`]); clock and faults go through its control API, and
 //! against real hosts the clock becomes a real wait.
 
 pub mod assertions;
