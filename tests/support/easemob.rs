@@ -111,7 +111,8 @@ impl Mock {
         );
         let path = response.url().path().to_owned();
         let bytes = response.bytes().await.expect("body is readable").to_vec();
-        if let Err(why) = conformance::contract::check("GET", &path, status, &content_type, &bytes) {
+        let json = serde_json::from_slice::<Value>(&bytes).ok();
+        if let Err(why) = conformance::contract::check("GET", &path, status, &content_type, json.as_ref()) {
             panic!("the download breaks the OpenAPI document: {why}");
         }
         Download {

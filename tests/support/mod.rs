@@ -154,9 +154,8 @@ async fn reply(response: reqwest::Response) -> Reply {
 
 /// Panics when `reply`, the answer to `method path`, breaks the mock's OpenAPI document.
 pub fn assert_contract(method: &str, path: &str, reply: &Reply) {
-    if let Err(why) =
-        conformance::contract::check(method, path, reply.status, &reply.content_type, reply.text.as_bytes())
-    {
+    let json = (!reply.json.is_null()).then_some(&reply.json);
+    if let Err(why) = conformance::contract::check(method, path, reply.status, &reply.content_type, json) {
         panic!("the answer breaks the OpenAPI document: {why}\n{}", reply.text);
     }
 }

@@ -314,16 +314,23 @@ impl Http {
             .await
             .map_err(|e| format!("unreadable body: {e}"))?
             .to_vec();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json: Option<Value> = serde_json::from_str(&text).ok();
         if self.contract {
             let content_type = headers
                 .iter()
                 .find(|(name, _)| name == "content-type")
                 .map_or("", |(_, value)| value.as_str());
-            contract::check(&request.method, request.path_and_query(), status, content_type, &bytes)
-                .map_err(|why| format!("the answer breaks the mock's OpenAPI document: {why}"))?;
+            contract::check(
+                &request.method,
+                request.path_and_query(),
+                status,
+                content_type,
+                json.as_ref(),
+            )
+            .map_err(|why| format!("the answer breaks the mock's OpenAPI document: {why}"))?;
         }
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let json = json.unwrap_or(Value::Null);
         Ok(Exchange {
             request,
             status,
