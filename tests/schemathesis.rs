@@ -158,7 +158,7 @@ async fn schemathesis(
         .args(filter)
         .args([
             "--checks",
-            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance",
             "--max-examples",
             MAX_EXAMPLES,
             // One worker: CPython 3.11's `ast.parse`, which hypothesis calls, is not

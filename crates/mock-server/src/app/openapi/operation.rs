@@ -127,6 +127,16 @@ impl Operation {
         self
     }
 
+    /// Easemob's 429 says when to retry.
+    pub fn retry_after(mut self) -> Operation {
+        if let Some(response) = self.responses.get_mut(&429) {
+            response["headers"] = json!({
+                "Retry-After": { "description": "seconds until the app's window ends", "schema": { "type": "integer", "minimum": 1 } },
+            });
+        }
+        self
+    }
+
     pub fn to_json(&self) -> Value {
         let mut operation = Map::new();
         operation.insert("tags".into(), json!([self.tag]));

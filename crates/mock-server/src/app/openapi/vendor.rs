@@ -271,7 +271,8 @@ fn easemob_operation(route: &Route<easemob::Endpoint>) -> Operation {
         json!({ "oneOf": [schema_ref("EasemobError"), schema_ref("JiguangError")] }),
     )
     .errors(Shape::Easemob, statuses)
-    .errors(Shape::Easemob, &COMMON);
+    .errors(Shape::Easemob, &COMMON)
+    .retry_after();
     operation = match route.endpoint {
         E::Token => {
             operation
