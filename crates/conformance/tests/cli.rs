@@ -134,7 +134,8 @@ struct Seen {
 /// The token the fake server hands out for the Easemob app's client credentials.
 const FAKE_TOKEN: &str = "YWMtFakeToken0123456789";
 
-/// A stand-in that answers every request with 200 and a canned body, and logs each
+/// A stand-in that answers each request with a canned answer in the mock's documented
+/// shape (the harness holds a mock's answers to its OpenAPI document), and logs each
 /// request: enough of a mock to see what fault steps and Easemob auth send.
 async fn recording_server() -> (String, Arc<Mutex<Vec<Seen>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -147,20 +148,11 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<Seen>>>) {
             let seen = seen.clone();
             tokio::spawn(async move {
                 let request = read_request(&mut socket).await;
-                let reply = match request.path.as_str() {
-                    "/_mock/apps" => json!({"apps": [
-                        {"name": "v", "app_key": "k1", "master_secret": "fake-secret-1", "vip": true, "usernames": [], "group_ids": [], "chatroom_ids": []}
-                    ], "easemob": [
-                        {"org_name": "org", "app_name": "app", "client_id": "YXA6fakeClientId", "client_secret": "YXA6fakeClientSecret99", "usernames": [], "group_ids": [], "chatroom_ids": []}
-                    ]}),
-                    "/_mock/clock" => json!({"now": CLOCK, "frozen": true}),
-                    "/org/app/token" => json!({"access_token": FAKE_TOKEN, "expires_in": 7200, "application": "a1"}),
-                    _ => json!({}),
-                }
-                .to_string();
+                let (status, reply) = stand_in_answer(&request);
+                let reply = reply.to_string();
                 seen.lock().unwrap().push(request);
                 let response = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
                     reply.len()
                 );
                 socket.write_all(response.as_bytes()).await.unwrap();
@@ -168,6 +160,52 @@ async fn recording_server() -> (String, Arc<Mutex<Vec<Seen>>>) {
         }
     });
     (base, log)
+}
+
+/// The stand-in's answer to `request`: its status line and body.
+fn stand_in_answer(request: &Seen) -> (&'static str, Value) {
+    let path = request.path.as_str();
+    match (request.method.as_str(), path) {
+        (_, "/_mock/apps") => (
+            "200 OK",
+            json!({"apps": [
+                {"name": "v", "app_key": "k1", "master_secret": "fake-secret-1", "vip": true, "usernames": [], "group_ids": [], "chatroom_ids": [], "msg_ids": [], "registration_ids": []}
+            ], "easemob": [
+                {"org_name": "org", "app_name": "app", "client_id": "YXA6fakeClientId", "client_secret": "YXA6fakeClientSecret99", "usernames": [], "group_ids": [], "chatroom_ids": []}
+            ]}),
+        ),
+        (_, "/_mock/clock" | "/_mock/clock/advance") => ("200 OK", json!({"now": CLOCK, "frozen": true})),
+        (_, "/_mock/rate-limits") => (
+            "200 OK",
+            json!({"jpush": {"limit": 2400, "window_seconds": 60}, "easemob": {"limit": 10, "window_seconds": 60}}),
+        ),
+        ("GET", "/_mock/faults") => ("200 OK", json!({"faults": []})),
+        ("POST", "/_mock/faults") => ("201 Created", json!({"id": 1})),
+        ("DELETE", _) if path.starts_with("/_mock/faults/") => ("200 OK", json!({"deleted": 1})),
+        ("POST", "/org/app/token") => (
+            "200 OK",
+            json!({"access_token": FAKE_TOKEN, "expires_in": 7200, "application": "00000000-0000-0000-0000-0000000000a1"}),
+        ),
+        ("GET", _) if path.starts_with("/org/app/chatmessages/") => {
+            if request.authorization.as_deref() == Some(&format!("Bearer {FAKE_TOKEN}")) {
+                let hour = path.rsplit('/').next().unwrap_or_default();
+                let url = format!("http://127.0.0.1/org/app/history/{hour}.gz?Expires=1&Signature=s");
+                (
+                    "200 OK",
+                    json!({"action": "get", "application": "00000000-0000-0000-0000-0000000000a1", "uri": path, "data": [{"url": url}], "timestamp": 0, "duration": 0, "organization": "org", "applicationName": "app"}),
+                )
+            } else {
+                (
+                    "401 Unauthorized",
+                    json!({"error": "auth_bad_access_token", "exception": "EasemobSecurityException", "timestamp": 0, "duration": 0, "error_description": "Unable to authenticate due to corrupt access token"}),
+                )
+            }
+        }
+        _ => (
+            "404 Not Found",
+            json!({"error": {"code": 404, "message": format!("no such endpoint: {} {path}", request.method)}}),
+        ),
+    }
 }
 
 async fn read_request(socket: &mut tokio::net::TcpStream) -> Seen {
