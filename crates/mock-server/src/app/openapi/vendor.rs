@@ -94,7 +94,7 @@ fn jpush_param(name: &str) -> Value {
             name,
             true,
             &format!("comma-separated push ids, at most {}", jp_rules::MAX_MSG_IDS),
-            json!({ "type": "string", "pattern": "^[0-9, +]+$", "example": "1001,1002" }),
+            json!({ "type": "string", "pattern": "^[0-9, +]+$", "examples": ["1001,1002"] }),
         ),
         other => statistics_param(other, &["HOUR", "DAY", "MONTH"]),
     }
@@ -108,7 +108,7 @@ fn statistics_param(name: &str, units: &[&str]) -> Value {
             name,
             true,
             "the first period, as its unit says: yyyy-MM-dd HH (HOUR), yyyy-MM-dd (DAY), yyyy-MM (MONTH), in the mock's zone",
-            json!({ "type": "string", "example": "2026-11-01" }),
+            json!({ "type": "string", "examples": ["2026-11-01"] }),
         ),
         "duration" => param(
             name,
@@ -183,7 +183,11 @@ fn jmessage_operation(route: &Route<jmessage::Endpoint>) -> Operation {
 }
 
 fn history_param(name: &str, v1: bool) -> Value {
-    let time = |what: &str| json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ +][0-9]{2}:[0-9]{2}:[0-9]{2}$", "description": what, "example": "2026-11-20 10:00:00" });
+    let time = json!({
+        "type": "string",
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[ +][0-9]{2}:[0-9]{2}:[0-9]{2}$",
+        "examples": ["2026-11-20 10:00:00"],
+    });
     let first_page = if v1 {
         ""
     } else {
@@ -203,7 +207,7 @@ fn history_param(name: &str, v1: bool) -> Value {
                 "yyyy-MM-dd HH:mm:ss in the mock's zone; at most {} days apart{first_page}",
                 jm_rules::MAX_RANGE.num_days()
             ),
-            time(name),
+            time,
         ),
         "cursor" => param(
             name,
@@ -304,7 +308,7 @@ fn easemob_param(name: &str) -> Value {
             name,
             true,
             "select * where timestamp>T (or <T, or between two with and), T in milliseconds",
-            json!({ "type": "string", "example": "select * where timestamp>1763600000000" }),
+            json!({ "type": "string", "examples": ["select * where timestamp>1763600000000"] }),
         ),
         "limit" => param(
             name,
