@@ -540,9 +540,9 @@ fn text_of(reply: &Value) -> Result<&[u8], StoreError> {
 fn ints(text: &[u8], out: &mut [i64]) -> Result<(), StoreError> {
     let mut fields = text.split(|&b| b == b',');
     for slot in out.iter_mut() {
-        let field = fields.next().and_then(|f| std::str::from_utf8(f).ok());
-        *slot = field
-            .and_then(|f| f.parse().ok())
+        *slot = fields
+            .next()
+            .and_then(int)
             .ok_or_else(|| StoreError(format!("unexpected answer {}", String::from_utf8_lossy(text))))?;
     }
     match fields.next() {
@@ -552,6 +552,25 @@ fn ints(text: &[u8], out: &mut [i64]) -> Result<(), StoreError> {
             String::from_utf8_lossy(text)
         ))),
     }
+}
+
+/// A decimal integer, `-` allowed (read on every request: no UTF-8 check, no error value).
+fn int(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i64::from(digit - b'0'))?;
+    }
+    Some(if negative { -n } else { n })
 }
 
 /// The world of a script's answer (`world_text` in the Lua), or `None` for `''`: none stored.
@@ -650,9 +669,9 @@ const PREFIX_LUA: &str = "local p = ARGV[1]\n";
 
 /// The world: `world()` answers its fields as stored (strings: version, frozen, frozen
 /// instant, offset from wall time, token epoch, rule-set version, then limit and window ms
-/// of jpush and easemob), or nil when it is missing or incomplete; `now_of` the mock
-/// clock's instant in ms; `world_text` the fields comma-separated (`''` for none), the
-/// form [`world_of`] reads.
+/// of jpush and easemob), or nil when it is missing or incomplete; `now_of(frozen, at,
+/// offset, wall)` the mock clock's instant in ms; `world_text` the fields comma-separated
+/// (`''` for none), the form [`world_of`] reads.
 const WORLD_LUA: &str = r#"
 local function world()
   local w = redis.call('HMGET', p .. 'world', 'ver', 'frozen', 'at', 'offset', 'epoch', 'faults_ver',
@@ -662,9 +681,9 @@ local function world()
   end
   return w
 end
-local function now_of(w, wall)
-  if w[2] == '1' then return tonumber(w[3]) end
-  return wall + tonumber(w[4])
+local function now_of(frozen, at, offset, wall)
+  if frozen == '1' then return tonumber(at) end
+  return wall + tonumber(offset)
 end
 local function world_text(w)
   if not w then return '' end
@@ -767,11 +786,18 @@ end
 /// remaining,reset_secs` (fault 0: none; counted 0: the window was not counted), followed
 /// by `|` and the world's text when its version is not the adopted one.
 const REQUEST: &str = r#"
-local w = world()
-if not w then return '' end
-if ARGV[3] ~= w[6] then return 'stale' end
-local now = now_of(w, tonumber(ARGV[2]))
-local fault, nth, short = 0, 0, 0
+-- Only what every request needs is read (the whole world only when it must be sent), and
+-- numbers are turned into text only where they must be (Lua formats them with sprintf).
+local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset', ARGV[5] .. ':limit', ARGV[5] .. ':window_ms')
+if not (h[1] and h[2] and h[3] and h[4] and h[5]) then return '' end
+if ARGV[3] ~= h[2] then return 'stale' end
+local w = nil
+if ARGV[4] ~= h[1] then
+  w = world()
+  if not w then return '' end
+end
+local now = now_of(h[3], h[4], h[5], tonumber(ARGV[2]))
+local out, short = '0,0,', 0
 for i = 0, tonumber(ARGV[7]) - 1 do
   local id = ARGV[8 + 4 * i]
   local k = p .. 'fault:' .. id
@@ -789,22 +815,23 @@ for i = 0, tonumber(ARGV[7]) - 1 do
         if times > 0 then times = times - 1 end
         if times == 0 then state = 'spent' end
         redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
-        fault, nth, short = tonumber(id), applied, tonumber(ARGV[9 + 4 * i])
+        out, short = id .. ',' .. applied .. ',', tonumber(ARGV[9 + 4 * i])
         break
       end
       redis.call('HSET', k, 'matched', matched)
     end
   end
 end
-local counted = '0,0,0,0,0'
 if short == 0 and ARGV[5] ~= '' then
-  local limit, window = w[7], w[8]
-  if ARGV[5] == '@EASEMOB@' then limit, window = w[9], w[10] end
-  local d = rate_limit(p, ARGV[5], ARGV[6], now, tonumber(limit), tonumber(window))
-  counted = '1,' .. table.concat(d, ',')
+  if not (h[6] and h[7]) then return '' end
+  local d = rate_limit(p, ARGV[5], ARGV[6], now, tonumber(h[6]), tonumber(h[7]))
+  local allowed = '1,0,'
+  if d[1] == 1 then allowed = '1,1,' end
+  out = out .. allowed .. h[6] .. ',' .. d[3] .. ',' .. d[4]
+else
+  out = out .. '0,0,0,0,0'
 end
-local out = fault .. ',' .. nth .. ',' .. counted
-if ARGV[4] ~= w[1] then out = out .. '|' .. world_text(w) end
+if w then out = out .. '|' .. world_text(w) end
 return out
 "#;
 
@@ -832,7 +859,7 @@ const LIST: &str = r#"
 local w = world()
 if not w then return {-1} end
 local out = {tonumber(w[6])}
-for _, id in ipairs(settle(now_of(w, tonumber(ARGV[2])))) do
+for _, id in ipairs(settle(now_of(w[2], w[3], w[4], tonumber(ARGV[2])))) do
   local r = redis.call('HMGET', p .. 'fault:' .. id, 'spec', 'times', 'state', 'matched', 'applied')
   out[#out + 1] = tonumber(id)
   out[#out + 1] = r[1]
@@ -849,7 +876,7 @@ return out
 const ADD_FAULT: &str = r#"
 local w = world()
 if not w then return -2 end
-local now = now_of(w, tonumber(ARGV[2]))
+local now = now_of(w[2], w[3], w[4], tonumber(ARGV[2]))
 local ids = settle(now)
 if #ids >= tonumber(ARGV[3]) then
   local room = nil
@@ -903,7 +930,7 @@ return world_text(world())
 const ADVANCE: &str = r#"
 local w = world()
 if not w then return '' end
-local target = now_of(w, tonumber(ARGV[2])) + tonumber(ARGV[3])
+local target = now_of(w[2], w[3], w[4], tonumber(ARGV[2])) + tonumber(ARGV[3])
 if target < tonumber(ARGV[4]) or target > tonumber(ARGV[5]) then return string.format('!%.0f', target) end
 if w[2] == '1' then
   redis.call('HSET', p .. 'world', 'at', string.format('%.0f', target))
@@ -1203,10 +1230,34 @@ mod tests {
             (1764000000000001, true, 1763611200000, 4)
         );
         assert_eq!((world.jpush.limit, world.easemob.limit), (30, 100));
-        for bad in ["1,2", "0,0,0,0,0,0,0,0", "0,0,x,0,0,0,0", "0,0,0,0,0,0,0|1,2"] {
+        for bad in [
+            "1,2",
+            "0,0,0,0,0,0,0,0",
+            "0,0,x,0,0,0,0",
+            "0,0,0,0,0,0,0|1,2",
+            "0,0,,0,0,0,0",
+            "-,0,0,0,0,0,0",
+        ] {
             assert!(decision_of_reply(&text(bad)).is_err(), "{bad}");
         }
         assert!(decision_of_reply(&Value::Int(1)).is_err());
+    }
+
+    #[test]
+    fn integers_are_read_as_str_parse_reads_them() {
+        for text in [
+            "0",
+            "7",
+            "-1",
+            "1764000000000001",
+            "9223372036854775807",
+            "-9223372036854775807",
+        ] {
+            assert_eq!(int(text.as_bytes()), text.parse().ok(), "{text}");
+        }
+        for text in ["", "-", "1a", "+1", " 1", "9223372036854775808", "1.5"] {
+            assert_eq!(int(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]
