@@ -482,7 +482,7 @@ async fn write_journal(store: Arc<Store>, capacity: usize, mut pending: mpsc::Re
     while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let stored = store
             .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity).arg(BYTE_BUDGET);
+                call.arg(capacity.max(1)).arg(BYTE_BUDGET);
                 for (json, _) in &batch {
                     call.arg(json);
                 }
@@ -670,7 +670,8 @@ const PREFIX_LUA: &str = "local p = ARGV[1]\n";
 /// The world: `world()` answers its fields as stored (strings: version, frozen, frozen
 /// instant, offset from wall time, token epoch, rule-set version, then limit and window ms
 /// of jpush and easemob), or nil when it is missing or incomplete; `now_of(frozen, at,
-/// offset, wall)` the mock clock's instant in ms; `world_text` the fields comma-separated
+/// offset, wall)` the mock clock's instant in ms (a running clock's from the wall ms as
+/// text: converting text to a number is one of a script's dearer steps); `world_text` the fields comma-separated
 /// (`''` for none), the form [`world_of`] reads.
 const WORLD_LUA: &str = r#"
 local function world()
@@ -683,7 +684,7 @@ local function world()
 end
 local function now_of(frozen, at, offset, wall)
   if frozen == '1' then return tonumber(at) end
-  return wall + tonumber(offset)
+  return tonumber(wall) + tonumber(offset)
 end
 local function world_text(w)
   if not w then return '' end
@@ -787,7 +788,8 @@ end
 /// by `|` and the world's text when its version is not the adopted one.
 const REQUEST: &str = r#"
 -- Only what every request needs is read (the whole world only when it must be sent), and
--- numbers are turned into text only where they must be (Lua formats them with sprintf).
+-- numbers and text are converted only where they must be: glibc's strtod and a double's
+-- sprintf are among the dearest steps of a script (integers are formatted with %d).
 local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset', ARGV[5] .. ':limit', ARGV[5] .. ':window_ms')
 if not (h[1] and h[2] and h[3] and h[4] and h[5]) then return '' end
 if ARGV[3] ~= h[2] then return 'stale' end
@@ -796,9 +798,9 @@ if ARGV[4] ~= h[1] then
   w = world()
   if not w then return '' end
 end
-local now = now_of(h[3], h[4], h[5], tonumber(ARGV[2]))
+local now = now_of(h[3], h[4], h[5], ARGV[2])
 local out, short = '0,0,', 0
-for i = 0, tonumber(ARGV[7]) - 1 do
+for i = 0, (ARGV[7] ~= '0' and tonumber(ARGV[7]) or 0) - 1 do
   local id = ARGV[8 + 4 * i]
   local k = p .. 'fault:' .. id
   local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
@@ -827,7 +829,7 @@ if short == 0 and ARGV[5] ~= '' then
   local d = rate_limit(p, ARGV[5], ARGV[6], now, tonumber(h[6]), tonumber(h[7]))
   local allowed = '1,0,'
   if d[1] == 1 then allowed = '1,1,' end
-  out = out .. allowed .. h[6] .. ',' .. d[3] .. ',' .. d[4]
+  out = out .. allowed .. h[6] .. string.format(',%d,%d', d[3], d[4])
 else
   out = out .. '0,0,0,0,0'
 end
@@ -859,7 +861,7 @@ const LIST: &str = r#"
 local w = world()
 if not w then return {-1} end
 local out = {tonumber(w[6])}
-for _, id in ipairs(settle(now_of(w[2], w[3], w[4], tonumber(ARGV[2])))) do
+for _, id in ipairs(settle(now_of(w[2], w[3], w[4], ARGV[2]))) do
   local r = redis.call('HMGET', p .. 'fault:' .. id, 'spec', 'times', 'state', 'matched', 'applied')
   out[#out + 1] = tonumber(id)
   out[#out + 1] = r[1]
@@ -876,7 +878,7 @@ return out
 const ADD_FAULT: &str = r#"
 local w = world()
 if not w then return -2 end
-local now = now_of(w[2], w[3], w[4], tonumber(ARGV[2]))
+local now = now_of(w[2], w[3], w[4], ARGV[2])
 local ids = settle(now)
 if #ids >= tonumber(ARGV[3]) then
   local room = nil
@@ -930,7 +932,7 @@ return world_text(world())
 const ADVANCE: &str = r#"
 local w = world()
 if not w then return '' end
-local target = now_of(w[2], w[3], w[4], tonumber(ARGV[2])) + tonumber(ARGV[3])
+local target = now_of(w[2], w[3], w[4], ARGV[2]) + tonumber(ARGV[3])
 if target < tonumber(ARGV[4]) or target > tonumber(ARGV[5]) then return string.format('!%.0f', target) end
 if w[2] == '1' then
   redis.call('HSET', p .. 'world', 'at', string.format('%.0f', target))
@@ -977,8 +979,8 @@ return world_text(world())
 /// are bounded without reading any entry back: `journal:offset` counts the JSON bytes ever
 /// appended, and each entry's stream ID is `<offset before it + 1>-0`, so the entries
 /// that fit the budget are exactly those with an ID from `offset - budget + 1` on, and
-/// one `XTRIM MINID` drops the rest (an ID's first part is a 64-bit number; `%.0f` keeps
-/// it exact up to 2^53 bytes). `XTRIM MAXLEN` keeps the count.
+/// one `XTRIM MINID` drops the rest (an ID's first part is a 64-bit number; Lua's numbers
+/// keep it exact up to 2^53 bytes). `XTRIM MAXLEN` keeps the count (at least 1).
 const RECORD: &str = r#"
 local stream, offset_key = p .. 'journal', p .. 'journal:offset'
 local offset = tonumber(redis.call('GET', offset_key))
@@ -993,13 +995,13 @@ local newest = offset
 for i = 4, #ARGV do
   seq = seq + 1
   newest = offset
-  redis.call('XADD', stream, string.format('%.0f-0', offset + 1), 'q', seq, 'e', ARGV[i])
+  redis.call('XADD', stream, string.format('%d-0', offset + 1), 'q', string.format('%d', seq), 'e', ARGV[i])
   offset = offset + string.len(ARGV[i])
 end
-redis.call('SET', offset_key, string.format('%.0f', offset))
-redis.call('XTRIM', stream, 'MAXLEN', math.max(tonumber(ARGV[2]), 1))
+redis.call('SET', offset_key, string.format('%d', offset))
+redis.call('XTRIM', stream, 'MAXLEN', ARGV[2])
 local first = math.min(offset - tonumber(ARGV[3]), newest) + 1
-if first > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%.0f', first)) end
+if first > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%d', first)) end
 return n
 "#;
 

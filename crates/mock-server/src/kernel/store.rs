@@ -165,19 +165,18 @@ fn is_lost_connection<T>(outcome: &Result<redis::RedisResult<T>, tokio::time::er
 /// them all is one `DEL`.
 pub const RATE_LIMIT_LUA: &str = r#"
 local function rate_limit(p, name, slot, now, limit, window)
-  local key = p .. 'rl:' .. name
-  local w = redis.call('HMGET', key, slot .. ':opened', slot .. ':used')
+  local key, opened_at, used_by = p .. 'rl:' .. name, slot .. ':opened', slot .. ':used'
+  local w = redis.call('HMGET', key, opened_at, used_by)
   local opened, used = tonumber(w[1]), tonumber(w[2])
-  if opened == nil or now >= opened + window or now < opened then
-    opened = now
-    used = 0
-  end
   local allowed = 0
-  if used < limit then
-    allowed = 1
-    used = used + 1
+  if opened == nil or now >= opened + window or now < opened then
+    opened, used = now, 0
+    if limit > 0 then allowed, used = 1, 1 end
+    redis.call('HSET', key, opened_at, string.format('%d', opened), used_by, used)
+  elseif used < limit then
+    -- an open window only counts (HINCRBY answers an integer: nothing to convert)
+    allowed, used = 1, redis.call('HINCRBY', key, used_by, '1')
   end
-  redis.call('HSET', key, slot .. ':opened', opened, slot .. ':used', used)
   local reset = math.floor((opened + window - now + 999) / 1000)
   if reset < 1 then reset = 1 end
   return {allowed, limit, limit - used, reset}
