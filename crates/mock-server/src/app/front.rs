@@ -1,6 +1,7 @@
 //! The service hyper calls for each request of a connection: the HTTP limits
 //! ([`http_limits`]), then the request layer ([`request_layer`]: faults, journal, log),
-//! then the router, and on the way out the reshaping of plain-text rejections into the
+//! then JPush's gate for the requests a JPush route serves (auth and rate limit), then
+//! the router, and on the way out the reshaping of plain-text rejections into the
 //! family's JSON.
 //!
 //! Written by hand rather than stacked from axum's `from_fn` and tower-http's layers:
@@ -17,7 +18,7 @@ use std::{
 };
 
 use axum::{
-    extract::{DefaultBodyLimit, Request},
+    extract::{DefaultBodyLimit, FromRef, Request},
     http,
     response::Response,
     Router,
@@ -26,7 +27,7 @@ use hyper::body::Incoming;
 use tower::{Layer, Service};
 
 use super::{http_limits, listener::ConnectionHandle, request_layer::request_layer, state::AppState};
-use crate::families::family_of;
+use crate::families::{family_of, jpush, Family};
 
 /// The router behind the body limit.
 type Limited = <DefaultBodyLimit as Layer<Router>>::Service;
@@ -73,9 +74,16 @@ impl Front {
             connection,
         } = self;
         let family = family_of(request.uri().path());
-        let routed = async |request| match router.call(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
+        let routed = async |request: Request| {
+            let mut route = async |request| match router.call(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if family == Family::JPush && jpush::reaches_gate(request.method(), request.uri().path()) {
+                jpush::gate(&FromRef::from_ref(&state), request, route).await
+            } else {
+                route(request).await
+            }
         };
         let response = match http_limits::refuse(&state, family, &request) {
             // Refusals are journaled and logged like any answer.

@@ -293,15 +293,39 @@ fn is_plain_request_line(line: &[u8]) -> bool {
         && line.len() <= MAX_LINE
         && line[..first].iter().all(u8::is_ascii_uppercase)
         && line[last..].starts_with(b" HTTP/1.")
-        && !target.iter().fold(false, |bad, &b| {
-            bad | is_invalid_in_target(b) | (raw_escape(b).is_some())
-        })
+        && target
+            .iter()
+            .fold(true, |plain, &b| plain & PLAIN_IN_TARGET[usize::from(b)])
 }
+
+/// Per byte, whether a target may hold it as it is: one lookup a byte on the quick pass.
+static PLAIN_IN_TARGET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = !is_invalid_in_target(byte as u8) && !needs_escape(byte as u8);
+        byte += 1;
+    }
+    table
+};
+
+/// Per byte, whether a header line may hold it.
+static PLAIN_IN_HEADER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = !is_invalid_in_header(byte as u8);
+        byte += 1;
+    }
+    table
+};
 
 /// A header field without control bytes that announces no body.
 fn is_plain_field(line: &[u8]) -> bool {
     !line.is_empty()
-        && !line.iter().fold(false, |bad, &b| bad | is_invalid_in_header(b))
+        && line
+            .iter()
+            .fold(true, |plain, &b| plain & PLAIN_IN_HEADER[usize::from(b)])
         && announced_body(line, BodyKind::None) == Some(BodyKind::None)
 }
 
@@ -374,7 +398,7 @@ fn header_line(line: &[u8], head: Head) -> (Cow<'_, [u8]>, Framing) {
 /// The body a head announces once it has shown the header `content` (`None` when the
 /// length cannot be read).
 fn announced_body(content: &[u8], body: BodyKind) -> Option<BodyKind> {
-    let Some(colon) = content.iter().position(|&b| b == b':') else {
+    let Some(colon) = memchr::memchr(b':', content) else {
         return Some(body);
     };
     let (name, value) = (&content[..colon], &content[colon + 1..]);
@@ -390,7 +414,7 @@ fn announced_body(content: &[u8], body: BodyKind) -> Option<BodyKind> {
 }
 
 /// Control bytes no header line may hold (a tab may).
-fn is_invalid_in_header(byte: u8) -> bool {
+const fn is_invalid_in_header(byte: u8) -> bool {
     (byte < 0x20 && byte != b'\t') || byte == 0x7F
 }
 
@@ -456,7 +480,7 @@ fn repair(line: &[u8]) -> Cow<'_, [u8]> {
 }
 
 fn raw_escape(byte: u8) -> Option<&'static str> {
-    if !matches!(byte, b' ' | b'<' | b'>' | b'"') {
+    if !needs_escape(byte) {
         return None;
     }
     RAW_CHARS
@@ -466,8 +490,13 @@ fn raw_escape(byte: u8) -> Option<&'static str> {
 }
 
 /// Bytes no target may hold raw: controls, DEL, and anything beyond ASCII.
-fn is_invalid_in_target(byte: u8) -> bool {
-    !(0x20..0x7F).contains(&byte)
+const fn is_invalid_in_target(byte: u8) -> bool {
+    byte < 0x20 || byte >= 0x7F
+}
+
+/// Bytes a target may not hold raw though many clients send them so ([`RAW_CHARS`]).
+const fn needs_escape(byte: u8) -> bool {
+    matches!(byte, b' ' | b'<' | b'>' | b'"')
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {

@@ -39,7 +39,7 @@ use crate::{
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(jmessage::routes())
-        .merge(jpush::routes(jpush::Context::from_ref(&state)))
+        .merge(jpush::routes())
         .merge(easemob::routes())
         .merge(control_api::routes(&state))
         .fallback(no_route)

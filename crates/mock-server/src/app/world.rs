@@ -34,7 +34,9 @@ impl Shared {
         };
         let window = window.map(|slot| (jpush::SHARED_WINDOWS, slot));
         let outcome = fleet.on_request(facts, window).await?;
-        self.adopt(&outcome.world);
+        if let Some(world) = &outcome.world {
+            self.adopt(world);
+        }
         Ok((self.core.clock.now(), outcome.fault, outcome.counted.map(Counted)))
     }
 

@@ -70,7 +70,8 @@ pub struct World {
 /// What a vendor request's script decided.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub world: World,
+    /// The world, when it is not the one this replica adopted last.
+    pub world: Option<World>,
     pub fault: Option<Applied>,
     /// The request's count against its app's window, when one was asked for.
     pub counted: Option<Decision>,
@@ -83,8 +84,32 @@ struct Cached {
     matcher: Match,
     effect: Effect,
     fraction: Option<f64>,
-    /// The rule's seeded key before its use count, in hex, for the script.
-    key_hex: String,
+    /// The rule's seeded key before its use count ([`key_before_last`]).
+    key: u64,
+}
+
+/// What a request's script is told of a cached rule that matches it.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    id: u64,
+    effect: Effect,
+    fraction: Option<f64>,
+    key: u64,
+}
+
+/// A request script's answer.
+#[derive(Debug)]
+enum Reply {
+    /// The store holds no world (first use, or lost): create it and ask again.
+    NoWorld,
+    /// The fault rules changed since this replica cached them: reload them and ask again.
+    Stale,
+    Decided {
+        world: Option<World>,
+        /// The applied rule's id and use.
+        fault: Option<(u64, u64)>,
+        counted: Option<Decision>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -150,67 +175,79 @@ impl Fleet {
     }
 
     /// The decision for one vendor request, in one script call while the cached rules are
-    /// current: the world, and the fault rule applied if any.
-    /// `window`, the limiter and app slot whose window the request counts against when no
-    /// fault answers it first, is counted in the same call.
+    /// current: the world when it is newer than the one this replica adopted, and the
+    /// fault rule applied if any. `window`, the limiter and app slot whose window the
+    /// request counts against when no fault answers it first, is counted in the same call.
     pub async fn on_request(
         &self,
         facts: RequestFacts<'_>,
         window: Option<(&str, u64)>,
     ) -> Result<Outcome, StoreError> {
+        let (limiter, slot) = window.unwrap_or(("", 0));
         for _ in 0..STALE_RETRIES {
             let (version, candidates) = self.candidates(&facts);
-            let reply: Vec<Value> = self
+            let known = *self.adopted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Fractions need the seeded draw; most requests send none and run the lean script.
+            let drawing = candidates.iter().any(|rule| rule.fraction.is_some());
+            let script = if drawing {
+                &scripts().request_drawing
+            } else {
+                &scripts().request
+            };
+            let reply: Value = self
                 .store
-                .run(&scripts().request, |call| {
-                    let (limiter, slot) = window.unwrap_or(("", 0));
-                    call.arg(wall_ms()).arg(version).arg(limiter).arg(slot);
+                .run(script, |call| {
+                    call.arg(wall_ms()).arg(version).arg(known).arg(limiter).arg(slot);
                     call.arg(candidates.len());
                     for rule in &candidates {
-                        let fraction = rule.fraction.map_or_else(|| "-".to_owned(), |f| f.to_string());
                         let short = matches!(rule.effect, Effect::Status { .. } | Effect::Drop { .. });
-                        call.arg(rule.id).arg(u8::from(short)).arg(fraction).arg(&rule.key_hex);
+                        call.arg(rule.id).arg(u8::from(short));
+                        match rule.fraction {
+                            Some(fraction) => call.arg(fraction),
+                            None => call.arg("-"),
+                        };
+                        call.arg(&hex16(rule.key)[..]);
                     }
                 })
                 .await?;
-            let Some(world) = world_of(&reply)? else {
-                self.create_world().await?;
-                continue;
-            };
-            if int_at(&reply, 12)? == 1 {
-                self.reload_rules().await?;
-                continue;
-            }
-            let fault = match u64::try_from(int_at(&reply, 13)?) {
-                Ok(0) | Err(_) => None,
-                Ok(id) => candidates.iter().find(|r| r.id == id).map(|rule| Applied {
-                    rule: id,
-                    effect: rule.effect,
-                    nth: int_at(&reply, 14).unwrap_or(0).max(0) as u64,
-                }),
-            };
-            let counted = match int_at(&reply, 15)? {
-                1 => {
-                    let values = (16..=19).map(|i| int_at(&reply, i)).collect::<Result<Vec<_>, _>>()?;
-                    Some(decision_of(&values).ok_or_else(|| StoreError(format!("a count {values:?}")))?)
+            match decision_of_reply(&reply)? {
+                Reply::NoWorld => self.create_world().await?,
+                Reply::Stale => self.reload_rules().await?,
+                Reply::Decided { world, fault, counted } => {
+                    let fault = fault.and_then(|(id, nth)| {
+                        let rule = candidates.iter().find(|r| r.id == id)?;
+                        Some(Applied {
+                            rule: id,
+                            effect: rule.effect,
+                            nth,
+                        })
+                    });
+                    return Ok(Outcome { world, fault, counted });
                 }
-                _ => None,
-            };
-            return Ok(Outcome { world, fault, counted });
+            }
         }
         Err(StoreError("the fault rules kept changing; try again".into()))
     }
 
-    fn candidates(&self, facts: &RequestFacts<'_>) -> (i64, Vec<Cached>) {
+    fn candidates(&self, facts: &RequestFacts<'_>) -> (i64, Vec<Candidate>) {
         let cached = self.rules.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let matching = cached.rules.iter().filter(|r| matches(&r.matcher, facts)).cloned();
+        let matching = cached
+            .rules
+            .iter()
+            .filter(|r| matches(&r.matcher, facts))
+            .map(|r| Candidate {
+                id: r.id,
+                effect: r.effect,
+                fraction: r.fraction,
+                key: r.key,
+            });
         (cached.version, matching.collect())
     }
 
     /// The world as it stands (created from the startup settings if the store has none).
     pub async fn world(&self) -> Result<World, StoreError> {
         for _ in 0..2 {
-            let reply: Vec<Value> = self.store.run(&scripts().world, |_| {}).await?;
+            let reply: Value = self.store.run(&scripts().world, |_| {}).await?;
             if let Some(world) = world_of(&reply)? {
                 return Ok(world);
             }
@@ -270,7 +307,7 @@ impl Fleet {
                 matcher: r.spec.matcher.clone(),
                 effect: r.spec.effect,
                 fraction: r.spec.fraction,
-                key_hex: format!("{:016x}", key_before_last(self.seed, Purpose::Fault, &[r.id])),
+                key: key_before_last(self.seed, Purpose::Fault, &[r.id]),
             })
             .collect();
         *self.rules.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = CachedRules { version, rules: live };
@@ -334,7 +371,7 @@ impl Fleet {
         } else {
             now.timestamp_millis() - wall_ms()
         };
-        let reply: Vec<Value> = self
+        let reply: Value = self
             .store
             .run(&scripts().set_clock, |call| {
                 call.arg(frozen).arg(clock_ms);
@@ -347,7 +384,7 @@ impl Fleet {
     /// world, or the refusal when it would leave the clock's range.
     pub async fn advance_clock(&self, delta: TimeDelta) -> Result<Result<World, String>, StoreError> {
         self.world().await?;
-        let reply: Vec<Value> = self
+        let reply: Value = self
             .store
             .run(&scripts().advance, |call| {
                 call.arg(wall_ms())
@@ -356,12 +393,11 @@ impl Fleet {
                     .arg(LATEST.timestamp_millis());
             })
             .await?;
-        if int_at(&reply, 1)? == -1 {
-            let target = DateTime::from_timestamp_millis(int_at(&reply, 2)?);
-            let refusal = match target {
-                Some(target) => check_range(target).err(),
-                None => None,
-            };
+        if let Some(target) = text_of(&reply)?.strip_prefix(b"!") {
+            let target = std::str::from_utf8(target).ok().and_then(|t| t.parse().ok());
+            let refusal = target
+                .and_then(DateTime::from_timestamp_millis)
+                .and_then(|t| check_range(t).err());
             return Ok(Err(refusal.unwrap_or_else(|| {
                 format!("advancing by {delta} leaves the representable range")
             })));
@@ -374,7 +410,7 @@ impl Fleet {
     /// Sets the quotas given (`None` keeps one), closing the changed limiter's windows.
     pub async fn set_quotas(&self, jpush: Option<Quota>, easemob: Option<Quota>) -> Result<World, StoreError> {
         self.world().await?;
-        let reply: Vec<Value> = self
+        let reply: Value = self
             .store
             .run(&scripts().set_quotas, |call| {
                 for quota in [jpush, easemob] {
@@ -393,7 +429,7 @@ impl Fleet {
     pub async fn reset(&self) -> Result<World, StoreError> {
         self.world().await?;
         let (frozen, clock_ms) = startup_clock(&self.startup);
-        let reply: Vec<Value> = self
+        let reply: Value = self
             .store
             .run(&scripts().reset, |call| {
                 call.arg(frozen).arg(clock_ms);
@@ -446,7 +482,7 @@ async fn write_journal(store: Arc<Store>, capacity: usize, mut pending: mpsc::Re
     while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let stored = store
             .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity).arg(BYTE_BUDGET);
+                call.arg(capacity.max(1)).arg(BYTE_BUDGET);
                 for (json, _) in &batch {
                     call.arg(json);
                 }
@@ -470,7 +506,7 @@ fn startup_clock(startup: &Startup) -> (bool, i64) {
     }
 }
 
-fn quota_args(call: &mut redis::ScriptInvocation<'_>, startup: &Startup) {
+fn quota_args(call: &mut redis::Cmd, startup: &Startup) {
     for quota in [startup.jpush, startup.easemob] {
         call.arg(quota.limit).arg(quota.window.num_milliseconds());
     }
@@ -491,28 +527,113 @@ fn text_at(reply: &[Value], index: usize) -> Result<String, StoreError> {
     }
 }
 
-/// The world of a script's answer (`{1, version, ...}`), or `None` for `{0}`: none stored.
-fn world_of(reply: &[Value]) -> Result<Option<World>, StoreError> {
-    if int_at(reply, 1)? != 1 {
+/// The text of a script's answer (a bulk string; Redis answers a Lua number as an integer).
+fn text_of(reply: &Value) -> Result<&[u8], StoreError> {
+    match reply {
+        Value::BulkString(bytes) => Ok(bytes),
+        Value::SimpleString(text) => Ok(text.as_bytes()),
+        other => Err(StoreError(format!("unexpected answer {other:?}"))),
+    }
+}
+
+/// Fills `out` with the comma-separated integers of `text`, which must have exactly as many.
+fn ints(text: &[u8], out: &mut [i64]) -> Result<(), StoreError> {
+    let mut fields = text.split(|&b| b == b',');
+    for slot in out.iter_mut() {
+        *slot = fields
+            .next()
+            .and_then(int)
+            .ok_or_else(|| StoreError(format!("unexpected answer {}", String::from_utf8_lossy(text))))?;
+    }
+    match fields.next() {
+        None => Ok(()),
+        Some(_) => Err(StoreError(format!(
+            "unexpected answer {}",
+            String::from_utf8_lossy(text)
+        ))),
+    }
+}
+
+/// A decimal integer, `-` allowed (read on every request: no UTF-8 check, no error value).
+fn int(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i64::from(digit - b'0'))?;
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// The world of a script's answer (`world_text` in the Lua), or `None` for `''`: none stored.
+fn world_of(reply: &Value) -> Result<Option<World>, StoreError> {
+    let text = text_of(reply)?;
+    if text.is_empty() {
         return Ok(None);
     }
+    parse_world(text).map(Some)
+}
+
+fn parse_world(text: &[u8]) -> Result<World, StoreError> {
+    let mut fields = [0; 10];
+    ints(text, &mut fields)?;
+    let [version, frozen, at, offset, epoch, faults_version, jpush_limit, jpush_ms, easemob_limit, easemob_ms] = fields;
     let quota = |limit: i64, window_ms: i64| Quota {
         limit: limit.clamp(1, u32::MAX as i64) as u32,
         window: TimeDelta::milliseconds(window_ms.max(1)),
     };
-    Ok(Some(World {
-        version: int_at(reply, 2)?.max(0) as u64,
-        frozen: int_at(reply, 3)? == 1,
-        clock_ms: if int_at(reply, 3)? == 1 {
-            int_at(reply, 4)?
-        } else {
-            int_at(reply, 5)?
-        },
-        token_epoch: int_at(reply, 6)?.max(0) as u64,
-        faults_version: int_at(reply, 7)?,
-        jpush: quota(int_at(reply, 8)?, int_at(reply, 9)?),
-        easemob: quota(int_at(reply, 10)?, int_at(reply, 11)?),
-    }))
+    Ok(World {
+        version: version.max(0) as u64,
+        frozen: frozen == 1,
+        clock_ms: if frozen == 1 { at } else { offset },
+        token_epoch: epoch.max(0) as u64,
+        faults_version,
+        jpush: quota(jpush_limit, jpush_ms),
+        easemob: quota(easemob_limit, easemob_ms),
+    })
+}
+
+/// The request script's answer (see [`REQUEST`]).
+fn decision_of_reply(reply: &Value) -> Result<Reply, StoreError> {
+    let text = text_of(reply)?;
+    match text {
+        b"" => return Ok(Reply::NoWorld),
+        b"stale" => return Ok(Reply::Stale),
+        _ => {}
+    }
+    let (decision, world) = match text.iter().position(|&b| b == b'|') {
+        Some(bar) => (&text[..bar], Some(parse_world(&text[bar + 1..])?)),
+        None => (text, None),
+    };
+    let mut fields = [0; 7];
+    ints(decision, &mut fields)?;
+    let [fault, nth, counted, count @ ..] = fields;
+    let fault = u64::try_from(fault)
+        .ok()
+        .filter(|&id| id > 0)
+        .map(|id| (id, nth.max(0) as u64));
+    let counted = match counted {
+        1 => Some(decision_of(&count).ok_or_else(|| StoreError(format!("a count {count:?}")))?),
+        _ => None,
+    };
+    Ok(Reply::Decided { world, fault, counted })
+}
+
+/// `key` as the 16 lowercase hex digits the draw reads.
+fn hex16(key: u64) -> [u8; 16] {
+    let mut hex = [0; 16];
+    for (i, digit) in hex.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[(key >> (60 - 4 * i)) as usize & 0xf];
+    }
+    hex
 }
 
 /// One rule of the list script's answer: id, spec JSON, times left, state, matched, applied.
@@ -536,24 +657,50 @@ fn rule_of(chunk: &[Value]) -> Result<Rule, StoreError> {
     })
 }
 
-/// The Lua every script starts with: the world's reply, the mock clock's now, settling
-/// rules whose `until` passed, and 64-bit arithmetic for the seeded fraction draw.
-const PRELUDE: &str = r#"
-local p = ARGV[1]
+// The scripts. Each is one small Lua program, loaded once (`SCRIPT LOAD`) and called by
+// its hash: a script is built from only the pieces below that it uses, because Redis runs
+// a script's whole body on every call (a helper defined is a closure made each time), and
+// each `redis.call` costs a script about as much as a small command costs a client.
+// Answers the mock parses on every request are one string, not an array: a reply of
+// many elements costs the client far more to parse than the same numbers in one string.
+
+/// Every script's first line: the key prefix, always `ARGV[1]`.
+const PREFIX_LUA: &str = "local p = ARGV[1]\n";
+
+/// The world: `world()` answers its fields as stored (strings: version, frozen, frozen
+/// instant, offset from wall time, token epoch, rule-set version, then limit and window ms
+/// of jpush and easemob), or nil when it is missing or incomplete; `now_of(frozen, at,
+/// offset, wall)` the mock clock's instant in ms (a running clock's from the wall ms as
+/// text: converting text to a number is one of a script's dearer steps); `world_text` the fields comma-separated
+/// (`''` for none), the form [`world_of`] reads.
+const WORLD_LUA: &str = r#"
 local function world()
-  local w = redis.call('HMGET', p .. 'world', 'ver', 'frozen', 'at', 'offset', 'epoch', 'faults_ver')
-  if not w[1] then return nil end
-  local q = redis.call('HMGET', p .. 'limits', '@JPUSH@:limit', '@JPUSH@:window_ms', '@EASEMOB@:limit', '@EASEMOB@:window_ms')
-  return {1, tonumber(w[1]), tonumber(w[2]), tonumber(w[3]), tonumber(w[4]), tonumber(w[5]), tonumber(w[6]),
-    tonumber(q[1]), tonumber(q[2]), tonumber(q[3]), tonumber(q[4])}
+  local w = redis.call('HMGET', p .. 'world', 'ver', 'frozen', 'at', 'offset', 'epoch', 'faults_ver',
+    '@JPUSH@:limit', '@JPUSH@:window_ms', '@EASEMOB@:limit', '@EASEMOB@:window_ms')
+  for i = 1, 10 do
+    if not w[i] then return nil end
+  end
+  return w
 end
-local function now_of(w, wall)
-  if w[3] == 1 then return w[4] end
-  return wall + w[5]
+local function now_of(frozen, at, offset, wall)
+  if frozen == '1' then return tonumber(at) end
+  return tonumber(wall) + tonumber(offset)
 end
+local function world_text(w)
+  if not w then return '' end
+  return table.concat(w, ',')
+end
+"#;
+
+/// `bump(field)`: a new world version (`ver`) or rule-set version (`faults_ver`).
+const BUMP_LUA: &str = r#"
 local function bump(field)
   redis.call('HINCRBY', p .. 'world', field, 1)
 end
+"#;
+
+/// `settle(now)`: marks spent the rules whose `until` passed; answers every rule's id.
+const SETTLE_LUA: &str = r#"
 local function settle(now)
   local ids = redis.call('LRANGE', p .. 'faults', 0, -1)
   for _, id in ipairs(ids) do
@@ -565,12 +712,22 @@ local function settle(now)
   end
   return ids
 end
+"#;
+
+/// `clear_faults()`: deletes every rule; answers how many there were.
+const CLEAR_FAULTS_LUA: &str = r#"
 local function clear_faults()
   local ids = redis.call('LRANGE', p .. 'faults', 0, -1)
   for _, id in ipairs(ids) do redis.call('DEL', p .. 'fault:' .. id) end
   redis.call('DEL', p .. 'faults')
   return #ids
 end
+"#;
+
+/// `draw(key_hex, last)`: [`crate::kernel::rng::unit`]`(key, 0)` of the rule's key finished
+/// with `last`, with 64-bit splitmix arithmetic on four 16-bit limbs (Lua numbers are
+/// doubles).
+const DRAW_LUA: &str = r#"
 -- u64 as four 16-bit limbs, lowest first
 local function from_hex(h)
   return {tonumber(h:sub(13, 16), 16), tonumber(h:sub(9, 12), 16), tonumber(h:sub(5, 8), 16), tonumber(h:sub(1, 4), 16)}
@@ -610,74 +767,91 @@ local function mix(z)
   z = mul64(xor64(z, shr64(z, 27)), MIX_B)
   return xor64(z, shr64(z, 31))
 end
--- kernel::rng::unit(key, 0) of the key finished with `last`
 local function draw(before_hex, last)
   return mix(xor64(from_hex(before_hex), from_int(last)))[1] / 65536
 end
 "#;
 
-/// The request's script. ARGV: prefix, wall ms, cached rule-set version, the limiter to
-/// count against (`''`: none) and the app's slot, candidate count, then per candidate
-/// rule: id, whether its effect answers before the family's gate (1/0), fraction (`-` for
-/// none), seeded key hex. Answers the world, then: stale (1 when the rule set changed),
-/// the applied rule's id (0 for none) and use, then whether the window was counted and
-/// the count's `{allowed, limit, remaining, reset_secs}`.
+/// The lean request script is only ever sent candidates without a fraction.
+const NO_DRAW_LUA: &str = r#"
+local function draw()
+  error('a fraction rule was sent to the request script without the draw')
+end
+"#;
+
+/// The request's script. ARGV: prefix, wall ms, cached rule-set version, the world version
+/// this replica adopted, the limiter to count against (`''`: none) and the app's slot,
+/// candidate count, then per candidate rule: id, whether its effect answers before the
+/// family's gate (1/0), fraction (`-` for none), seeded key hex. Answers `''` without a
+/// world, `stale` when the rule set changed, else `fault,nth,counted,allowed,limit,
+/// remaining,reset_secs` (fault 0: none; counted 0: the window was not counted), followed
+/// by `|` and the world's text when its version is not the adopted one.
 const REQUEST: &str = r#"
-local w = world()
-if not w then return {0} end
-local now = now_of(w, tonumber(ARGV[2]))
-local stale, fault, nth, short = 0, 0, 0, 0
-if tonumber(ARGV[3]) ~= w[7] then
-  stale = 1
-else
-  for i = 0, tonumber(ARGV[6]) - 1 do
-    local id = ARGV[7 + 4 * i]
-    local k = p .. 'fault:' .. id
-    local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
-    if r[1] == 'active' then
-      local untl = tonumber(r[3])
-      if untl >= 0 and now >= untl then
-        redis.call('HSET', k, 'state', 'spent')
-      else
-        local matched = tonumber(r[4]) + 1
-        local fraction = ARGV[9 + 4 * i]
-        local applies = fraction == '-' or draw(ARGV[10 + 4 * i], matched) < tonumber(fraction)
-        if applies then
-          local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
-          if times > 0 then times = times - 1 end
-          if times == 0 then state = 'spent' end
-          redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
-          fault, nth, short = tonumber(id), applied, tonumber(ARGV[8 + 4 * i])
-          break
-        end
-        redis.call('HSET', k, 'matched', matched)
+-- Only what every request needs is read (the whole world only when it must be sent), and
+-- numbers and text are converted only where they must be: glibc's strtod and a double's
+-- sprintf are among the dearest steps of a script (integers are formatted with %d).
+local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset', ARGV[5] .. ':limit', ARGV[5] .. ':window_ms')
+if not (h[1] and h[2] and h[3] and h[4] and h[5]) then return '' end
+if ARGV[3] ~= h[2] then return 'stale' end
+local w = nil
+if ARGV[4] ~= h[1] then
+  w = world()
+  if not w then return '' end
+end
+local now = now_of(h[3], h[4], h[5], ARGV[2])
+local out, short = '0,0,', 0
+for i = 0, (ARGV[7] ~= '0' and tonumber(ARGV[7]) or 0) - 1 do
+  local id = ARGV[8 + 4 * i]
+  local k = p .. 'fault:' .. id
+  local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
+  if r[1] == 'active' then
+    local untl = tonumber(r[3])
+    if untl >= 0 and now >= untl then
+      redis.call('HSET', k, 'state', 'spent')
+    else
+      local matched = tonumber(r[4]) + 1
+      local fraction = ARGV[10 + 4 * i]
+      local applies = fraction == '-' or draw(ARGV[11 + 4 * i], matched) < tonumber(fraction)
+      if applies then
+        local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
+        if times > 0 then times = times - 1 end
+        if times == 0 then state = 'spent' end
+        redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
+        out, short = id .. ',' .. applied .. ',', tonumber(ARGV[9 + 4 * i])
+        break
       end
+      redis.call('HSET', k, 'matched', matched)
     end
   end
 end
-w[12], w[13], w[14], w[15] = stale, fault, nth, 0
-if stale == 0 and short == 0 and ARGV[4] ~= '' then
-  local d = rate_limit(p, ARGV[4], ARGV[5], now)
-  w[15], w[16], w[17], w[18], w[19] = 1, d[1], d[2], d[3], d[4]
+if short == 0 and ARGV[5] ~= '' then
+  if not (h[6] and h[7]) then return '' end
+  local d = rate_limit(p, ARGV[5], ARGV[6], now, tonumber(h[6]), tonumber(h[7]))
+  local allowed = '1,0,'
+  if d[1] == 1 then allowed = '1,1,' end
+  out = out .. allowed .. h[6] .. string.format(',%d,%d', d[3], d[4])
+else
+  out = out .. '0,0,0,0,0'
 end
-return w
+if w then out = out .. '|' .. world_text(w) end
+return out
 "#;
 
 const WORLD: &str = r#"
-return world() or {0}
+return world_text(world())
 "#;
 
 /// ARGV: prefix, first version, frozen, clock ms, then limit and window ms of jpush and
-/// easemob. Creates the world unless it exists; 1 if it did.
+/// easemob. Creates the world unless a complete one exists; 1 if it did.
 const CREATE: &str = r#"
-if redis.call('EXISTS', p .. 'world') == 1 then return 0 end
+if world() then return 0 end
 clear_faults()
-redis.call('DEL', p .. 'faults:next', p .. 'rl:@JPUSH@', p .. 'rl:@EASEMOB@')
+redis.call('DEL', p .. 'world', p .. 'faults:next', p .. 'rl:@JPUSH@', p .. 'rl:@EASEMOB@')
 local frozen = 0
 if ARGV[3] == '1' or ARGV[3] == 'true' then frozen = 1 end
-redis.call('HSET', p .. 'world', 'ver', ARGV[2], 'frozen', frozen, 'at', ARGV[4], 'offset', 0, 'epoch', 0, 'faults_ver', ARGV[2])
+redis.call('HSET', p .. 'world', 'ver', ARGV[2], 'frozen', frozen, 'at', ARGV[4], 'offset', 0, 'epoch', 0, 'faults_ver', ARGV[2],
+  '@JPUSH@:limit', ARGV[5], '@JPUSH@:window_ms', ARGV[6], '@EASEMOB@:limit', ARGV[7], '@EASEMOB@:window_ms', ARGV[8])
 if frozen == 0 then redis.call('HSET', p .. 'world', 'offset', ARGV[4]) end
-redis.call('HSET', p .. 'limits', '@JPUSH@:limit', ARGV[5], '@JPUSH@:window_ms', ARGV[6], '@EASEMOB@:limit', ARGV[7], '@EASEMOB@:window_ms', ARGV[8])
 return 1
 "#;
 
@@ -686,8 +860,8 @@ return 1
 const LIST: &str = r#"
 local w = world()
 if not w then return {-1} end
-local out = {w[7]}
-for _, id in ipairs(settle(now_of(w, tonumber(ARGV[2])))) do
+local out = {tonumber(w[6])}
+for _, id in ipairs(settle(now_of(w[2], w[3], w[4], ARGV[2]))) do
   local r = redis.call('HMGET', p .. 'fault:' .. id, 'spec', 'times', 'state', 'matched', 'applied')
   out[#out + 1] = tonumber(id)
   out[#out + 1] = r[1]
@@ -704,7 +878,7 @@ return out
 const ADD_FAULT: &str = r#"
 local w = world()
 if not w then return -2 end
-local now = now_of(w, tonumber(ARGV[2]))
+local now = now_of(w[2], w[3], w[4], ARGV[2])
 local ids = settle(now)
 if #ids >= tonumber(ARGV[3]) then
   local room = nil
@@ -740,7 +914,7 @@ return n
 
 /// ARGV: prefix, frozen, clock ms (the instant, or the offset from wall time).
 const SET_CLOCK: &str = r#"
-if not world() then return {0} end
+if not world() then return '' end
 local frozen = 0
 if ARGV[2] == '1' or ARGV[2] == 'true' then frozen = 1 end
 redis.call('HSET', p .. 'world', 'frozen', frozen)
@@ -750,77 +924,85 @@ else
   redis.call('HSET', p .. 'world', 'offset', ARGV[3])
 end
 bump('ver')
-return world()
+return world_text(world())
 "#;
 
-/// ARGV: prefix, wall ms, delta ms, earliest ms, latest ms. `{-1, target}` when the
-/// clock would leave its range (nothing changes).
+/// ARGV: prefix, wall ms, delta ms, earliest ms, latest ms. `!target` when the clock
+/// would leave its range (nothing changes).
 const ADVANCE: &str = r#"
 local w = world()
-if not w then return {0} end
-local target = now_of(w, tonumber(ARGV[2])) + tonumber(ARGV[3])
-if target < tonumber(ARGV[4]) or target > tonumber(ARGV[5]) then return {-1, target} end
-if w[3] == 1 then
-  redis.call('HSET', p .. 'world', 'at', target)
+if not w then return '' end
+local target = now_of(w[2], w[3], w[4], ARGV[2]) + tonumber(ARGV[3])
+if target < tonumber(ARGV[4]) or target > tonumber(ARGV[5]) then return string.format('!%.0f', target) end
+if w[2] == '1' then
+  redis.call('HSET', p .. 'world', 'at', string.format('%.0f', target))
 else
   redis.call('HINCRBY', p .. 'world', 'offset', ARGV[3])
 end
 bump('ver')
-return world()
+return world_text(world())
 "#;
 
 /// ARGV: prefix, then limit and window ms of jpush and easemob (-1: unchanged).
 const SET_QUOTAS: &str = r#"
-if not world() then return {0} end
+if not world() then return '' end
 local names = {'@JPUSH@', '@EASEMOB@'}
 for i, name in ipairs(names) do
   local limit, window = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
   if limit >= 0 then
-    redis.call('HSET', p .. 'limits', name .. ':limit', limit, name .. ':window_ms', window)
+    redis.call('HSET', p .. 'world', name .. ':limit', ARGV[2 * i], name .. ':window_ms', ARGV[2 * i + 1])
     redis.call('DEL', p .. 'rl:' .. name)
   end
 end
 bump('ver')
-return world()
+return world_text(world())
 "#;
 
 /// ARGV: prefix, frozen, clock ms, then limit and window ms of jpush and easemob.
 const RESET: &str = r#"
-if not world() then return {0} end
+if not world() then return '' end
 clear_faults()
-redis.call('DEL', p .. 'faults:next', p .. 'rl:@JPUSH@', p .. 'rl:@EASEMOB@', p .. 'journal', p .. 'journal:bytes')
+redis.call('DEL', p .. 'faults:next', p .. 'rl:@JPUSH@', p .. 'rl:@EASEMOB@', p .. 'journal', p .. 'journal:offset')
 local frozen = 0
 if ARGV[2] == '1' or ARGV[2] == 'true' then frozen = 1 end
-redis.call('HSET', p .. 'world', 'frozen', frozen, 'at', ARGV[3], 'offset', 0)
+redis.call('HSET', p .. 'world', 'frozen', frozen, 'at', ARGV[3], 'offset', 0,
+  '@JPUSH@:limit', ARGV[4], '@JPUSH@:window_ms', ARGV[5], '@EASEMOB@:limit', ARGV[6], '@EASEMOB@:window_ms', ARGV[7])
 if frozen == 0 then redis.call('HSET', p .. 'world', 'offset', ARGV[3]) end
-redis.call('HSET', p .. 'limits', '@JPUSH@:limit', ARGV[4], '@JPUSH@:window_ms', ARGV[5], '@EASEMOB@:limit', ARGV[6], '@EASEMOB@:window_ms', ARGV[7])
 bump('epoch')
 bump('ver')
 bump('faults_ver')
-return world()
+return world_text(world())
 "#;
 
 /// ARGV: prefix, capacity, byte budget, then entries' JSON. Appends each with the next
-/// `seq`, then drops the oldest entries while over either bound (the newest stays).
+/// `seq`, then drops the oldest entries past either bound (the newest stays). The bytes
+/// are bounded without reading any entry back: `journal:offset` counts the JSON bytes ever
+/// appended, and each entry's stream ID is `<offset before it + 1>-0`, so the entries
+/// that fit the budget are exactly those with an ID from `offset - budget + 1` on, and
+/// one `XTRIM MINID` drops the rest (an ID's first part is a 64-bit number; Lua's numbers
+/// keep it exact up to 2^53 bytes). `XTRIM MAXLEN` keeps the count (at least 1).
 const RECORD: &str = r#"
-local stream, bytes_key = p .. 'journal', p .. 'journal:bytes'
-local added = 0
+local stream, offset_key = p .. 'journal', p .. 'journal:offset'
+local offset = tonumber(redis.call('GET', offset_key))
+-- Without its offset (evicted) the stream's IDs could not keep rising: start it over.
+if not offset then
+  offset = 0
+  redis.call('DEL', stream)
+end
+local n = #ARGV - 3
+local seq = redis.call('INCRBY', p .. 'journal:seq', n) - n
+local newest = offset
 for i = 4, #ARGV do
-  local seq = redis.call('INCR', p .. 'journal:seq')
-  local size = string.len(ARGV[i])
-  redis.call('XADD', stream, '*', 'q', seq, 's', size, 'e', ARGV[i])
-  added = added + size
+  seq = seq + 1
+  newest = offset
+  redis.call('XADD', stream, string.format('%d-0', offset + 1), 'q', string.format('%d', seq), 'e', ARGV[i])
+  offset = offset + string.len(ARGV[i])
 end
-local bytes = redis.call('INCRBY', bytes_key, added)
-local len = redis.call('XLEN', stream)
-local capacity, budget = tonumber(ARGV[2]), tonumber(ARGV[3])
-while len > 1 and (len > capacity or bytes > budget) do
-  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
-  redis.call('XDEL', stream, oldest[1])
-  bytes = redis.call('DECRBY', bytes_key, tonumber(oldest[2][4]))
-  len = len - 1
-end
-return len
+redis.call('SET', offset_key, string.format('%d', offset))
+redis.call('XTRIM', stream, 'MAXLEN', ARGV[2])
+local first = math.min(offset - tonumber(ARGV[3]), newest) + 1
+if first > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%d', first)) end
+return n
 "#;
 
 /// Answers seq and JSON of every entry, oldest first.
@@ -828,18 +1010,19 @@ const JOURNAL: &str = r#"
 local out = {}
 for _, e in ipairs(redis.call('XRANGE', p .. 'journal', '-', '+')) do
   out[#out + 1] = e[2][2]
-  out[#out + 1] = e[2][6]
+  out[#out + 1] = e[2][4]
 end
 return out
 "#;
 
 const CLEAR_JOURNAL: &str = r#"
-redis.call('DEL', p .. 'journal', p .. 'journal:bytes')
+redis.call('DEL', p .. 'journal', p .. 'journal:offset')
 return 1
 "#;
 
 struct Scripts {
     request: Script,
+    request_drawing: Script,
     world: Script,
     create: Script,
     list: Script,
@@ -855,31 +1038,234 @@ struct Scripts {
     clear_journal: Script,
 }
 
+/// A script of the pieces `uses` and its `body`, after [`PREFIX_LUA`].
+fn script(uses: &[&str], body: &str) -> Script {
+    let mut code = PREFIX_LUA.to_owned();
+    for piece in uses {
+        code.push_str(piece);
+    }
+    code.push_str(body);
+    // The limiters' names are the families'; the scripts name them as @JPUSH@ and @EASEMOB@.
+    let code = code
+        .replace("@JPUSH@", jpush::SHARED_WINDOWS)
+        .replace("@EASEMOB@", easemob::SHARED_WINDOWS);
+    Script::new(&code)
+}
+
 fn scripts() -> &'static Scripts {
-    static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| {
-        // The limiters' names are the families'; the scripts name them as @JPUSH@ and @EASEMOB@.
-        let with_prelude = |body: &str| {
-            let code = format!("{PRELUDE}\n{RATE_LIMIT_LUA}\n{body}")
-                .replace("@JPUSH@", jpush::SHARED_WINDOWS)
-                .replace("@EASEMOB@", easemob::SHARED_WINDOWS);
-            Script::new(&code)
-        };
-        Scripts {
-            request: with_prelude(REQUEST),
-            world: with_prelude(WORLD),
-            create: with_prelude(CREATE),
-            list: with_prelude(LIST),
-            add_fault: with_prelude(ADD_FAULT),
-            remove_fault: with_prelude(REMOVE_FAULT),
-            clear_faults: with_prelude(CLEAR_FAULTS),
-            set_clock: with_prelude(SET_CLOCK),
-            advance: with_prelude(ADVANCE),
-            set_quotas: with_prelude(SET_QUOTAS),
-            reset: with_prelude(RESET),
-            record: with_prelude(RECORD),
-            journal: with_prelude(JOURNAL),
-            clear_journal: with_prelude(CLEAR_JOURNAL),
-        }
+    static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
+        request: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA], REQUEST),
+        request_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA], REQUEST),
+        world: script(&[WORLD_LUA], WORLD),
+        create: script(&[WORLD_LUA, CLEAR_FAULTS_LUA], CREATE),
+        list: script(&[WORLD_LUA, SETTLE_LUA], LIST),
+        add_fault: script(&[WORLD_LUA, SETTLE_LUA, BUMP_LUA], ADD_FAULT),
+        remove_fault: script(&[BUMP_LUA], REMOVE_FAULT),
+        clear_faults: script(&[CLEAR_FAULTS_LUA, BUMP_LUA], CLEAR_FAULTS),
+        set_clock: script(&[WORLD_LUA, BUMP_LUA], SET_CLOCK),
+        advance: script(&[WORLD_LUA, BUMP_LUA], ADVANCE),
+        set_quotas: script(&[WORLD_LUA, BUMP_LUA], SET_QUOTAS),
+        reset: script(&[WORLD_LUA, CLEAR_FAULTS_LUA, BUMP_LUA], RESET),
+        record: script(&[], RECORD),
+        journal: script(&[], JOURNAL),
+        clear_journal: script(&[], CLEAR_JOURNAL),
     });
     &SCRIPTS
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        collections::VecDeque,
+        net::{TcpListener, TcpStream},
+        process::{Child, Command, Stdio},
+        time::{Duration, Instant},
+    };
+
+    use super::*;
+
+    /// A throw-away `redis-server` on a free loopback port, killed when dropped.
+    struct Redis(Child, u16);
+
+    impl Drop for Redis {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn redis() -> Redis {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("this test needs Debian's redis-server package (.ci/run installs it)");
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Redis(child, port)
+    }
+
+    async fn append(store: &Store, capacity: usize, budget: usize, batch: &[String]) {
+        store
+            .run::<i64>(&scripts().record, |call| {
+                call.arg(capacity).arg(budget);
+                for json in batch {
+                    call.arg(json);
+                }
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn stored(store: &Store) -> Vec<(u64, String)> {
+        let reply: Vec<String> = store.run(&scripts().journal, |_| {}).await.unwrap();
+        reply
+            .chunks(2)
+            .map(|pair| (pair[0].parse().unwrap(), pair[1].clone()))
+            .collect()
+    }
+
+    /// The rule the in-process journal keeps: append, then drop the oldest while over
+    /// either bound, the newest always staying.
+    fn model_append(
+        model: &mut VecDeque<(u64, String)>,
+        seq: &mut u64,
+        capacity: usize,
+        budget: usize,
+        batch: &[String],
+    ) {
+        for json in batch {
+            *seq += 1;
+            model.push_back((*seq, json.clone()));
+        }
+        let bytes = |m: &VecDeque<(u64, String)>| m.iter().map(|(_, j)| j.len()).sum::<usize>();
+        while model.len() > 1 && (model.len() > capacity || bytes(model) > budget) {
+            model.pop_front();
+        }
+    }
+
+    #[tokio::test]
+    async fn the_shared_journal_keeps_exactly_what_fits_its_count_and_bytes() {
+        let redis = redis();
+        let store = Store::open(&format!("redis://127.0.0.1:{}/0", redis.1), key_prefix(7)).unwrap();
+        let (capacity, budget) = (6, 100);
+        let mut model = VecDeque::new();
+        let mut seq = 0;
+        // Batches of one to four entries of 1 to 40 bytes (some alone over the count's
+        // share of the budget), then one entry larger than the whole budget.
+        let mut sizes = (0..40u64).map(|i| 1 + (i * 17 + i * i) as usize % 40);
+        let mut batches: Vec<Vec<String>> = Vec::new();
+        for n in (0..24).map(|i| 1 + i % 4) {
+            let batch = (0..n)
+                .filter_map(|_| sizes.next())
+                .map(|size| "x".repeat(size))
+                .collect::<Vec<_>>();
+            if !batch.is_empty() {
+                batches.push(batch);
+            }
+        }
+        batches.push(vec!["y".repeat(150)]);
+        batches.push(vec!["z".repeat(30), "w".repeat(30)]);
+        for batch in &batches {
+            append(&store, capacity, budget, batch).await;
+            model_append(&mut model, &mut seq, capacity, budget, batch);
+            assert_eq!(stored(&store).await, Vec::from(model.clone()), "after {batch:?}");
+        }
+
+        // Cleared, it starts empty and keeps counting seq; its bounds hold as before.
+        store.run::<i64>(&scripts().clear_journal, |_| {}).await.unwrap();
+        assert!(stored(&store).await.is_empty());
+        model.clear();
+        for batch in &batches[..6] {
+            append(&store, capacity, budget, batch).await;
+            model_append(&mut model, &mut seq, capacity, budget, batch);
+            assert_eq!(stored(&store).await, Vec::from(model.clone()));
+        }
+
+        // A store that lost the byte offset (evicted) starts the stream over rather than fail.
+        store
+            .command::<i64>(redis::cmd("DEL").arg(format!("{}journal:offset", store.prefix())))
+            .await
+            .unwrap();
+        append(&store, capacity, budget, &batches[0]).await;
+        model.clear();
+        model_append(&mut model, &mut seq, capacity, budget, &batches[0]);
+        assert_eq!(stored(&store).await, Vec::from(model));
+    }
+
+    #[test]
+    fn request_answers_are_read_exactly() {
+        let text = |s: &str| Value::BulkString(s.as_bytes().to_vec());
+        assert!(matches!(decision_of_reply(&text("")), Ok(Reply::NoWorld)));
+        assert!(matches!(decision_of_reply(&text("stale")), Ok(Reply::Stale)));
+        let Ok(Reply::Decided { world, fault, counted }) = decision_of_reply(&text("0,0,1,1,30,29,60")) else {
+            panic!("a decision")
+        };
+        assert_eq!((world, fault), (None, None));
+        let counted = counted.unwrap();
+        assert_eq!((counted.allowed, counted.remaining, counted.reset_secs), (true, 29, 60));
+        let reply = text("3,2,0,0,0,0,0|1764000000000001,1,1763611200000,0,4,1764000000000000,30,60000,100,60000");
+        let Ok(Reply::Decided { world, fault, counted }) = decision_of_reply(&reply) else {
+            panic!("a decision with its world")
+        };
+        assert_eq!((fault, counted.is_none()), (Some((3, 2)), true));
+        let world = world.unwrap();
+        assert_eq!(
+            (world.version, world.frozen, world.clock_ms, world.token_epoch),
+            (1764000000000001, true, 1763611200000, 4)
+        );
+        assert_eq!((world.jpush.limit, world.easemob.limit), (30, 100));
+        for bad in [
+            "1,2",
+            "0,0,0,0,0,0,0,0",
+            "0,0,x,0,0,0,0",
+            "0,0,0,0,0,0,0|1,2",
+            "0,0,,0,0,0,0",
+            "-,0,0,0,0,0,0",
+        ] {
+            assert!(decision_of_reply(&text(bad)).is_err(), "{bad}");
+        }
+        assert!(decision_of_reply(&Value::Int(1)).is_err());
+    }
+
+    #[test]
+    fn integers_are_read_as_str_parse_reads_them() {
+        for text in [
+            "0",
+            "7",
+            "-1",
+            "1764000000000001",
+            "9223372036854775807",
+            "-9223372036854775807",
+        ] {
+            assert_eq!(int(text.as_bytes()), text.parse().ok(), "{text}");
+        }
+        for text in ["", "-", "1a", "+1", " 1", "9223372036854775808", "1.5"] {
+            assert_eq!(int(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn keys_are_sixteen_hex_digits() {
+        for key in [0, 1, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef] {
+            assert_eq!(hex16(key), format!("{key:016x}").as_bytes());
+        }
+    }
 }

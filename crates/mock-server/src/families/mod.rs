@@ -22,9 +22,9 @@ pub fn family_of(path: &str) -> Family {
     let first = first_segment(path);
     if first == CONTROL_ROOT || path == "/" {
         Family::Control
-    } else if jpush::ROUTES.iter().any(|r| first_segment(r.path) == first) {
+    } else if jpush::ROUTES.iter().any(|r| is_first_segment(r.path, first)) {
         Family::JPush
-    } else if jmessage::ROUTES.iter().any(|r| first_segment(r.path) == first) {
+    } else if jmessage::ROUTES.iter().any(|r| is_first_segment(r.path, first)) {
         Family::JMessage
     } else {
         Family::Easemob
@@ -45,7 +45,17 @@ fn find<E>(table: &'static [Route<E>], path: &str) -> Option<&'static [&'static 
 }
 
 fn first_segment(path: &str) -> &str {
-    path.trim_start_matches('/').split('/').next().unwrap_or_default()
+    let path = path.trim_start_matches('/');
+    path.split_once('/').map_or(path, |(first, _)| first)
+}
+
+/// Whether `segment` is the first segment of the route path `route` (`/root/...`),
+/// without splitting the route's path: every request asks it of each route.
+fn is_first_segment(route: &str, segment: &str) -> bool {
+    route
+        .strip_prefix('/')
+        .and_then(|rest| rest.strip_prefix(segment))
+        .is_some_and(|tail| tail.is_empty() || tail.starts_with('/'))
 }
 
 #[cfg(test)]

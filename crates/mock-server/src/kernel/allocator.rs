@@ -1,7 +1,9 @@
 //! Keeping resident memory a measure of live memory under glibc, which keeps the memory
 //! of large transient buffers after they are freed, so that resident memory drifts with
 //! the allocation history rather than with the data (measured: +40% after building 480
-//! Easemob hours). A no-op on other platforms.
+//! Easemob hours). A no-op on other platforms, and on the memory of another global
+//! allocator: the `mock-server` binary runs on mimalloc, which returns freed pages by
+//! itself; this serves the library where it runs on glibc's malloc (tests, embedders).
 //!
 //! Pinning glibc's mmap threshold instead (so that large blocks are unmapped on free) was
 //! measured and rejected: every 478 KB page buffer then costs a fresh mapping, and page

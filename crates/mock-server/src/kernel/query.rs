@@ -38,9 +38,22 @@ impl QueryParams {
 /// time linear in the query's length). A query of known names only allocates nothing.
 pub fn unknown_names<'a>(query: &'a str, known: &'a [&str]) -> impl Iterator<Item = Cow<'a, str>> {
     let mut seen = std::collections::HashSet::new();
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(name, _)| name)
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| decoded_name(pair.split_once('=').map_or(pair, |(name, _)| name)))
         .filter(move |name| !known.contains(&name.as_ref()) && seen.insert(name.clone()))
+}
+
+/// A raw parameter name decoded as `form_urlencoded` decodes it; borrowed when plain
+/// (the values, which this never needs, are not decoded at all).
+fn decoded_name(raw: &str) -> Cow<'_, str> {
+    if !raw.contains(['%', '+']) {
+        return Cow::Borrowed(raw);
+    }
+    form_urlencoded::parse(raw.as_bytes())
+        .next()
+        .map_or(Cow::Borrowed(""), |(name, _)| Cow::Owned(name.into_owned()))
 }
 
 #[cfg(test)]

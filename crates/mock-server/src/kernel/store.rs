@@ -13,7 +13,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
-    FromRedisValue, Script, ScriptInvocation,
+    Cmd, FromRedisValue, Script,
 };
 
 use super::ratelimit::Decision;
@@ -89,20 +89,25 @@ impl Store {
         &self.prefix
     }
 
-    /// Runs `script` with the arguments `args` adds (the key prefix is always the first).
-    pub async fn run<T: FromRedisValue>(
-        &self,
-        script: &Script,
-        args: impl FnOnce(&mut ScriptInvocation<'_>),
-    ) -> Result<T, StoreError> {
-        let mut invocation = script.prepare_invoke();
-        invocation.arg(&self.prefix);
-        args(&mut invocation);
+    /// Runs `script` with the arguments `args` adds (the key prefix is always the first):
+    /// by its hash, loading it first when the store does not know it (a restarted store).
+    /// The call is one command whose arguments are written into one buffer.
+    pub async fn run<T: FromRedisValue>(&self, script: &Script, args: impl FnOnce(&mut Cmd)) -> Result<T, StoreError> {
+        let mut call = redis::cmd("EVALSHA");
+        call.arg(script.get_hash()).arg(0).arg(&self.prefix);
+        args(&mut call);
         let deadline = tokio::time::Instant::now() + CALL_TIMEOUT;
         let mut connection = self.connection.clone();
-        let mut outcome = tokio::time::timeout_at(deadline, invocation.invoke_async(&mut connection)).await;
+        let invoke = async |connection: &mut ConnectionManager| match call.query_async(connection).await {
+            Err(err) if err.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                script.load_async(connection).await?;
+                call.query_async(connection).await
+            }
+            other => other,
+        };
+        let mut outcome = tokio::time::timeout_at(deadline, invoke(&mut connection)).await;
         if is_lost_connection(&outcome) {
-            outcome = tokio::time::timeout_at(deadline, invocation.invoke_async(&mut connection)).await;
+            outcome = tokio::time::timeout_at(deadline, invoke(&mut connection)).await;
         }
         self.settle(outcome)
     }
@@ -152,28 +157,26 @@ fn is_lost_connection<T>(outcome: &Result<redis::RedisResult<T>, tokio::time::er
 }
 
 /// The Lua function behind every shared rate-limit check: `rate_limit(prefix, name, slot,
-/// now_ms)` counts one request of app `slot` against limiter `name`'s window on the mock
-/// clock's `now_ms`, with the quota stored under the limiter's name, and answers
-/// `{allowed (0/1), limit, remaining, reset_secs}`: [`super::ratelimit::RateLimiter::check`]'s
-/// rule, in one atomic step. Windows of one limiter share one hash (two fields per app),
-/// so forgetting them all is one `DEL`.
+/// now_ms, limit, window_ms)` counts one request of app `slot` against limiter `name`'s
+/// window on the mock clock's `now_ms`, with the quota given (the caller read it from the
+/// world, where it is stored under the limiter's name), and answers `{allowed (0/1),
+/// limit, remaining, reset_secs}`: [`super::ratelimit::RateLimiter::check`]'s rule, in one
+/// atomic step. Windows of one limiter share one hash (two fields per app), so forgetting
+/// them all is one `DEL`.
 pub const RATE_LIMIT_LUA: &str = r#"
-local function rate_limit(p, name, slot, now)
-  local q = redis.call('HMGET', p .. 'limits', name .. ':limit', name .. ':window_ms')
-  local limit, window = tonumber(q[1]), tonumber(q[2])
-  local key = p .. 'rl:' .. name
-  local w = redis.call('HMGET', key, slot .. ':opened', slot .. ':used')
+local function rate_limit(p, name, slot, now, limit, window)
+  local key, opened_at, used_by = p .. 'rl:' .. name, slot .. ':opened', slot .. ':used'
+  local w = redis.call('HMGET', key, opened_at, used_by)
   local opened, used = tonumber(w[1]), tonumber(w[2])
-  if opened == nil or now >= opened + window or now < opened then
-    opened = now
-    used = 0
-  end
   local allowed = 0
-  if used < limit then
-    allowed = 1
-    used = used + 1
+  if opened == nil or now >= opened + window or now < opened then
+    opened, used = now, 0
+    if limit > 0 then allowed, used = 1, 1 end
+    redis.call('HSET', key, opened_at, string.format('%d', opened), used_by, used)
+  elseif used < limit then
+    -- an open window only counts (HINCRBY answers an integer: nothing to convert)
+    allowed, used = 1, redis.call('HINCRBY', key, used_by, '1')
   end
-  redis.call('HSET', key, slot .. ':opened', opened, slot .. ':used', used)
   local reset = math.floor((opened + window - now + 999) / 1000)
   if reset < 1 then reset = 1 end
   return {allowed, limit, limit - used, reset}
@@ -207,7 +210,9 @@ pub struct SharedWindows {
 
 static CHECK: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(&format!(
-        "{RATE_LIMIT_LUA}\nreturn rate_limit(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))"
+        "{RATE_LIMIT_LUA}
+local q = redis.call('HMGET', ARGV[1] .. 'world', ARGV[2] .. ':limit', ARGV[2] .. ':window_ms')
+return rate_limit(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(q[1]), tonumber(q[2]))"
     ))
 });
 

@@ -2,11 +2,14 @@
 //! rate-limit window (2002), in this process or in a fleet's shared store (503 when that
 //! store is unavailable). Every authenticated response carries `X-Rate-Limit-Limit`,
 //! `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (seconds to the window's end).
+//!
+//! The front service (`app::front`) calls [`gate`] in front of the router for every
+//! request that [`super::reaches_gate`] says a JPush route serves: the same test a fleet
+//! counts by, and no `from_fn` layer's boxed future and service clone on the hot path.
 
 use axum::{
-    extract::{FromRequestParts, Request, State},
+    extract::{FromRef, FromRequestParts, Request},
     http::{request::Parts, HeaderMap, HeaderName},
-    middleware::Next,
     response::{IntoResponse, Response},
 };
 
@@ -16,11 +19,13 @@ use crate::{
     kernel::{header_number::header_value, ratelimit::Decision, store::Counted},
 };
 
-/// The authenticated app, put in the request's extensions by [`gate`].
+/// The authenticated app of a request [`gate`] let through.
 #[derive(Debug, Clone, Copy)]
 pub struct JpApp(pub usize);
 
-pub async fn gate(State(context): State<Context>, mut request: Request, next: Next) -> Response {
+/// Authenticates `request` and counts it against its app's window; passes it to `next`
+/// (the router) if both allow it.
+pub async fn gate(context: &Context, mut request: Request, next: impl AsyncFnOnce(Request) -> Response) -> Response {
     let dataset = &context.core.dataset;
     let BasicAuth::App(app) = basic_auth(request.headers(), dataset) else {
         return JpError::AuthFailed.into_response();
@@ -32,12 +37,11 @@ pub async fn gate(State(context): State<Context>, mut request: Request, next: Ne
         (None, None) => context.jpush.limiter.check(slot, now),
         (Some(shared), None) => match shared.check(slot, now).await {
             Ok(decision) => decision,
-            Err(_) => return super::fault_response(&context, axum::http::StatusCode::SERVICE_UNAVAILABLE),
+            Err(_) => return super::fault_response(context, axum::http::StatusCode::SERVICE_UNAVAILABLE),
         },
     };
     let mut response = if decision.allowed {
-        request.extensions_mut().insert(JpApp(app));
-        next.run(request).await
+        next(request).await
     } else {
         JpError::RateLimited {
             limit: decision.limit,
@@ -58,11 +62,18 @@ pub fn rate_limit_headers(headers: &mut HeaderMap, decision: Decision) {
     headers.insert(RESET, header_value(decision.reset_secs.max(0) as u64));
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for JpApp {
+impl<S: Send + Sync> FromRequestParts<S> for JpApp
+where
+    Context: FromRef<S>,
+{
     type Rejection = JpError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<JpApp, JpError> {
-        // Only reachable behind `gate`, which always inserts it.
-        parts.extensions.get::<JpApp>().copied().ok_or(JpError::AuthFailed)
+    /// The app of the credentials the gate accepted, read again from the header: cheaper
+    /// than carrying it in the request's extensions (an allocation and a map insert).
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<JpApp, JpError> {
+        match basic_auth(&parts.headers, &Context::from_ref(state).core.dataset) {
+            BasicAuth::App(app) => Ok(JpApp(app)),
+            _ => Err(JpError::AuthFailed),
+        }
     }
 }

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use axum::{
     extract::FromRef,
     http::{Method, StatusCode},
-    middleware,
     response::{IntoResponse, Response},
     routing::{on, MethodRouter},
     Router,
@@ -25,6 +24,7 @@ use axum::{
 
 use self::cache::JpushCache;
 pub use self::errors::JpError;
+pub use self::extract::gate;
 use super::shared::{
     context::Core,
     route::{self, Route},
@@ -113,8 +113,9 @@ impl JpushState {
     }
 }
 
-/// The family's router, every route under both hosts' paths, behind the gate.
-pub fn routes<S>(context: Context) -> Router<S>
+/// The family's router, every route under both hosts' paths. The front service puts
+/// [`extract::gate`] in front of it.
+pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     Context: FromRef<S>,
@@ -126,7 +127,7 @@ where
             .route(route.path, handler(route.endpoint))
             .route(&alias, handler(route.endpoint));
     }
-    router.route_layer(middleware::from_fn_with_state(context, extract::gate))
+    router
 }
 
 fn handler<S>(endpoint: Endpoint) -> MethodRouter<S>
@@ -154,8 +155,9 @@ pub fn method_of(endpoint: Endpoint) -> Method {
 }
 
 /// Whether a request reaches [`extract::gate`] (a route of the family, with its method),
-/// which counts an authenticated request against the app's window: a fleet counts it in
-/// the same call that decides its fault, and the gate takes that count.
+/// which counts an authenticated request against the app's window: the front service
+/// gates exactly these, and a fleet counts them in the same call that decides their
+/// fault (the gate takes that count).
 pub fn reaches_gate(method: &Method, path: &str) -> bool {
     let Some(rest) = path
         .strip_prefix(BEIJING_ALIAS)
