@@ -45,6 +45,7 @@ pub struct Entry {
     /// for each next, never reused (not even after a clear or reset).
     pub seq: u64,
     /// When the request arrived, on the mock clock (written as RFC 3339 when read).
+    #[serde(serialize_with = "crate::kernel::rfc3339::serialize")]
     pub time: DateTime<FixedOffset>,
     pub method: String,
     pub path: String,
