@@ -43,8 +43,8 @@ impl Rfc3339 {
         if nanos != 0 {
             text.push(b'.');
             match nanos {
-                _ if nanos % 1_000_000 == 0 => text.digits(nanos / 1_000_000, 3),
-                _ if nanos % 1_000 == 0 => text.digits(nanos / 1_000, 6),
+                _ if nanos.is_multiple_of(1_000_000) => text.digits(nanos / 1_000_000, 3),
+                _ if nanos.is_multiple_of(1_000) => text.digits(nanos / 1_000, 6),
                 _ => text.digits(nanos, 9),
             }
         }
