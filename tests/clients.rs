@@ -18,7 +18,7 @@ use std::{
 
 use conformance::fidelity::CLIENT_CALLS;
 use e2e::{
-    scratch::{install_once, npm_ci, repo, run},
+    scratch::{install_once, npm_ci, pip_install, repo},
     Mock, Role,
 };
 use serde_json::{json, Value};
@@ -34,20 +34,7 @@ static NODE: Mutex<Option<Result<PathBuf, String>>> = Mutex::new(None);
 /// A virtual environment with the pinned Python clients; returns its `python`.
 fn python() -> PathBuf {
     let dir = install_once(&PYTHON, "tests/clients/requirements.txt", &install_dir(), |dir| {
-        let venv = dir.join("venv");
-        run(
-            "python3 -m venv",
-            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
-        )?;
-        run(
-            "pip install -r tests/clients/requirements.txt",
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check", "--no-input"])
-                .arg("--cache-dir")
-                .arg(dir.join("pip-cache"))
-                .arg("-r")
-                .arg(repo("tests/clients/requirements.txt")),
-        )
+        pip_install("tests/clients/requirements.txt", dir)
     });
     dir.join("venv/bin/python")
 }

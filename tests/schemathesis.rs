@@ -22,7 +22,7 @@ use std::{
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use e2e::{
-    scratch::{install_once, repo, run},
+    scratch::{install_once, pip_install, repo},
     Mock, Role,
 };
 use mock_server::{app::openapi, settings::ControlToken};
@@ -40,20 +40,7 @@ static TOOLS: Mutex<Option<Result<PathBuf, String>>> = Mutex::new(None);
 fn tools() -> PathBuf {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schemathesis");
     let dir = install_once(&TOOLS, "tests/schemathesis/requirements.txt", &root, |dir| {
-        let venv = dir.join("venv");
-        run(
-            "python3 -m venv",
-            Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
-        )?;
-        run(
-            "pip install -r tests/schemathesis/requirements.txt",
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check", "--no-input"])
-                .arg("--cache-dir")
-                .arg(dir.join("pip-cache"))
-                .arg("-r")
-                .arg(repo("tests/schemathesis/requirements.txt")),
-        )
+        pip_install("tests/schemathesis/requirements.txt", dir)
     });
     dir.join("venv/bin")
 }

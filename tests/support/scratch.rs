@@ -72,3 +72,22 @@ pub fn npm_ci(folder: &str, dir: &Path) -> Result<(), String> {
             .arg(dir.join("npm-cache")),
     )
 }
+
+/// A virtual environment at `dir/venv` with the pinned packages of `requirements` (a
+/// repository path) installed, with its own pip cache.
+pub fn pip_install(requirements: &str, dir: &Path) -> Result<(), String> {
+    let venv = dir.join("venv");
+    run(
+        "python3 -m venv",
+        Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv),
+    )?;
+    run(
+        &format!("pip install -r {requirements}"),
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "--no-input"])
+            .arg("--cache-dir")
+            .arg(dir.join("pip-cache"))
+            .arg("-r")
+            .arg(repo(requirements)),
+    )
+}
