@@ -12,7 +12,7 @@ use conformance::{
 };
 use e2e::{scratch::repo, Mock};
 use mock_server::{
-    app::{control_api, dashboard, openapi},
+    app::{control_routes, dashboard, openapi},
     families::{easemob, jmessage, jpush},
     settings::ControlToken,
 };
@@ -119,14 +119,14 @@ async fn every_served_route_is_documented_and_every_documented_one_served() {
     let tables = 2 * jpush::ROUTES.len()
         + jmessage::ROUTES.len()
         + easemob::ROUTES.len()
-        + control_api::ROUTES.len()
+        + control_routes::ROUTES.len()
         + dashboard::ASSETS.len();
     assert_eq!(
         operations.len(),
         tables,
         "one operation per route of the tables the router is built from"
     );
-    for route in control_api::ROUTES {
+    for route in control_routes::ROUTES {
         assert!(
             operations.contains(&(route.method.to_string(), route.path.to_owned())),
             "{route:?}"

@@ -9,6 +9,7 @@
 //! ([`world`]).
 
 pub mod control_api;
+pub mod control_routes;
 pub mod dashboard;
 pub mod front;
 pub mod http_limits;

@@ -1,4 +1,4 @@
-//! The control API's operations, one per route of `control_api::ROUTES` and of the
+//! The control API's operations, one per route of `control_routes::ROUTES` and of the
 //! dashboard's files: who may call each (the optional `--control-token`, R7.8), what it
 //! takes and what it answers.
 
@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     app::{
-        control_api::{self, ControlRoute, Endpoint},
+        control_routes::{self, ControlRoute, Endpoint},
         dashboard,
     },
     control::journal,
@@ -18,7 +18,7 @@ use crate::{
 
 /// Every control operation, dashboard files included.
 pub fn operations() -> Vec<Operation> {
-    let mut all: Vec<Operation> = control_api::ROUTES.iter().map(operation).collect();
+    let mut all: Vec<Operation> = control_routes::ROUTES.iter().map(operation).collect();
     all.extend(dashboard::ASSETS.iter().enumerate().map(|(i, asset)| {
         let id = ["mockDashboard", "mockDashboardScript", "mockDashboardStyle"][i];
         let media_type = asset.content_type.split(';').next().unwrap_or_default();
@@ -41,7 +41,7 @@ pub fn operations() -> Vec<Operation> {
 fn operation(route: &ControlRoute) -> Operation {
     use Endpoint as E;
     let (id, summary) = names(route);
-    let public = control_api::is_public(&route.method, route.path);
+    let public = control_routes::is_public(&route.method, route.path);
     let changes_state = route.method != axum::http::Method::GET;
     let mut op = Operation::new(
         "control",
@@ -134,7 +134,7 @@ fn count(name: &str) -> Value {
 }
 
 fn journal_params() -> Vec<Value> {
-    control_api::JOURNAL_PARAMS
+    control_routes::JOURNAL_PARAMS
         .iter()
         .map(|&name| match name {
             "family" => param(

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document of the mock (docs/SPEC.md R7.13), served at
 //! `GET /_mock/openapi.json` and committed as `docs/openapi.json`. It is built from the
-//! route tables the router is built from — each family's `ROUTES`, `control_api::ROUTES`
+//! route tables the router is built from — each family's `ROUTES`, `control_routes::ROUTES`
 //! and the dashboard's files — so that no route can be served undocumented: one
 //! operation per route ([`vendor`], [`control`]), the bodies' schemas ([`components`]),
 //! and what an operation is made of ([`operation`]).
@@ -19,7 +19,7 @@ pub use self::operation::Operation;
 use crate::families::shared::jiguang_error::json_bytes;
 
 /// Where the document is served.
-pub const PATH: &str = "/_mock/openapi.json";
+pub const PATH: &str = super::control_routes::OPENAPI_PATH;
 
 /// Every operation of the document, vendor families first.
 pub fn operations() -> Vec<Operation> {
