@@ -4,10 +4,15 @@
 
 use axum::{
     body::{Body as HttpBody, Bytes},
-    http::{header::CONTENT_TYPE, HeaderValue, StatusCode},
+    http::{
+        header::{CONTENT_LENGTH, CONTENT_TYPE},
+        HeaderValue, StatusCode,
+    },
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
+
+use crate::kernel::header_number::header_value;
 
 pub const JSON_UTF8: &str = "application/json; charset=utf-8";
 
@@ -143,9 +148,14 @@ impl http_body::Body for Pieces {
 
 /// A response of already serialised JSON (memoised bodies are shared, not copied).
 pub fn json_bytes(status: StatusCode, bytes: impl Into<Bytes>) -> Response {
-    let mut response = (status, bytes.into()).into_response();
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    let bytes = bytes.into();
+    // Its length from the static digits: axum would otherwise format it into a new
+    // allocation, and `Bytes`' own response would first name it `octet-stream`.
+    let length = header_value(bytes.len() as u64);
+    let mut response = Response::new(HttpBody::from(bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    headers.insert(CONTENT_LENGTH, length);
     response
 }
