@@ -26,7 +26,7 @@ use axum::{
 use hyper::body::Incoming;
 use tower::{Layer, Service};
 
-use super::{http_limits, listener::ConnectionHandle, request_layer::request_layer, state::AppState};
+use super::{connection::ConnectionHandle, http_limits, request_layer::request_layer, state::AppState};
 use crate::families::{family_of, jpush, Family};
 
 /// The router behind the body limit.
@@ -73,6 +73,7 @@ impl Front {
             mut router,
             connection,
         } = self;
+        let _serving = connection.serving();
         let family = family_of(request.uri().path());
         let routed = async |request: Request| {
             let mut route = async |request| match router.call(request).await {

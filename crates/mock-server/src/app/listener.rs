@@ -1,6 +1,7 @@
 //! The mock's TCP listener: it lets through request lines with raw spaces (and `<`, `>`,
-//! `"`) in the target, and gives each request a [`ConnectionHandle`] with which a fault can
-//! drop the connection itself (the client then sees a reset or EOF, never a response).
+//! `"`) in the target, and gives each connection a [`ConnectionHandle`] with which a fault
+//! can drop it (the client then sees a reset or EOF, never a response) and that notes
+//! what is written, for the idle watchdog.
 //!
 //! Some SDKs send `?begin_time=2026-11-02 10:10:10` without encoding the space [seen], and
 //! Easemob's own doc sends `?ql=select+*+where+timestamp>1403164734226` with a raw `>`.
@@ -23,10 +24,6 @@ use std::{
     borrow::Cow,
     io,
     pin::Pin,
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
     task::{ready, Context, Poll},
 };
 
@@ -35,6 +32,8 @@ use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
 };
+
+use super::connection::{dropped_error, ConnectionHandle};
 
 pub const RAW_SPACE_HEADER: &str = "x-mock-raw-space";
 pub const INVALID_TARGET_HEADER: &str = "x-mock-invalid-target";
@@ -69,31 +68,6 @@ impl Listener for RawSpaceListener {
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.0.local_addr()
     }
-}
-
-/// Lets a request drop the connection it arrived on (the server hands it to each request
-/// as `ConnectInfo<ConnectionHandle>`): once [`ConnectionHandle::drop_connection`] is called, every read and write of the connection fails, so hyper closes it without
-/// sending anything more.
-#[derive(Debug, Clone, Default)]
-pub struct ConnectionHandle {
-    dropped: Arc<AtomicBool>,
-}
-
-impl ConnectionHandle {
-    pub fn drop_connection(&self) {
-        self.dropped.store(true, Ordering::Relaxed);
-    }
-
-    fn is_dropped(&self) -> bool {
-        self.dropped.load(Ordering::Relaxed)
-    }
-}
-
-fn dropped_error() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionReset,
-        "connection dropped by an injected fault",
-    )
 }
 
 /// Wraps a stream and repairs request lines (and header lines with control bytes) as
@@ -551,7 +525,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
         if self.handle.is_dropped() {
             return Poll::Ready(Err(dropped_error()));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.handle.moved();
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -570,7 +548,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
         if self.handle.is_dropped() {
             return Poll::Ready(Err(dropped_error()));
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.handle.moved();
+        }
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -8,6 +8,7 @@
 //! the state operations that work on this process's state or on a fleet's shared world
 //! ([`world`]).
 
+pub mod connection;
 pub mod control_api;
 pub mod control_routes;
 pub mod dashboard;

@@ -5,6 +5,7 @@
 //! untouched, so a fault can never lock a user out of the control API.
 
 use std::{
+    borrow::Cow,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc,
@@ -18,17 +19,13 @@ use axum::{
     http::{header, header::AUTHORIZATION, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
+use chrono::{DateTime, Utc};
 
-use super::{
-    listener::{ConnectionHandle, RAW_SPACE_HEADER},
-    request_log::RequestLog,
-    state::AppState,
-};
+use super::{connection::ConnectionHandle, listener::RAW_SPACE_HEADER, request_log::RequestLog, state::AppState};
 use crate::{
     control::{
         faults::{delay_ms, Applied, Effect, FamilyName, RequestFacts},
-        journal::{Entry, MAX_HEADERS},
-        redact,
+        journal::{Draft, Outcome},
     },
     families::{
         self, easemob, jmessage, jpush,
@@ -72,21 +69,22 @@ pub async fn request_layer(
     };
     let started = Instant::now();
     let (app, auth) = known_app(state, family, &request);
+    let app = app.as_deref();
     let (now, fault) = if state.fleet.is_none() {
         let now = state.core.clock.now();
         let facts = RequestFacts {
             family: Some(family_name),
             method: request.method().as_str(),
             path: request.uri().path(),
-            app_key: app.as_deref(),
+            app_key: app,
         };
         (now, state.faults.decide(facts, now))
     } else {
-        match shared_decision(state, &mut request, family, family_name, app.as_deref()).await {
+        match shared_decision(state, &mut request, family, family_name, app).await {
             Ok(decided) => decided,
             Err(refusal) => {
                 if let Some(log) = log {
-                    log.finish(refusal.status(), app.as_deref(), None);
+                    log.finish(refusal.status(), app, None);
                 }
                 return refusal;
             }
@@ -123,30 +121,22 @@ pub async fn request_layer(
     };
 
     if let Some(log) = log {
-        log.finish(response.status(), app.as_deref(), fault.map(|f| f.rule));
+        log.finish(response.status(), app, fault.map(|f| f.rule));
     }
-    if let Some(record) = journal {
-        let warnings = record.warnings(state, app.as_deref(), &mut response, now);
-        let body_bytes = record.body.bytes();
+    if let Some(mut record) = journal {
+        record.add_warnings(state, app, &mut response, now);
+        let entry = record.draft.finish(Outcome {
+            time: now.with_timezone(&state.core.dataset.timezone),
+            body_bytes: record.body.bytes(),
+            family: Some(family_name),
+            app,
+            status: response.status().as_u16(),
+            latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+            fault: fault.map(|f| f.rule),
+            warnings: &record.warnings,
+        });
         // In a fleet a lost store loses the entry, not the answer (health reports it).
-        let _ = state
-            .record(Entry {
-                time: now.with_timezone(&state.core.dataset.timezone),
-                method: record.method,
-                path: record.path,
-                query: record.query,
-                headers: record.headers,
-                body_bytes,
-                family: Some(family_name),
-                app,
-                status: response.status().as_u16(),
-                latency_ms: started.elapsed().as_secs_f64() * 1000.0,
-                fault: fault.map(|f| f.rule),
-                warnings,
-                seq: 0,
-                truncated: Vec::new(),
-            })
-            .await;
+        let _ = state.record(entry).await;
     }
     response
 }
@@ -209,7 +199,7 @@ fn fault_response(state: &AppState, family: Family, status: StatusCode) -> Respo
 /// Basic auth, or `org#app` from an Easemob path. Anything else a client sends is no app:
 /// it is never kept (swapped credentials would put a master secret there) nor matched by
 /// faults.
-fn known_app(state: &AppState, family: Family, request: &Request) -> (Option<String>, Auth) {
+fn known_app<'a>(state: &'a AppState, family: Family, request: &Request) -> (Option<Cow<'a, str>>, Auth) {
     let dataset = &state.core.dataset;
     match family {
         Family::JPush | Family::JMessage => {
@@ -219,20 +209,23 @@ fn known_app(state: &AppState, family: Family, request: &Request) -> (Option<Str
                 .get(AUTHORIZATION)
                 .and_then(|value| dataset.jiguang_by_authorization(value.as_bytes()));
             if let Some(app) = exact {
-                return (Some(dataset.jiguang[app].credentials.app_key.clone()), Auth::KnownApp);
+                return (
+                    Some(dataset.jiguang[app].credentials.app_key.as_str().into()),
+                    Auth::KnownApp,
+                );
             }
             let Some(credentials) = basic_credentials(headers) else {
                 return (None, Auth::None);
             };
             let key = credentials.key();
             match dataset.jiguang.iter().any(|a| a.credentials.app_key == key) {
-                true => (Some(key.to_owned()), Auth::KnownApp),
+                true => (Some(key.to_owned().into()), Auth::KnownApp),
                 false => (None, Auth::UnknownApp),
             }
         }
         Family::Easemob => {
             let (org, name) = easemob::org_app(request.uri().path());
-            let app = easemob::app_index(dataset, org, name).map(|_| format!("{org}#{name}"));
+            let app = easemob::app_index(dataset, org, name).map(|_| format!("{org}#{name}").into());
             (app, Auth::None)
         }
         Family::Control => (None, Auth::None),
@@ -267,71 +260,62 @@ async fn truncate(response: Response) -> Response {
     (parts, Body::from_stream(chunks)).into_response()
 }
 
-/// What the journal keeps of a request, taken before the handler consumes it.
+/// What the journal keeps of a request, taken before the handler consumes it: the
+/// entry's request half, and the warnings the request itself raises.
 struct RequestRecord {
-    method: String,
-    path: String,
-    query: Option<String>,
-    headers: Vec<(String, String)>,
+    draft: Draft,
+    warnings: Vec<Warning>,
     body: BodySize,
     family: Family,
-    raw_space: bool,
     auth: Auth,
 }
 
+/// A contract warning: one of the mock's own sentences, or one naming what was sent.
+type Warning = Cow<'static, str>;
+
 impl RequestRecord {
     fn of(request: &mut Request, family: Family, auth: Auth) -> RequestRecord {
-        // One over the bound, so that the journal knows some were left out.
-        let (headers, _) = redact::headers(request.headers(), MAX_HEADERS + 1);
+        let uri = request.uri();
+        let draft = Draft::request(request.method().as_str(), uri.path(), uri.query(), request.headers());
+        let mut warnings = Vec::new();
+        if request.headers().contains_key(RAW_SPACE_HEADER) {
+            warnings.push(
+                "a raw space (or `<`, `>`, `\"`) in the query string: percent-encode it (%20, %3C, %3E, %22)".into(),
+            );
+        }
+        if let Some(documented) = families::documented_params(uri.path()) {
+            unknown_parameters(uri.query().unwrap_or_default(), documented, &mut warnings);
+        }
         RequestRecord {
-            method: request.method().as_str().to_owned(),
-            path: request.uri().path().to_owned(),
-            query: request.uri().query().map(redact::query),
-            headers,
+            draft,
+            warnings,
             body: BodySize::of(request),
             family,
-            raw_space: request.headers().contains_key(RAW_SPACE_HEADER),
             auth,
         }
     }
 
-    /// The contract warnings this exchange raises (SPEC §0 and the vendors' docs).
-    fn warnings(
-        &self,
-        state: &AppState,
-        app: Option<&str>,
-        response: &mut Response,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Vec<String> {
-        let mut warnings = Vec::new();
-        if self.raw_space {
-            warnings.push(
-                "a raw space (or `<`, `>`, `\"`) in the query string: percent-encode it (%20, %3C, %3E, %22)"
-                    .to_owned(),
-            );
-        }
-        if let Some(documented) = families::documented_params(&self.path) {
-            unknown_parameters(self.query.as_deref().unwrap_or_default(), documented, &mut warnings);
-        }
+    /// Adds the contract warnings the answer raises (SPEC §0 and the vendors' docs).
+    fn add_warnings(&mut self, state: &AppState, app: Option<&str>, response: &mut Response, now: DateTime<Utc>) {
+        let warnings = &mut self.warnings;
         if matches!(self.family, Family::JPush | Family::JMessage) {
             match self.auth {
-                Auth::None => warnings.push("no HTTP Basic authentication".to_owned()),
-                Auth::UnknownApp => warnings.push("credentials of an unknown app".to_owned()),
+                Auth::None => warnings.push("no HTTP Basic authentication".into()),
+                Auth::UnknownApp => warnings.push("credentials of an unknown app".into()),
                 Auth::KnownApp => {}
             }
         }
         if let Some(app) = app {
             if state.journal.is_early_retry(app, now) {
-                warnings.push("retried before the wait a 429 asked for (X-Rate-Limit-Reset) was over".to_owned());
+                warnings.push("retried before the wait a 429 asked for (X-Rate-Limit-Reset) was over".into());
             }
             if response.status() == StatusCode::TOO_MANY_REQUESTS {
                 state.journal.note_throttled(app, now, reset_secs(response.headers()));
             }
         }
         if let Some(ContractWarnings(attached)) = response.extensions_mut().remove::<ContractWarnings>() {
-            warnings.extend(attached.into_iter().map(String::from));
+            warnings.extend(attached);
         }
-        warnings
     }
 }
 
@@ -341,21 +325,18 @@ const MAX_PARAM_NAME_SHOWN: usize = 64;
 
 /// A warning per undocumented parameter (each name once, the first few by name, then a
 /// count), in one pass over the query.
-fn unknown_parameters(query: &str, documented: &[&str], warnings: &mut Vec<String>) {
+fn unknown_parameters(query: &str, documented: &[&str], warnings: &mut Vec<Warning>) {
     let mut unknown = 0;
     for name in query::unknown_names(query, documented) {
         unknown += 1;
         if unknown <= MAX_UNKNOWN_PARAMS_NAMED {
             let mut shown = name.into_owned();
             crate::control::journal::clip(&mut shown, MAX_PARAM_NAME_SHOWN);
-            warnings.push(format!("unknown parameter `{shown}`"));
+            warnings.push(format!("unknown parameter `{shown}`").into());
         }
     }
     if unknown > MAX_UNKNOWN_PARAMS_NAMED {
-        warnings.push(format!(
-            "… and {} more unknown parameters",
-            unknown - MAX_UNKNOWN_PARAMS_NAMED
-        ));
+        warnings.push(format!("… and {} more unknown parameters", unknown - MAX_UNKNOWN_PARAMS_NAMED).into());
     }
 }
 

@@ -13,11 +13,7 @@ use axum::{
     Router,
 };
 use hyper::server::conn::http1;
-use hyper_util::{
-    rt::{TokioIo, TokioTimer},
-    server::graceful::GracefulShutdown,
-    service::TowerToHyperService,
-};
+use hyper_util::{rt::TokioIo, server::graceful::GracefulShutdown, service::TowerToHyperService};
 use tokio::{
     net::TcpListener,
     sync::oneshot,
@@ -130,14 +126,20 @@ async fn serve(
     loop {
         tokio::select! {
             (io, _) = listener.accept() => {
-                let service = Front::new(state.clone(), router.clone(), io.handle().clone());
+                let handle = io.handle().clone();
+                let service = Front::new(state.clone(), router.clone(), handle.clone());
                 let connection = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
                 let connection = graceful.watch(connection);
                 connections.spawn(async move {
-                    // Timeouts, resets and malformed requests end a connection; that is
-                    // the client's business, not the server's.
-                    if let Err(err) = connection.await {
-                        tracing::debug!("connection closed: {err}");
+                    tokio::select! {
+                        // Resets and malformed requests end a connection; that is the
+                        // client's business, not the server's.
+                        closed = connection => if let Err(err) = closed {
+                            tracing::debug!("connection closed: {err}");
+                        },
+                        () = handle.idle_for(http_limits::HEADER_READ_TIMEOUT) => {
+                            tracing::debug!("connection idle past the header-read timeout: closed");
+                        }
                     }
                 });
                 while connections.try_join_next().is_some() {}
@@ -157,13 +159,13 @@ async fn serve(
     Ok(())
 }
 
-/// HTTP/1.1 with keep-alive, the header-read timeout (which also ends idle keep-alive
-/// connections), and hyper's own head size limit above the mock's; its field limit stays
-/// at its default, which the listener keeps every head within (see [`http_limits`]).
+/// HTTP/1.1 with keep-alive and hyper's own head size limit above the mock's; its field
+/// limit stays at its default, which the listener keeps every head within (see
+/// [`http_limits`]). The header-read timeout is the connection's idle watchdog
+/// ([`super::connection`]), not hyper's, which costs every request a timer.
 fn http1_builder() -> http1::Builder {
     let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(http_limits::HEADER_READ_TIMEOUT)
+    http.header_read_timeout(None)
         .keep_alive(true)
         .max_header_size(http_limits::HYPER_MAX_HEAD_BYTES);
     http

@@ -9,7 +9,7 @@ use super::state::Shared;
 use crate::{
     control::{
         faults::{Applied, RequestFacts, Rule, RuleSpec},
-        journal::{self, Entry, Filter, Page},
+        journal::{self, Filter, Kept, Packed, Page},
     },
     families::jpush,
     kernel::{
@@ -58,13 +58,13 @@ impl Shared {
     }
 
     /// Keeps a vendor request in the journal.
-    pub async fn record(&self, entry: Entry) -> Result<(), StoreError> {
+    pub async fn record(&self, entry: Packed) -> Result<(), StoreError> {
         match &self.fleet {
             None => {
                 self.journal.record(entry);
                 Ok(())
             }
-            Some(fleet) => fleet.record(entry).await,
+            Some(fleet) => fleet.record(entry.entry()).await,
         }
     }
 
@@ -144,7 +144,7 @@ impl Shared {
     pub async fn journal_count(&self, filter: &Filter) -> Result<usize, StoreError> {
         match &self.fleet {
             None => Ok(self.journal.count(filter)),
-            Some(fleet) => Ok(fleet.journal().await?.iter().filter(|e| filter.passes(e)).count()),
+            Some(fleet) => Ok(fleet.journal().await?.iter().filter(|e| filter.passes(*e)).count()),
         }
     }
 

@@ -4,7 +4,7 @@
 //! control token) and in the query of Easemob's signed download links (`Signature`);
 //! bodies (an Easemob `/token` call's `client_secret`) are never kept nor logged.
 
-use axum::http::{HeaderMap, HeaderName};
+use axum::http::HeaderName;
 
 /// What a secret is shown as.
 pub const REDACTED: &str = "REDACTED";
@@ -34,20 +34,26 @@ pub const OWN_HEADER_PREFIX: &str = "x-mock-";
 /// decoded names (as handlers read them: `Signatur%65` is `Signature`).
 pub fn query(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
+    query_pieces(query, |piece| out.push_str(piece));
+    out
+}
+
+/// [`query`] handed out piece by piece, for a writer that keeps it without a copy of
+/// its own.
+pub fn query_pieces(query: &str, mut push: impl FnMut(&str)) {
     for (i, pair) in query.split('&').enumerate() {
         if i > 0 {
-            out.push('&');
+            push("&");
         }
         match pair.split_once('=') {
             Some((name, _)) if is_secret_param(name) => {
-                out.push_str(name);
-                out.push('=');
-                out.push_str(REDACTED);
+                push(name);
+                push("=");
+                push(REDACTED);
             }
-            _ => out.push_str(pair),
+            _ => push(pair),
         }
     }
-    out
 }
 
 /// Whether a raw parameter name, once decoded, names a credential.
@@ -65,31 +71,35 @@ fn is_secret_param(raw_name: &str) -> bool {
 /// scheme, `REDACTED` for a secret header, the value itself (lossily decoded) otherwise;
 /// `None` for the mock's own marks.
 pub fn header_value(name: &HeaderName, value: &[u8]) -> Option<String> {
+    let mut shown = String::new();
+    header_pieces(name, value, |piece| shown.push_str(piece)).then_some(shown)
+}
+
+/// [`header_value`] handed out piece by piece; whether the header is shown at all.
+pub fn header_pieces(name: &HeaderName, value: &[u8], mut push: impl FnMut(&str)) -> bool {
     let name = name.as_str();
     if name.starts_with(OWN_HEADER_PREFIX) {
-        return None;
+        return false;
     }
     if AUTH_HEADERS.contains(&name) {
         let scheme = value
             .split(|b| *b == b' ')
             .next()
-            .filter(|s| !s.is_empty() && s.len() < value.len() && s.iter().all(u8::is_ascii_alphabetic))
-            .map(String::from_utf8_lossy);
-        let mut shown = String::with_capacity(scheme.as_ref().map_or(0, |s| s.len() + 1) + REDACTED.len());
-        if let Some(scheme) = scheme {
-            shown.push_str(&scheme);
-            shown.push(' ');
+            .filter(|s| !s.is_empty() && s.len() < value.len() && s.iter().all(u8::is_ascii_alphabetic));
+        if let Some(scheme) = scheme.and_then(|s| std::str::from_utf8(s).ok()) {
+            push(scheme);
+            push(" ");
         }
-        shown.push_str(REDACTED);
-        return Some(shown);
+        push(REDACTED);
+    } else if SECRET_HEADERS.contains(&name) || contains(name, b"secret") || contains(name, b"token") {
+        push(REDACTED);
+    } else {
+        match std::str::from_utf8(value) {
+            Ok(text) => push(text),
+            Err(_) => push(&String::from_utf8_lossy(value)),
+        }
     }
-    if SECRET_HEADERS.contains(&name) || contains(name, b"secret") || contains(name, b"token") {
-        return Some(REDACTED.to_owned());
-    }
-    Some(match std::str::from_utf8(value) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(value).into_owned(),
-    })
+    true
 }
 
 /// `str::contains` for the short names of headers, without its searcher's setup cost.
@@ -97,28 +107,9 @@ fn contains(name: &str, word: &[u8]) -> bool {
     name.as_bytes().windows(word.len()).any(|w| w == word)
 }
 
-/// The headers of a request as they may be shown, in order, at most `max_headers` of
-/// them; whether some were left out.
-pub fn headers(headers: &HeaderMap, max_headers: usize) -> (Vec<(String, String)>, bool) {
-    let mut shown = Vec::with_capacity(headers.len().min(max_headers));
-    let mut left_out = false;
-    for (name, value) in headers {
-        let Some(value) = header_value(name, value.as_bytes()) else {
-            continue;
-        };
-        if shown.len() == max_headers {
-            left_out = true;
-            break;
-        }
-        shown.push((name.as_str().to_owned(), value));
-    }
-    (shown, left_out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn secret_query_values_are_redacted_by_decoded_name() {
@@ -138,28 +129,16 @@ mod tests {
 
     #[test]
     fn credentials_in_headers_are_redacted_and_the_mocks_marks_left_out() {
-        let mut map = HeaderMap::new();
-        map.insert("authorization", HeaderValue::from_static("Basic N2Q0MzE6NWU5OA=="));
-        map.insert("proxy-authorization", HeaderValue::from_static("opaque"));
-        map.insert("cookie", HeaderValue::from_static("session=1"));
-        map.insert("x-easemob-token", HeaderValue::from_static("t"));
-        map.insert("x-mock-raw-space", HeaderValue::from_static("1"));
-        map.insert("user-agent", HeaderValue::from_static("sdk/1.0"));
-        let (shown, left_out) = headers(&map, 10);
-        let shown: Vec<(&str, &str)> = shown.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let shown = |name: &str, value: &str| header_value(&name.parse().unwrap(), value.as_bytes());
         assert_eq!(
-            shown,
-            [
-                ("authorization", "Basic REDACTED"),
-                ("proxy-authorization", "REDACTED"),
-                ("cookie", "REDACTED"),
-                ("x-easemob-token", "REDACTED"),
-                ("user-agent", "sdk/1.0"),
-            ]
+            shown("authorization", "Basic N2Q0MzE6NWU5OA==").as_deref(),
+            Some("Basic REDACTED")
         );
-        assert!(!left_out);
-        let (few, left_out) = headers(&map, 2);
-        assert_eq!((few.len(), left_out), (2, true));
+        assert_eq!(shown("proxy-authorization", "opaque").as_deref(), Some("REDACTED"));
+        assert_eq!(shown("cookie", "session=1").as_deref(), Some("REDACTED"));
+        assert_eq!(shown("x-easemob-token", "t").as_deref(), Some("REDACTED"));
+        assert_eq!(shown("x-mock-raw-space", "1"), None);
+        assert_eq!(shown("user-agent", "sdk/1.0").as_deref(), Some("sdk/1.0"));
         let bearer = header_value(&"authorization".parse().unwrap(), b"Bearer YWMt.secret");
         assert_eq!(bearer.as_deref(), Some("Bearer REDACTED"));
     }

@@ -4,7 +4,8 @@
 //! fault applied, and contract warnings
 //! (what a client should not do, or a real server may reject). Filled by the request
 //! layer, read a page at a time through `GET /_mock/journal`. It also owns the bounded
-//! memory of which apps a 429 told to wait, for the early-retry warning.
+//! memory of which apps a 429 told to wait, for the early-retry warning. Entries are
+//! kept packed ([`packed`]) and become [`Entry`] values when read.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -15,6 +16,11 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::control::faults::{glob, FamilyName};
+
+mod packed;
+
+use packed::CUTTABLE;
+pub use packed::{Draft, Outcome, Packed};
 
 /// The most memory the journal's entries may hold together; the oldest go first.
 pub const BYTE_BUDGET: usize = 8 << 20;
@@ -77,72 +83,42 @@ pub struct Entry {
 
 impl Entry {
     /// Cuts every field to its bound, naming the ones cut in `truncated`.
-    pub fn bounded(mut self) -> Entry {
-        let mut truncated = Vec::new();
-        let mut cut = |field: &'static str, text: &mut String| {
-            if clip(text, MAX_FIELD_BYTES) {
-                truncated.push(field);
-            }
-        };
-        cut("method", &mut self.method);
-        cut("path", &mut self.path);
-        if let Some(query) = &mut self.query {
-            cut("query", query);
-        }
-        if let Some(app) = &mut self.app {
-            cut("app", app);
-        }
-        if bound_headers(&mut self.headers) {
-            truncated.push("headers");
-        }
-        let mut warnings_cut = false;
-        if self.warnings.len() > MAX_WARNINGS {
-            let more = self.warnings.len() - (MAX_WARNINGS - 1);
-            self.warnings.truncate(MAX_WARNINGS - 1);
-            self.warnings.push(format!("… and {more} more warnings"));
-            warnings_cut = true;
-        }
-        for warning in &mut self.warnings {
-            warnings_cut |= clip(warning, MAX_FIELD_BYTES);
-        }
-        self.warnings.shrink_to_fit();
-        if warnings_cut {
-            truncated.push("warnings");
-        }
-        self.truncated = truncated;
-        self
-    }
-
-    /// The heap and inline bytes the entry holds.
-    fn bytes(&self) -> usize {
-        std::mem::size_of::<Entry>()
-            + self.method.capacity()
-            + self.path.capacity()
-            + self.query.as_ref().map_or(0, String::capacity)
-            + self.headers.capacity() * std::mem::size_of::<(String, String)>()
-            + self
-                .headers
-                .iter()
-                .map(|(n, v)| n.capacity() + v.capacity())
-                .sum::<usize>()
-            + self.app.as_ref().map_or(0, String::capacity)
-            + self.warnings.capacity() * std::mem::size_of::<String>()
-            + self.warnings.iter().map(String::capacity).sum::<usize>()
-            + self.truncated.capacity() * std::mem::size_of::<&str>()
+    pub fn bounded(&self) -> Entry {
+        Packed::from(self).entry()
     }
 }
 
-/// Keeps at most [`MAX_HEADERS`] headers, each name and value cut to its bound; whether
-/// any was cut or left out.
-fn bound_headers(headers: &mut Vec<(String, String)>) -> bool {
-    let mut cut = headers.len() > MAX_HEADERS;
-    headers.truncate(MAX_HEADERS);
-    headers.shrink_to_fit();
-    for (name, value) in headers.iter_mut() {
-        cut |= clip(name, MAX_HEADER_VALUE_BYTES);
-        cut |= clip(value, MAX_HEADER_VALUE_BYTES);
+/// What a journal filter looks at in an entry.
+pub struct Facts<'a> {
+    pub seq: u64,
+    pub family: Option<FamilyName>,
+    pub path: &'a str,
+    pub status: u16,
+    pub app: Option<&'a str>,
+    pub warned: bool,
+}
+
+/// An entry as some journal keeps it: this process's ([`Packed`]) or a fleet's ([`Entry`]).
+pub trait Kept {
+    fn facts(&self) -> Facts<'_>;
+    fn entry(&self) -> Entry;
+}
+
+impl Kept for Entry {
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            seq: self.seq,
+            family: self.family,
+            path: &self.path,
+            status: self.status,
+            app: self.app.as_deref(),
+            warned: !self.warnings.is_empty(),
+        }
     }
-    cut
+
+    fn entry(&self) -> Entry {
+        self.clone()
+    }
 }
 
 /// Headers as one JSON object; a name sent more than once has its values joined.
@@ -171,9 +147,6 @@ fn headers_from_object<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, S
         .map(|(name, value)| (name, value.as_str().unwrap_or_default().to_owned()))
         .collect())
 }
-
-/// The fields an entry may name as cut; anything else is not one of them.
-const CUTTABLE: [&str; 6] = ["method", "path", "query", "app", "headers", "warnings"];
 
 fn field_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
     let names = Vec::<String>::deserialize(d)?;
@@ -216,13 +189,14 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn passes(&self, e: &Entry) -> bool {
+    pub fn passes(&self, entry: &impl Kept) -> bool {
+        let e = entry.facts();
         e.seq > self.since
             && self.family.is_none_or(|f| e.family == Some(f))
-            && self.path.as_deref().is_none_or(|p| glob(p, &e.path))
+            && self.path.as_deref().is_none_or(|p| glob(p, e.path))
             && self.status.is_none_or(|s| e.status == s)
-            && self.app.as_deref().is_none_or(|a| e.app.as_deref() == Some(a))
-            && (!self.warnings_only || !e.warnings.is_empty())
+            && self.app.as_deref().is_none_or(|a| e.app == Some(a))
+            && (!self.warnings_only || e.warned)
     }
 }
 
@@ -239,13 +213,13 @@ pub struct Page {
 
 /// Up to `limit` of `entries` (oldest first) that pass `filter`, and how many passed: the
 /// one paging rule, for this process's journal and a fleet's shared one.
-pub fn paginate<'a>(entries: impl Iterator<Item = &'a Entry>, filter: &Filter, limit: usize) -> Page {
+pub fn paginate<'a, K: Kept + 'a>(entries: impl Iterator<Item = &'a K>, filter: &Filter, limit: usize) -> Page {
     let mut page = Vec::new();
     let mut matched = 0;
-    for entry in entries.filter(|e| filter.passes(e)) {
+    for entry in entries.filter(|e| filter.passes(*e)) {
         matched += 1;
         if page.len() < limit {
-            page.push(entry.clone());
+            page.push(entry.entry());
         }
     }
     let next_since = page.last().map_or(filter.since, |e| e.seq);
@@ -258,7 +232,7 @@ pub fn paginate<'a>(entries: impl Iterator<Item = &'a Entry>, filter: &Filter, l
 
 #[derive(Debug, Default)]
 struct Entries {
-    list: VecDeque<(Entry, usize)>,
+    list: VecDeque<Packed>,
     bytes: usize,
     last_seq: u64,
 }
@@ -283,39 +257,34 @@ impl Journal {
         self.capacity > 0
     }
 
-    /// Keeps `entry` (its fields cut to their bounds, its `seq` assigned), dropping the
-    /// oldest entries while the count or the bytes are over their bounds.
-    pub fn record(&self, entry: Entry) {
+    /// Keeps `entry` (its `seq` assigned), dropping the oldest entries while the count or
+    /// the bytes are over their bounds.
+    pub fn record(&self, mut entry: Packed) {
         if !self.is_enabled() {
             return;
         }
-        let mut entry = entry.bounded();
         let size = entry.bytes();
         let mut entries = lock(&self.entries);
         while !entries.list.is_empty() && (entries.list.len() >= self.capacity || entries.bytes + size > BYTE_BUDGET) {
-            if let Some((_, freed)) = entries.list.pop_front() {
-                entries.bytes -= freed;
+            if let Some(oldest) = entries.list.pop_front() {
+                entries.bytes -= oldest.bytes();
             }
         }
         entries.last_seq += 1;
         entry.seq = entries.last_seq;
         entries.bytes += size;
-        entries.list.push_back((entry, size));
+        entries.list.push_back(entry);
     }
 
     /// Up to `limit` entries that pass `filter`, oldest first, and how many passed.
     pub fn page(&self, filter: &Filter, limit: usize) -> Page {
         let entries = lock(&self.entries);
-        paginate(entries.list.iter().map(|(e, _)| e), filter, limit)
+        paginate(entries.list.iter(), filter, limit)
     }
 
     /// How many entries pass `filter`.
     pub fn count(&self, filter: &Filter) -> usize {
-        lock(&self.entries)
-            .list
-            .iter()
-            .filter(|(e, _)| filter.passes(e))
-            .count()
+        lock(&self.entries).list.iter().filter(|e| filter.passes(*e)).count()
     }
 
     pub fn len(&self) -> usize {
@@ -465,10 +434,10 @@ mod tests {
     fn bounded_and_filtered() {
         let journal = Journal::new(3);
         for i in 0..5 {
-            journal.record(entry(&format!("/v3/{i}"), 200 + i, &[]));
+            journal.record(Packed::from(&entry(&format!("/v3/{i}"), 200 + i, &[])));
         }
         assert_eq!(journal.len(), 3);
-        journal.record(entry("/v3/x", 429, &["w"]));
+        journal.record(Packed::from(&entry("/v3/x", 429, &["w"])));
         let warned = all(
             &journal,
             &Filter {
@@ -496,7 +465,7 @@ mod tests {
         while recorded < 20_000 {
             let mut e = entry(&path, 200, &[]);
             e.query = Some("q".repeat(60_000));
-            journal.record(e);
+            journal.record(Packed::from(&e));
             recorded += 1;
         }
         assert!(journal.bytes() <= BYTE_BUDGET, "{}", journal.bytes());
@@ -513,7 +482,7 @@ mod tests {
         e.query = Some("a=1".into());
         e.app = Some("k".repeat(10_000));
         e.warnings = (0..100).map(|i| format!("w{i} {}", "x".repeat(5000))).collect();
-        journal.record(e);
+        journal.record(Packed::from(&e));
         let kept = &all(&journal, &Filter::default())[0];
         assert!(kept.path.len() <= MAX_FIELD_BYTES && kept.path.ends_with(CUT_MARK));
         assert!(kept.path.starts_with("/v3/é"));
@@ -539,8 +508,8 @@ mod tests {
             .map(|i| (format!("x-h{i}"), "v".repeat(10_000)))
             .chain([("accept".to_owned(), "a".to_owned())])
             .collect();
-        let unbounded = e.clone().bytes();
-        journal.record(e);
+        let unbounded: usize = e.headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+        journal.record(Packed::from(&e));
         assert!(journal.bytes() < unbounded / 10, "{} of {unbounded}", journal.bytes());
         let kept = &all(&journal, &Filter::default())[0];
         assert_eq!(kept.headers.len(), MAX_HEADERS);
@@ -563,9 +532,9 @@ mod tests {
         for (i, app) in ["k1", "k2", "k1"].into_iter().enumerate() {
             let mut e = entry(&format!("/v3/{i}"), 200, &[]);
             e.app = Some(app.into());
-            journal.record(e);
+            journal.record(Packed::from(&e));
         }
-        journal.record(entry("/v3/none", 400, &[]));
+        journal.record(Packed::from(&entry("/v3/none", 400, &[])));
         let k1 = Filter {
             app: Some("k1".into()),
             ..Filter::default()
@@ -584,7 +553,11 @@ mod tests {
     fn pages_follow_seq_since_and_limit() {
         let journal = Journal::new(5);
         for i in 0..8 {
-            journal.record(entry(&format!("/v3/{i}"), if i % 2 == 0 { 200 } else { 400 }, &[]));
+            journal.record(Packed::from(&entry(
+                &format!("/v3/{i}"),
+                if i % 2 == 0 { 200 } else { 400 },
+                &[],
+            )));
         }
         let page = journal.page(&Filter::default(), 2);
         let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
@@ -624,7 +597,7 @@ mod tests {
             (0, 0, 8)
         );
         journal.clear();
-        journal.record(entry("/v3/after", 200, &[]));
+        journal.record(Packed::from(&entry("/v3/after", 200, &[])));
         assert_eq!(
             journal.page(&Filter::default(), 1).entries[0].seq,
             9,
