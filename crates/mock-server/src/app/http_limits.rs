@@ -168,12 +168,14 @@ fn announced_length(headers: &HeaderMap) -> Option<u64> {
 /// body at all. Every response the families and the control API produce is JSON.
 fn is_plain_error(response: &Response) -> bool {
     let status = response.status();
-    let json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    (status.is_client_error() || status.is_server_error()) && !json
+    let is_json = || {
+        response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"))
+    };
+    (status.is_client_error() || status.is_server_error()) && !is_json()
 }
 
 /// The same status, with the rejection's text as the message of the family's error.

@@ -267,9 +267,38 @@ fn is_plain_request_line(line: &[u8]) -> bool {
         && line.len() <= MAX_LINE
         && line[..first].iter().all(u8::is_ascii_uppercase)
         && line[last..].starts_with(b" HTTP/1.")
-        && target
-            .iter()
-            .fold(true, |plain, &b| plain & PLAIN_IN_TARGET[usize::from(b)])
+        && all_in(target, &PLAIN_IN_TARGET, |word| {
+            has_byte_below(word, 0x21)
+                || word & HIGH_BITS != 0
+                || [0x7F, b'"', b'<', b'>'].into_iter().any(|b| has_byte(word, b))
+        })
+}
+
+/// Whether every byte of `bytes` is in `table`, eight bytes at a time: only a word that
+/// `suspect` flags (it may flag more than the table refuses, never less) is looked at
+/// byte by byte.
+fn all_in(bytes: &[u8], table: &[bool; 256], suspect: impl Fn(u64) -> bool) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    let each_in = |bytes: &[u8]| bytes.iter().fold(true, |plain, &b| plain & table[usize::from(b)]);
+    for word in &mut words {
+        let value = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        if suspect(value) && !each_in(word) {
+            return false;
+        }
+    }
+    each_in(words.remainder())
+}
+
+const LOW_BITS: u64 = u64::from_le_bytes([1; 8]);
+const HIGH_BITS: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// Whether a byte of `word` is below `n` (at most 0x80).
+fn has_byte_below(word: u64, n: u8) -> bool {
+    word.wrapping_sub(LOW_BITS * u64::from(n)) & !word & HIGH_BITS != 0
+}
+
+fn has_byte(word: u64, byte: u8) -> bool {
+    has_byte_below(word ^ (LOW_BITS * u64::from(byte)), 1)
 }
 
 /// Per byte, whether a target may hold it as it is: one lookup a byte on the quick pass.
@@ -297,9 +326,9 @@ static PLAIN_IN_HEADER: [bool; 256] = {
 /// A header field without control bytes that announces no body.
 fn is_plain_field(line: &[u8]) -> bool {
     !line.is_empty()
-        && line
-            .iter()
-            .fold(true, |plain, &b| plain & PLAIN_IN_HEADER[usize::from(b)])
+        && all_in(line, &PLAIN_IN_HEADER, |word| {
+            has_byte_below(word, 0x20) || has_byte(word, 0x7F)
+        })
         && announced_body(line, BodyKind::None) == Some(BodyKind::None)
 }
 
@@ -610,6 +639,31 @@ mod tests {
         assert!(is_plain_head(plain.as_bytes()));
         assert!(!is_plain_head(b"GET /a b HTTP/1.1\r\n\r\n"));
         assert!(!is_plain_head(b"POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n"));
+    }
+
+    #[test]
+    fn the_word_at_a_time_checks_agree_with_the_byte_tables() {
+        for byte in 0..=255u8 {
+            for len in [1, 7, 8, 9, 16, 23] {
+                for at in 0..len {
+                    let mut field = vec![b'a'; len];
+                    field[at] = byte;
+                    let header_ok = !is_invalid_in_header(byte);
+                    assert_eq!(
+                        is_plain_field(&field),
+                        header_ok,
+                        "header byte {byte:#x} at {at} of {len}"
+                    );
+                    let line = [b"GET /".as_slice(), &field, b" HTTP/1.1"].concat();
+                    let target_ok = !is_invalid_in_target(byte) && !needs_escape(byte);
+                    assert_eq!(
+                        is_plain_request_line(&line),
+                        target_ok,
+                        "target byte {byte:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

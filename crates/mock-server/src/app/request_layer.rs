@@ -16,7 +16,7 @@ use std::{
 use axum::{
     body::{Body, Bytes},
     extract::{FromRef, Request},
-    http::{header, header::AUTHORIZATION, HeaderMap, HeaderValue, StatusCode},
+    http::{header, header::AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
@@ -278,7 +278,8 @@ impl RequestRecord {
         let uri = request.uri();
         let draft = Draft::request(request.method().as_str(), uri.path(), uri.query(), request.headers());
         let mut warnings = Vec::new();
-        if request.headers().contains_key(RAW_SPACE_HEADER) {
+        const RAW_SPACE: HeaderName = HeaderName::from_static(RAW_SPACE_HEADER);
+        if request.headers().contains_key(RAW_SPACE) {
             warnings.push(
                 "a raw space (or `<`, `>`, `\"`) in the query string: percent-encode it (%20, %3C, %3E, %22)".into(),
             );

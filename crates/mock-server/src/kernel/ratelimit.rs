@@ -32,9 +32,11 @@ pub struct RateLimiter {
     windows: Mutex<HashMap<u64, Window>>,
 }
 
+/// In milliseconds of the mock clock: whole-millisecond arithmetic, where `DateTime`'s
+/// would normalise nanoseconds on every request.
 #[derive(Debug, Clone, Copy)]
 struct Window {
-    opened: DateTime<Utc>,
+    opened_ms: i64,
     used: u32,
 }
 
@@ -62,22 +64,27 @@ impl RateLimiter {
     /// Counts one request of `app` at `now`.
     pub fn check(&self, app: u64, now: DateTime<Utc>) -> Decision {
         let quota = self.quota();
+        let (now, length) = (now.timestamp_millis(), quota.window.num_milliseconds());
+        let opened = Window {
+            opened_ms: now,
+            used: 0,
+        };
         let mut windows = lock(&self.windows);
-        let window = windows.entry(app).or_insert(Window { opened: now, used: 0 });
+        let window = windows.entry(app).or_insert(opened);
         // A clock moved backwards also starts a new window.
-        if now >= window.opened + quota.window || now < window.opened {
-            *window = Window { opened: now, used: 0 };
+        if now >= window.opened_ms.saturating_add(length) || now < window.opened_ms {
+            *window = opened;
         }
         let allowed = window.used < quota.limit;
         if allowed {
             window.used += 1;
         }
-        let left = window.opened + quota.window - now;
+        let left = window.opened_ms.saturating_add(length) - now;
         Decision {
             allowed,
             limit: quota.limit,
             remaining: quota.limit - window.used,
-            reset_secs: ((left.num_milliseconds() + 999) / 1000).max(1),
+            reset_secs: ((left + 999) / 1000).max(1),
         }
     }
 }

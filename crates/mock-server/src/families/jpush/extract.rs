@@ -16,7 +16,11 @@ use axum::{
 use super::{Context, JpError};
 use crate::{
     families::shared::basic_auth::{basic_auth, BasicAuth},
-    kernel::{header_number::header_value, ratelimit::Decision, store::Counted},
+    kernel::{
+        header_number::{header_value, repeated_header_value},
+        ratelimit::Decision,
+        store::Counted,
+    },
 };
 
 /// The authenticated app of a request [`gate`] let through.
@@ -57,7 +61,7 @@ pub fn rate_limit_headers(headers: &mut HeaderMap, decision: Decision) {
     const LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
     const REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
     const RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
-    headers.insert(LIMIT, header_value(decision.limit.into()));
+    headers.insert(LIMIT, repeated_header_value(decision.limit.into()));
     headers.insert(REMAINING, header_value(decision.remaining.into()));
     headers.insert(RESET, header_value(decision.reset_secs.max(0) as u64));
 }
