@@ -16,10 +16,23 @@ impl QueryParams {
         QueryParams::parse(uri.query().unwrap_or_default())
     }
 
-    /// Parses a raw query string (without the `?`).
+    /// Parses a raw query string (without the `?`) as `form_urlencoded` does, decoding
+    /// only the pairs that hold an escape or a `+`: most hold neither, and its decoder
+    /// takes three passes over every byte.
     pub fn parse(query: &str) -> QueryParams {
-        let pairs = form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        let pairs = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| match is_encoded(pair) {
+                false => {
+                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    (name.to_owned(), value.to_owned())
+                }
+                true => form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                    .unwrap_or_default(),
+            })
             .collect();
         QueryParams { pairs }
     }
@@ -48,12 +61,17 @@ pub fn unknown_names<'a>(query: &'a str, known: &'a [&str]) -> impl Iterator<Ite
 /// A raw parameter name decoded as `form_urlencoded` decodes it; borrowed when plain
 /// (the values, which this never needs, are not decoded at all).
 fn decoded_name(raw: &str) -> Cow<'_, str> {
-    if !raw.contains(['%', '+']) {
+    if !is_encoded(raw) {
         return Cow::Borrowed(raw);
     }
     form_urlencoded::parse(raw.as_bytes())
         .next()
         .map_or(Cow::Borrowed(""), |(name, _)| Cow::Owned(name.into_owned()))
+}
+
+/// Whether form decoding would change `raw`.
+fn is_encoded(raw: &str) -> bool {
+    memchr::memchr2(b'%', b'+', raw.as_bytes()).is_some()
 }
 
 #[cfg(test)]
@@ -78,6 +96,24 @@ mod tests {
         let q = QueryParams::from_uri(&uri);
         assert_eq!(q.get("a"), None);
         assert_eq!(q.get("b"), Some("%zz"));
+    }
+
+    #[test]
+    fn pairs_are_read_as_form_urlencoded_reads_them() {
+        let queries = [
+            "a=1&b=2",
+            "&&a=1&&",
+            "a=b=c&d",
+            "x=%E5%BC%A0&y=+a+b&z=%ff",
+            "%61=1&a%3D=2&=3&=&k",
+            "msg_ids=1,2%2C3&msg_ids=4",
+        ];
+        for query in queries {
+            let expected: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            assert_eq!(QueryParams::parse(query).pairs, expected, "{query}");
+        }
     }
 
     #[test]

@@ -30,19 +30,25 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId<'_>>, JpError> {
     let raw = query
         .get("msg_ids")
         .ok_or_else(|| JpError::invalid("msg_ids is required"))?;
-    // Empty items (a trailing comma) are tolerated; anything else must be digits.
-    let ids: Vec<MsgId> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(|item| {
-            item.parse::<u64>()
-                .ok()
-                .filter(|_| item.bytes().all(|b| b.is_ascii_digit()))
-                .map(|value| MsgId { text: item, value })
-                .ok_or_else(|| JpError::invalid(format!("msg_ids must be comma-separated numbers, got `{item}`")))
-        })
-        .collect::<Result<_, _>>()?;
+    let items = memchr::memchr_iter(b',', raw.as_bytes()).count() + 1;
+    let mut ids = Vec::with_capacity(items.min(MAX_MSG_IDS + 1));
+    let mut start = 0;
+    while start <= raw.len() {
+        // A plain byte loop: `str::split`'s searcher costs more than these short items.
+        let end = raw.as_bytes()[start..]
+            .iter()
+            .position(|&b| b == b',')
+            .map_or(raw.len(), |at| start + at);
+        let item = trimmed(&raw[start..end]);
+        start = end + 1;
+        // Empty items (a trailing comma) are tolerated; anything else must be digits.
+        if item.is_empty() {
+            continue;
+        }
+        let value = digits_value(item)
+            .ok_or_else(|| JpError::invalid(format!("msg_ids must be comma-separated numbers, got `{item}`")))?;
+        ids.push(MsgId { text: item, value });
+    }
     if ids.is_empty() {
         return Err(JpError::invalid("msg_ids is required"));
     }
@@ -53,6 +59,29 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId<'_>>, JpError> {
         )));
     }
     Ok(ids)
+}
+
+/// The value of a run of ASCII digits (no sign, unlike `str::parse`); `None` for anything
+/// else, or past `u64`.
+fn digits_value(item: &str) -> Option<u64> {
+    // Up to 19 digits cannot pass `u64::MAX`: no checks on the arithmetic then.
+    if item.len() <= 19 && item.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(item.bytes().fold(0, |value, b| value * 10 + u64::from(b - b'0')));
+    }
+    item.bytes().try_fold(0u64, |value, byte| {
+        let digit = byte.checked_sub(b'0').filter(|digit| *digit < 10)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
+/// `item` without surrounding whitespace (as `str::trim`), at once when it starts and ends
+/// with a digit.
+fn trimmed(item: &str) -> &str {
+    let digit_at = |at: Option<&u8>| at.is_some_and(u8::is_ascii_digit);
+    match digit_at(item.as_bytes().first()) && digit_at(item.as_bytes().last()) {
+        true => item,
+        false => item.trim(),
+    }
 }
 
 /// The ids as they are echoed, joined by commas: the normalised `msg_ids`.
@@ -157,6 +186,13 @@ mod tests {
         assert_eq!(ids("msg_ids=1,2").unwrap(), [1, 2]);
         assert_eq!(ids("msg_ids=1%2C2%2c3,").unwrap(), [1, 2, 3]);
         assert_eq!(ids("msg_ids=1,+2").unwrap(), [1, 2]);
+        assert_eq!(
+            ids("msg_ids=,7+,,%E3%80%808,0009").unwrap(),
+            [7, 8, 9],
+            "trimmed as str::trim"
+        );
+        assert_eq!(ids("msg_ids=18446744073709551615").unwrap(), [u64::MAX]);
+        assert_eq!(ids("msg_ids=9999999999999999999").unwrap(), [9_999_999_999_999_999_999]);
         for bad in [
             "",
             "msg_ids=",
@@ -164,6 +200,8 @@ mod tests {
             "msg_ids=-1",
             "msg_ids=1.5",
             "msg_ids=99999999999999999999999",
+            "msg_ids=18446744073709551616",
+            "msg_ids=,,",
         ] {
             assert!(matches!(ids(bad), Err(JpError::Invalid(_))), "{bad}");
         }
