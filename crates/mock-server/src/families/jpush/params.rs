@@ -30,25 +30,10 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId<'_>>, JpError> {
     let raw = query
         .get("msg_ids")
         .ok_or_else(|| JpError::invalid("msg_ids is required"))?;
-    let items = memchr::memchr_iter(b',', raw.as_bytes()).count() + 1;
-    let mut ids = Vec::with_capacity(items.min(MAX_MSG_IDS + 1));
-    let mut start = 0;
-    while start <= raw.len() {
-        // A plain byte loop: `str::split`'s searcher costs more than these short items.
-        let end = raw.as_bytes()[start..]
-            .iter()
-            .position(|&b| b == b',')
-            .map_or(raw.len(), |at| start + at);
-        let item = trimmed(&raw[start..end]);
-        start = end + 1;
-        // Empty items (a trailing comma) are tolerated; anything else must be digits.
-        if item.is_empty() {
-            continue;
-        }
-        let value = digits_value(item)
-            .ok_or_else(|| JpError::invalid(format!("msg_ids must be comma-separated numbers, got `{item}`")))?;
-        ids.push(MsgId { text: item, value });
-    }
+    let ids = match plain_ids(raw) {
+        Some(ids) => ids,
+        None => spaced_ids(raw)?,
+    };
     if ids.is_empty() {
         return Err(JpError::invalid("msg_ids is required"));
     }
@@ -61,27 +46,57 @@ pub fn msg_ids(query: &QueryParams) -> Result<Vec<MsgId<'_>>, JpError> {
     Ok(ids)
 }
 
+/// A room for the ids of `raw`, however many (a request is at most 32 KB).
+fn room_for_ids(raw: &str) -> Vec<MsgId<'_>> {
+    let items = memchr::memchr_iter(b',', raw.as_bytes()).count() + 1;
+    Vec::with_capacity(items.min(MAX_MSG_IDS + 1))
+}
+
+/// The ids of a list of digits and commas only, none longer than 19 digits (which cannot
+/// pass `u64::MAX`), read in one pass; `None` for any other list, which
+/// [`spaced_ids`] reads.
+fn plain_ids(raw: &str) -> Option<Vec<MsgId<'_>>> {
+    const LONGEST: usize = 19;
+    let mut ids = room_for_ids(raw);
+    let (mut start, mut value) = (0, 0u64);
+    for (at, &byte) in raw.as_bytes().iter().chain([&b',']).enumerate() {
+        match byte {
+            b'0'..=b'9' => value = value.wrapping_mul(10).wrapping_add(u64::from(byte - b'0')),
+            b',' if at - start > LONGEST => return None,
+            b',' => {
+                if at > start {
+                    ids.push(MsgId {
+                        text: &raw[start..at],
+                        value,
+                    });
+                }
+                (start, value) = (at + 1, 0);
+            }
+            _ => return None,
+        }
+    }
+    Some(ids)
+}
+
+/// The ids of any list: items trimmed (as `str::trim`), empty ones skipped, the others
+/// digits within `u64`.
+fn spaced_ids(raw: &str) -> Result<Vec<MsgId<'_>>, JpError> {
+    let mut ids = room_for_ids(raw);
+    for item in raw.split(',').map(str::trim).filter(|item| !item.is_empty()) {
+        let value = digits_value(item)
+            .ok_or_else(|| JpError::invalid(format!("msg_ids must be comma-separated numbers, got `{item}`")))?;
+        ids.push(MsgId { text: item, value });
+    }
+    Ok(ids)
+}
+
 /// The value of a run of ASCII digits (no sign, unlike `str::parse`); `None` for anything
 /// else, or past `u64`.
 fn digits_value(item: &str) -> Option<u64> {
-    // Up to 19 digits cannot pass `u64::MAX`: no checks on the arithmetic then.
-    if item.len() <= 19 && item.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(item.bytes().fold(0, |value, b| value * 10 + u64::from(b - b'0')));
-    }
     item.bytes().try_fold(0u64, |value, byte| {
         let digit = byte.checked_sub(b'0').filter(|digit| *digit < 10)?;
         value.checked_mul(10)?.checked_add(u64::from(digit))
     })
-}
-
-/// `item` without surrounding whitespace (as `str::trim`), at once when it starts and ends
-/// with a digit.
-fn trimmed(item: &str) -> &str {
-    let digit_at = |at: Option<&u8>| at.is_some_and(u8::is_ascii_digit);
-    match digit_at(item.as_bytes().first()) && digit_at(item.as_bytes().last()) {
-        true => item,
-        false => item.trim(),
-    }
 }
 
 /// The ids as they are echoed, joined by commas: the normalised `msg_ids`.
@@ -208,6 +223,26 @@ mod tests {
         let hundred = (0..100).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
         assert_eq!(ids(&format!("msg_ids={hundred}")).unwrap().len(), 100);
         assert!(ids(&format!("msg_ids={hundred},100")).is_err());
+    }
+
+    #[test]
+    fn the_one_pass_reading_agrees_with_the_general_one() {
+        for raw in [
+            "1",
+            "1,2",
+            ",1,,2,",
+            "0009",
+            "9999999999999999999",
+            "",
+            ",",
+            "1234567890123456789,7",
+        ] {
+            let plain = plain_ids(raw).unwrap_or_else(|| panic!("{raw} is plain"));
+            assert_eq!(plain, spaced_ids(raw).unwrap(), "{raw}");
+        }
+        for other in ["18446744073709551615", "1, 2", "1,a", "+1", "99999999999999999999"] {
+            assert!(plain_ids(other).is_none(), "{other}");
+        }
     }
 
     #[test]
