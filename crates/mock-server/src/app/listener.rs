@@ -147,8 +147,9 @@ impl<S> RawSpaceStream<S> {
     }
 
     /// Whether `read`, all that the reader has not seen yet, needs no rewriting: the rest
-    /// of a body, or one whole head without a body whose lines all pass as they are. The
-    /// framing then moves past it; otherwise it is left as it was.
+    /// of a body, or one whole head whose lines all pass as they are followed by no more
+    /// than the body it announces. The framing then moves past it; otherwise it is left
+    /// as it was.
     fn passes_unchanged(&mut self, read: &[u8]) -> bool {
         match self.framing {
             Framing::Body { remaining } if read.len() as u64 <= remaining => {
@@ -160,7 +161,13 @@ impl<S> RawSpaceStream<S> {
                 };
                 true
             }
-            Framing::RequestLine => is_plain_head(read),
+            Framing::RequestLine => match plain_message(read) {
+                Some(next) => {
+                    self.framing = next;
+                    true
+                }
+                None => false,
+            },
             _ => false,
         }
     }
@@ -229,31 +236,49 @@ impl<S> RawSpaceStream<S> {
     }
 }
 
-/// Whether `bytes` are exactly one head, without a body, that the line-by-line rewriting
-/// would leave as it is: a request line whose target needs no escape, at most
-/// [`MAX_HEADERS`] header lines without control bytes, none announcing a body. Written to
-/// be quick (`memchr`, branch-free byte checks): every request without a body passes here.
-fn is_plain_head(bytes: &[u8]) -> bool {
-    let Some(head) = bytes.strip_suffix(b"\r\n\r\n") else {
-        return false;
-    };
-    let mut start = 0;
-    let mut fields = 0;
+/// Where the framing stands after `bytes` when they are one head that the line-by-line
+/// rewriting would leave as it is — a request line whose target needs no escape, at most
+/// [`MAX_HEADERS`] header lines without control bytes, at most one announcing a body, by
+/// its length — and no more than that body; `None` otherwise. Written to be quick
+/// (`memchr`, word-at-a-time byte checks): most requests pass here, bodies and all.
+fn plain_message(bytes: &[u8]) -> Option<Framing> {
+    let head_end = memchr::memmem::find(bytes, b"\r\n\r\n")? + 4;
+    let sent = (bytes.len() - head_end) as u64;
+    match plain_head_body(&bytes[..head_end])? {
+        BodyKind::None if sent == 0 => Some(NEXT_MESSAGE),
+        BodyKind::Length(length) if sent == length => Some(NEXT_MESSAGE),
+        BodyKind::Length(length) if sent < length => Some(Framing::Body {
+            remaining: length - sent,
+        }),
+        _ => None,
+    }
+}
+
+/// The body a plain head announces (see [`plain_message`]); `None` if it is not plain.
+fn plain_head_body(head: &[u8]) -> Option<BodyKind> {
+    let head = head.strip_suffix(b"\r\n\r\n")?;
+    let (mut start, mut fields, mut body) = (0, 0, BodyKind::None);
     for end in memchr::memchr_iter(b'\n', head).chain([head.len()]) {
         let line = &head[start..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let plain = if start == 0 {
-            is_plain_request_line(line)
+        if start == 0 {
+            if !is_plain_request_line(line) {
+                return None;
+            }
         } else {
             fields += 1;
-            fields <= MAX_HEADERS && is_plain_field(line)
-        };
-        if !plain {
-            return false;
+            if fields > MAX_HEADERS || !is_plain_field(line) {
+                return None;
+            }
+            body = match (body, announced_body(line, BodyKind::None)?) {
+                (body, BodyKind::None) => body,
+                (BodyKind::None, BodyKind::Length(length)) => BodyKind::Length(length),
+                _ => return None,
+            };
         }
         start = end + 1;
     }
-    true
+    Some(body)
 }
 
 /// `METHOD SP target SP HTTP/1.x`, with a target of printable ASCII that needs no escape.
@@ -323,13 +348,12 @@ static PLAIN_IN_HEADER: [bool; 256] = {
     table
 };
 
-/// A header field without control bytes that announces no body.
+/// A header field without control bytes.
 fn is_plain_field(line: &[u8]) -> bool {
     !line.is_empty()
         && all_in(line, &PLAIN_IN_HEADER, |word| {
             has_byte_below(word, 0x20) || has_byte(word, 0x7F)
         })
-        && announced_body(line, BodyKind::None) == Some(BodyKind::None)
 }
 
 /// The blank line ending a head, after the marker fields its lines called for.
@@ -627,6 +651,8 @@ mod tests {
             "GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n".to_owned(),
             "GET /a HTTP/1.1\r\nHost: \x01\r\n\r\n".to_owned(),
             "POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}GET /b c HTTP/1.1\r\n\r\n".to_owned(),
+            "POST /a HTTP/1.1\r\nContent-Length: 20\r\n\r\nGET /b c HTTP/1.1\r\n\r\n".to_owned(),
+            "POST /a HTTP/1.1\r\ncontent-length:  3 \r\n\r\n{}\n".to_owned(),
             "GET /a HTTP/1.1\r\n\r\nGET /b c HTTP/1.1\r\n\r\n".to_owned(),
             "\r\nGET /a b HTTP/1.1\r\n\r\n".to_owned(),
             format!("GET /a HTTP/1.1\r\n{many_fields}\r\n"),
@@ -636,9 +662,22 @@ mod tests {
             assert_eq!(read_through(input.as_bytes()).await, expected, "{input:?}");
         }
         let plain = "GET /v3/received?msg_ids=1 HTTP/1.1\r\nHost: a\r\n\r\n";
-        assert!(is_plain_head(plain.as_bytes()));
-        assert!(!is_plain_head(b"GET /a b HTTP/1.1\r\n\r\n"));
-        assert!(!is_plain_head(b"POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n"));
+        assert_eq!(plain_message(plain.as_bytes()), Some(NEXT_MESSAGE));
+        assert_eq!(plain_message(b"GET /a b HTTP/1.1\r\n\r\n"), None);
+        let post = b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+        assert_eq!(plain_message(post), Some(Framing::Body { remaining: 5 }));
+        let part = [post.as_slice(), b"{}"].concat();
+        assert_eq!(plain_message(&part), Some(Framing::Body { remaining: 3 }));
+        assert_eq!(
+            plain_message(&[post.as_slice(), b"{\"a\"}"].concat()),
+            Some(NEXT_MESSAGE)
+        );
+        let pipelined = [post.as_slice(), b"{\"a\"}G"].concat();
+        assert_eq!(plain_message(&pipelined), None, "the next request is read line by line");
+        let chunked = b"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(plain_message(chunked), None);
+        let twice = b"POST /a HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n";
+        assert_eq!(plain_message(twice), None, "left to hyper's judgement");
     }
 
     #[test]
