@@ -1,10 +1,14 @@
 //! Chat-message heads: who sent what kind of message to whom, and when. A head is a pure
 //! function of (seed, app slot, hour, index), so an hour's messages are generated on
-//! demand and nothing is kept between requests. Families render heads into their own
-//! wire shapes; statistics count the same heads, so the two agree by construction.
+//! demand; the heads of the hours asked for last are kept in a small memo bounded by
+//! bytes ([`HourMemo`]), since pages over windows that overlap — a test suite's distinct
+//! queries — read the same hours again. Families render heads into their own wire
+//! shapes; statistics count the same heads, so the two agree by construction.
 //!
 //! Architecture invariant: within an app, the order (t_ms, msgid) equals the order
 //! (hour, index), and msgid strictly increases along it.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Timelike, Utc};
 use rand::{seq::IndexedRandom, Rng};
@@ -13,7 +17,29 @@ use super::{
     activity::{Activity, Day, Windows},
     population::Population,
 };
-use crate::kernel::rng::{stream, Purpose};
+use crate::kernel::{
+    memo::{Memo, DEFAULT_CAPACITY},
+    rng::{stream, Purpose},
+};
+
+/// The bytes of heads the memo of a dataset keeps: a hundred hours or so at the default
+/// rate, a few minutes of a fleet's page traffic.
+const HOUR_MEMO_BYTES: usize = 512 << 10;
+/// The largest hour the memo keeps, in bytes: busier hours (an Easemob download's) are
+/// generated each time rather than empty the memo.
+const LARGEST_KEPT_HOUR: usize = HOUR_MEMO_BYTES / 16;
+
+/// The heads of recent hours, by (app slot, hour).
+pub type HourMemo = Memo<(u64, i64), Arc<[ChatHead]>>;
+
+/// An empty memo of hours, for one dataset.
+pub fn hour_memo() -> HourMemo {
+    Memo::with_byte_budget(DEFAULT_CAPACITY, HOUR_MEMO_BYTES, |_, heads| hour_bytes(heads))
+}
+
+fn hour_bytes(heads: &[ChatHead]) -> usize {
+    std::mem::size_of::<(u64, i64)>() + std::mem::size_of_val(heads)
+}
 
 pub const HOUR_MS: i64 = 3_600_000;
 /// msgid = ((hour - EPOCH_HOUR) * MAX_PER_HOUR + index) * 16 + app slot.
@@ -170,6 +196,8 @@ pub struct ChatStream<'a> {
     pub population: &'a Population,
     /// Population of the app that cross-app messages go to and come from.
     pub partner: Option<&'a Population>,
+    /// The dataset's memo of recent hours.
+    pub hours: &'a HourMemo,
 }
 
 impl ChatStream<'_> {
@@ -202,7 +230,19 @@ impl ChatStream<'_> {
     }
 
     /// Every head of `hour`, in ascending (t_ms, msgid) order.
-    pub fn hour_heads(&self, hour: i64) -> Vec<ChatHead> {
+    pub fn hour_heads(&self, hour: i64) -> Arc<[ChatHead]> {
+        let key = (self.slot, hour);
+        if let Some(heads) = self.hours.get(&key) {
+            return heads;
+        }
+        let heads: Arc<[ChatHead]> = self.generate_hour(hour).into();
+        if hour_bytes(&heads) <= LARGEST_KEPT_HOUR {
+            self.hours.insert(key, heads.clone());
+        }
+        heads
+    }
+
+    fn generate_hour(&self, hour: i64) -> Vec<ChatHead> {
         let count = self.hour_count(hour);
         let mut offsets_rng = stream(self.seed, Purpose::HourOffsets, &[self.slot, hour as u64]);
         let mut offsets: Vec<i64> = (0..count).map(|_| offsets_rng.random_range(0..HOUR_MS)).collect();
@@ -338,7 +378,7 @@ impl ChatStream<'_> {
             scope,
             hour: from.hour,
             last_hour: window.last_ms.div_euclid(HOUR_MS),
-            heads: Vec::new(),
+            heads: Arc::new([]),
             next: from.index as usize,
             loaded: false,
         }
@@ -367,10 +407,8 @@ impl ChatStream<'_> {
                     continue;
                 }
             }
-            let selected = self
-                .hour_heads(hour)
-                .into_iter()
-                .filter(|h| window.contains(h.t_ms) && scope.matches(h));
+            let heads = self.hour_heads(hour);
+            let selected = heads.iter().filter(|h| window.contains(h.t_ms) && scope.matches(h));
             for head in selected {
                 if skipped == skip {
                     return (
@@ -428,7 +466,7 @@ pub struct Scan<'a> {
     scope: Scope,
     hour: i64,
     last_hour: i64,
-    heads: Vec<ChatHead>,
+    heads: Arc<[ChatHead]>,
     next: usize,
     loaded: bool,
 }
@@ -473,6 +511,7 @@ mod tests {
             timezone: FixedOffset::east_opt(8 * 3600).unwrap(),
             population: &population,
             partner: Some(&partner),
+            hours: &hour_memo(),
         };
         f(&stream)
     }
@@ -482,7 +521,7 @@ mod tests {
     #[test]
     fn heads_are_ordered_and_msgids_increase() {
         with_stream(1, |s| {
-            let heads: Vec<_> = (HOUR..HOUR + 3).flat_map(|h| s.hour_heads(h)).collect();
+            let heads: Vec<_> = (HOUR..HOUR + 3).flat_map(|h| s.hour_heads(h).to_vec()).collect();
             assert!(heads.len() > 50);
             assert!(heads
                 .windows(2)
@@ -494,7 +533,7 @@ mod tests {
     #[test]
     fn a_day_has_about_the_configured_volume_and_every_kind() {
         with_stream(2, |s| {
-            let heads: Vec<_> = (HOUR..HOUR + 24).flat_map(|h| s.hour_heads(h)).collect();
+            let heads: Vec<_> = (HOUR..HOUR + 24).flat_map(|h| s.hour_heads(h).to_vec()).collect();
             let n = heads.len() as f64;
             assert!((1600.0..2400.0).contains(&n), "{n} messages in a day");
             for kind in [
@@ -517,7 +556,7 @@ mod tests {
     fn only_existing_users_and_groups_take_part() {
         with_stream(4, |s| {
             let p = s.population;
-            for head in (HOUR - 24 * 40..HOUR).step_by(7).flat_map(|h| s.hour_heads(h)) {
+            for head in (HOUR - 24 * 40..HOUR).step_by(7).flat_map(|h| s.hour_heads(h).to_vec()) {
                 let exists = |party: Party| match party {
                     Party::Local(u) => p.user(u).registered_ms <= head.t_ms,
                     _ => true,

@@ -62,6 +62,8 @@ pub struct Dataset {
     pub msg_id_style: MsgIdStyle,
     /// The end of the period in which recent users, groups and devices registered (ms).
     anchor_ms: i64,
+    /// The chat heads of recent hours, every app's.
+    chat_hours: chat::HourMemo,
 }
 
 /// One app: its credentials, its slot in the key space, and its population.
@@ -123,6 +125,7 @@ impl Dataset {
             easemob,
             msg_id_style: MsgIdStyle::default(),
             anchor_ms: anchor,
+            chat_hours: chat::hour_memo(),
         }
     }
 
@@ -173,6 +176,7 @@ impl Dataset {
             timezone: self.timezone,
             population: &app.population,
             partner,
+            hours: &self.chat_hours,
         }
     }
 
