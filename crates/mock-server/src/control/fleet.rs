@@ -35,7 +35,7 @@ use crate::{
         clock::{check_range, EARLIEST, LATEST},
         ratelimit::{Decision, Quota},
         rng::{key_before_last, Purpose},
-        store::{decision_of, Store, StoreError, RATE_LIMIT_LUA},
+        store::{decision_of, Store, StoreError, CALL_TIMEOUT, RATE_LIMIT_LUA},
     },
 };
 
@@ -97,7 +97,7 @@ struct Candidate {
     key: u64,
 }
 
-/// A request script's answer.
+/// The decision script's answer for one request.
 #[derive(Debug)]
 enum Reply {
     /// The store holds no world (first use, or lost): create it and ask again.
@@ -105,7 +105,6 @@ enum Reply {
     /// The fault rules changed since this replica cached them: reload them and ask again.
     Stale,
     Decided {
-        world: Option<World>,
         /// The applied rule's id and use.
         fault: Option<(u64, u64)>,
         counted: Option<Decision>,
@@ -128,6 +127,7 @@ pub struct Fleet {
     /// The newest world version this replica adopted.
     adopted: Mutex<u64>,
     journal: mpsc::Sender<Pending>,
+    asks: mpsc::Sender<Ask>,
 }
 
 /// A journal entry's JSON waiting for the writer, and who waits for it to be stored.
@@ -141,14 +141,59 @@ const MAX_PENDING: usize = 4096;
 /// How often a request asks again when the fault rules changed under it, before it gives up.
 const STALE_RETRIES: usize = 4;
 
+/// A vendor request waiting for the decider: what its script is told, and who waits.
+#[derive(Debug)]
+struct Ask {
+    /// The rule-set version its candidates were matched against.
+    version: i64,
+    /// The world version this replica had adopted when it asked.
+    known: u64,
+    /// The limiter whose window it counts against (`""`: none), and its app's slot.
+    limiter: &'static str,
+    slot: u64,
+    candidates: Vec<Candidate>,
+    /// When it stops waiting for a call to begin: a lost store fails it after
+    /// [`CALL_TIMEOUT`] in the queue, however many requests queued before it.
+    deadline: tokio::time::Instant,
+    answer: oneshot::Sender<Result<Answer, StoreError>>,
+}
+
+impl Ask {
+    /// How many script arguments it adds.
+    fn args(&self) -> usize {
+        5 + 4 * self.candidates.len()
+    }
+}
+
+/// What the decider answers a request.
+#[derive(Debug)]
+enum Answer {
+    NoWorld,
+    Stale,
+    Decided(Outcome),
+}
+
+/// The most requests waiting for the decider; requests wait for room beyond it.
+const MAX_ASKING: usize = 4096;
+/// The most requests decided in one call, and the most script arguments they may add (a
+/// request with every rule a candidate still goes alone).
+const MAX_DECIDED: usize = 256;
+const MAX_DECIDE_ARGS: usize = 4096;
+/// How many decision calls may be in flight at once: while they are, the requests that
+/// arrive queue for the next call, which takes them all.
+const MAX_IN_FLIGHT: usize = 1;
+
 impl Fleet {
     /// A fleet member whose journal keeps `journal_capacity` entries. Starts the journal
-    /// writer, so must be called inside a Tokio runtime.
+    /// writer and the request decider, so must be called inside a Tokio runtime.
     pub fn new(store: Arc<Store>, seed: u64, startup: Startup, journal_capacity: usize) -> Fleet {
         let (journal, pending) = mpsc::channel(MAX_PENDING);
         tokio::spawn(write_journal(store.clone(), journal_capacity, pending));
+        let (asks, asked) = mpsc::channel(MAX_ASKING);
+        tokio::spawn(decide_batches(store.clone(), asked));
         Fleet {
             journal,
+            asks,
             store,
             seed,
             startup,
@@ -174,56 +219,37 @@ impl Fleet {
         }
     }
 
-    /// The decision for one vendor request, in one script call while the cached rules are
-    /// current: the world when it is newer than the one this replica adopted, and the
-    /// fault rule applied if any. `window`, the limiter and app slot whose window the
-    /// request counts against when no fault answers it first, is counted in the same call.
+    /// The decision for one vendor request, while the cached rules are current: the world
+    /// when it is newer than the one this replica adopted, and the fault rule applied if
+    /// any. `window`, the limiter and app slot whose window the request counts against when
+    /// no fault answers it first, is counted in the same step. The request joins the
+    /// requests the decider sends together ([`decide_batches`]): one script call decides
+    /// them all, each in turn as if alone.
     pub async fn on_request(
         &self,
         facts: RequestFacts<'_>,
-        window: Option<(&str, u64)>,
+        window: Option<(&'static str, u64)>,
     ) -> Result<Outcome, StoreError> {
         let (limiter, slot) = window.unwrap_or(("", 0));
         for _ in 0..STALE_RETRIES {
             let (version, candidates) = self.candidates(&facts);
             let known = *self.adopted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // Fractions need the seeded draw; most requests send none and run the lean script.
-            let drawing = candidates.iter().any(|rule| rule.fraction.is_some());
-            let script = if drawing {
-                &scripts().request_drawing
-            } else {
-                &scripts().request
+            let (answer, answered) = oneshot::channel();
+            let ask = Ask {
+                version,
+                known,
+                limiter,
+                slot,
+                candidates,
+                deadline: tokio::time::Instant::now() + CALL_TIMEOUT,
+                answer,
             };
-            let reply: Value = self
-                .store
-                .run(script, |call| {
-                    call.arg(wall_ms()).arg(version).arg(known).arg(limiter).arg(slot);
-                    call.arg(candidates.len());
-                    for rule in &candidates {
-                        let short = matches!(rule.effect, Effect::Status { .. } | Effect::Drop { .. });
-                        call.arg(rule.id).arg(u8::from(short));
-                        match rule.fraction {
-                            Some(fraction) => call.arg(fraction),
-                            None => call.arg("-"),
-                        };
-                        call.arg(&hex16(rule.key)[..]);
-                    }
-                })
-                .await?;
-            match decision_of_reply(&reply)? {
-                Reply::NoWorld => self.create_world().await?,
-                Reply::Stale => self.reload_rules().await?,
-                Reply::Decided { world, fault, counted } => {
-                    let fault = fault.and_then(|(id, nth)| {
-                        let rule = candidates.iter().find(|r| r.id == id)?;
-                        Some(Applied {
-                            rule: id,
-                            effect: rule.effect,
-                            nth,
-                        })
-                    });
-                    return Ok(Outcome { world, fault, counted });
-                }
+            let stopped = || StoreError("the fault decider stopped".into());
+            self.asks.send(ask).await.map_err(|_| stopped())?;
+            match answered.await.map_err(|_| stopped())?? {
+                Answer::NoWorld => self.create_world().await?,
+                Answer::Stale => self.reload_rules().await?,
+                Answer::Decided(outcome) => return Ok(outcome),
             }
         }
         Err(StoreError("the fault rules kept changing; try again".into()))
@@ -495,6 +521,113 @@ async fn write_journal(store: Arc<Store>, capacity: usize, mut pending: mpsc::Re
     }
 }
 
+/// Decides the requests that queue for it, in arrival order: as soon as one waits and
+/// fewer than [`MAX_IN_FLIGHT`] calls are in flight, everything queued by then goes in
+/// one call (never waiting for more to come, so a lone request adds no delay).
+async fn decide_batches(store: Arc<Store>, mut asks: mpsc::Receiver<Ask>) {
+    let room = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let mut carried: Option<Ask> = None;
+    loop {
+        let Ok(permit) = room.clone().acquire_owned().await else {
+            return;
+        };
+        let first = match carried.take() {
+            Some(ask) => ask,
+            None => match asks.recv().await {
+                Some(ask) => ask,
+                None => return,
+            },
+        };
+        let mut args = first.args();
+        let mut batch = vec![first];
+        while batch.len() < MAX_DECIDED {
+            let Ok(ask) = asks.try_recv() else { break };
+            if args + ask.args() > MAX_DECIDE_ARGS {
+                carried = Some(ask);
+                break;
+            }
+            args += ask.args();
+            batch.push(ask);
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            decide_batch(&store, batch).await;
+            drop(permit);
+        });
+    }
+}
+
+/// One call deciding `batch`; every request gets its answer, or the call's failure.
+async fn decide_batch(store: &Store, mut batch: Vec<Ask>) {
+    let now = tokio::time::Instant::now();
+    let (expired, live): (Vec<Ask>, Vec<Ask>) = batch.drain(..).partition(|ask| ask.deadline <= now);
+    for ask in expired {
+        let _ = ask.answer.send(Err(StoreError(format!(
+            "no answer within {} ms",
+            CALL_TIMEOUT.as_millis()
+        ))));
+    }
+    if live.is_empty() {
+        return;
+    }
+    // Fractions need the seeded draw; most calls send none and run the lean script.
+    let drawing = live
+        .iter()
+        .any(|ask| ask.candidates.iter().any(|rule| rule.fraction.is_some()));
+    let script = if drawing {
+        &scripts().decide_drawing
+    } else {
+        &scripts().decide
+    };
+    let reply = store
+        .run::<Value>(script, |call| {
+            call.arg(wall_ms()).arg(live.len());
+            for ask in &live {
+                call.arg(ask.version).arg(ask.known).arg(ask.limiter).arg(ask.slot);
+                call.arg(ask.candidates.len());
+                for rule in &ask.candidates {
+                    let short = matches!(rule.effect, Effect::Status { .. } | Effect::Drop { .. });
+                    call.arg(rule.id).arg(u8::from(short));
+                    match rule.fraction {
+                        Some(fraction) => call.arg(fraction),
+                        None => call.arg("-"),
+                    };
+                    call.arg(&hex16(rule.key)[..]);
+                }
+            }
+        })
+        .await
+        .and_then(|reply| replies_of(&reply, live.len()));
+    match reply {
+        Err(err) => {
+            for ask in live {
+                let _ = ask.answer.send(Err(err.clone()));
+            }
+        }
+        Ok((replies, world)) => {
+            for (ask, reply) in live.into_iter().zip(replies) {
+                let answer = Ok(match reply {
+                    Reply::NoWorld => Answer::NoWorld,
+                    Reply::Stale => Answer::Stale,
+                    Reply::Decided { fault, counted } => {
+                        let fault = fault.and_then(|(id, nth)| {
+                            let rule = ask.candidates.iter().find(|r| r.id == id)?;
+                            Some(Applied {
+                                rule: id,
+                                effect: rule.effect,
+                                nth,
+                            })
+                        });
+                        let world = world.clone().filter(|w| w.version != ask.known);
+                        Answer::Decided(Outcome { world, fault, counted })
+                    }
+                });
+                let _ = ask.answer.send(answer);
+            }
+        }
+    }
+}
+
 fn wall_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
@@ -601,20 +734,40 @@ fn parse_world(text: &[u8]) -> Result<World, StoreError> {
     })
 }
 
-/// The request script's answer (see [`REQUEST`]).
-fn decision_of_reply(reply: &Value) -> Result<Reply, StoreError> {
+/// The decision script's answer for `n` requests (see [`DECIDE`]): each one's reply, and
+/// the world when some request's adopted version was not the stored one.
+fn replies_of(reply: &Value, n: usize) -> Result<(Vec<Reply>, Option<World>), StoreError> {
     let text = text_of(reply)?;
+    let (decisions, world) = match text.iter().position(|&b| b == b'|') {
+        Some(bar) => (&text[..bar], Some(parse_world(&text[bar + 1..])?)),
+        None => (text, None),
+    };
+    // A store without a world answers `''` however many asked.
+    if decisions.is_empty() {
+        return Ok(((0..n).map(|_| Reply::NoWorld).collect(), world));
+    }
+    let replies = decisions
+        .split(|&b| b == b';')
+        .map(decision_of_reply)
+        .collect::<Result<Vec<_>, _>>()?;
+    if replies.len() != n {
+        return Err(StoreError(format!(
+            "{} decisions answered for {n} requests",
+            replies.len()
+        )));
+    }
+    Ok((replies, world))
+}
+
+/// One request's part of the decision script's answer.
+fn decision_of_reply(text: &[u8]) -> Result<Reply, StoreError> {
     match text {
         b"" => return Ok(Reply::NoWorld),
         b"stale" => return Ok(Reply::Stale),
         _ => {}
     }
-    let (decision, world) = match text.iter().position(|&b| b == b'|') {
-        Some(bar) => (&text[..bar], Some(parse_world(&text[bar + 1..])?)),
-        None => (text, None),
-    };
     let mut fields = [0; 7];
-    ints(decision, &mut fields)?;
+    ints(text, &mut fields)?;
     let [fault, nth, counted, count @ ..] = fields;
     let fault = u64::try_from(fault)
         .ok()
@@ -624,7 +777,7 @@ fn decision_of_reply(reply: &Value) -> Result<Reply, StoreError> {
         1 => Some(decision_of(&count).ok_or_else(|| StoreError(format!("a count {count:?}")))?),
         _ => None,
     };
-    Ok(Reply::Decided { world, fault, counted })
+    Ok(Reply::Decided { fault, counted })
 }
 
 /// `key` as the 16 lowercase hex digits the draw reads.
@@ -772,69 +925,91 @@ local function draw(before_hex, last)
 end
 "#;
 
-/// The lean request script is only ever sent candidates without a fraction.
+/// The lean decision script is only ever sent candidates without a fraction.
 const NO_DRAW_LUA: &str = r#"
 local function draw()
-  error('a fraction rule was sent to the request script without the draw')
+  error('a fraction rule was sent to the decision script without the draw')
 end
 "#;
 
-/// The request's script. ARGV: prefix, wall ms, cached rule-set version, the world version
-/// this replica adopted, the limiter to count against (`''`: none) and the app's slot,
-/// candidate count, then per candidate rule: id, whether its effect answers before the
-/// family's gate (1/0), fraction (`-` for none), seeded key hex. Answers `''` without a
-/// world, `stale` when the rule set changed, else `fault,nth,counted,allowed,limit,
-/// remaining,reset_secs` (fault 0: none; counted 0: the window was not counted), followed
-/// by `|` and the world's text when its version is not the adopted one.
-const REQUEST: &str = r#"
+/// The decision script: decides the requests of one call in turn, each exactly as if it
+/// were alone (each sees the counters, `times` and windows the ones before it changed).
+/// ARGV: prefix, wall ms, request count, then per request: cached rule-set version, the
+/// world version this replica adopted, the limiter to count against (`''`: none) and the
+/// app's slot, candidate count, then per candidate rule: id, whether its effect answers
+/// before the family's gate (1/0), fraction (`-` for none), seeded key hex. Answers `''`
+/// without a world, else the requests' replies joined by `;`: `''` without a world,
+/// `stale` when the rule set changed, else `fault,nth,counted,allowed,limit,remaining,
+/// reset_secs` (fault 0: none; counted 0: the window was not counted); followed by `|` and
+/// the world's text when some request's adopted version is not the stored one.
+const DECIDE: &str = r#"
 -- Only what every request needs is read (the whole world only when it must be sent), and
 -- numbers and text are converted only where they must be: glibc's strtod and a double's
--- sprintf are among the dearest steps of a script (integers are formatted with %d).
-local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset', ARGV[5] .. ':limit', ARGV[5] .. ':window_ms')
+-- sprintf are among the dearest steps of a script (integers are formatted with %d). What
+-- no request of the call changes (the world's fields, the quotas) is read once per call.
+local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset')
 if not (h[1] and h[2] and h[3] and h[4] and h[5]) then return '' end
-if ARGV[3] ~= h[2] then return 'stale' end
-local w = nil
-if ARGV[4] ~= h[1] then
-  w = world()
-  if not w then return '' end
-end
 local now = now_of(h[3], h[4], h[5], ARGV[2])
-local out, short = '0,0,', 0
-for i = 0, (ARGV[7] ~= '0' and tonumber(ARGV[7]) or 0) - 1 do
-  local id = ARGV[8 + 4 * i]
-  local k = p .. 'fault:' .. id
-  local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
-  if r[1] == 'active' then
-    local untl = tonumber(r[3])
-    if untl >= 0 and now >= untl then
-      redis.call('HSET', k, 'state', 'spent')
-    else
-      local matched = tonumber(r[4]) + 1
-      local fraction = ARGV[10 + 4 * i]
-      local applies = fraction == '-' or draw(ARGV[11 + 4 * i], matched) < tonumber(fraction)
-      if applies then
-        local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
-        if times > 0 then times = times - 1 end
-        if times == 0 then state = 'spent' end
-        redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
-        out, short = id .. ',' .. applied .. ',', tonumber(ARGV[9 + 4 * i])
-        break
+-- the world's text once some request needs it (false: incomplete), and each limiter's quota
+local w, quotas = nil, {}
+local function decide(a, n)
+  if ARGV[a] ~= h[2] then return 'stale' end
+  if ARGV[a + 1] ~= h[1] then
+    if w == nil then w = world() or false end
+    if not w then return '' end
+  end
+  local out, short = '0,0,', 0
+  for i = 0, n - 1 do
+    local c = a + 5 + 4 * i
+    local id = ARGV[c]
+    local k = p .. 'fault:' .. id
+    local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
+    if r[1] == 'active' then
+      local untl = tonumber(r[3])
+      if untl >= 0 and now >= untl then
+        redis.call('HSET', k, 'state', 'spent')
+      else
+        local matched = tonumber(r[4]) + 1
+        local fraction = ARGV[c + 2]
+        local applies = fraction == '-' or draw(ARGV[c + 3], matched) < tonumber(fraction)
+        if applies then
+          local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
+          if times > 0 then times = times - 1 end
+          if times == 0 then state = 'spent' end
+          redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
+          out, short = id .. ',' .. applied .. ',', tonumber(ARGV[c + 1])
+          break
+        end
+        redis.call('HSET', k, 'matched', matched)
       end
-      redis.call('HSET', k, 'matched', matched)
     end
   end
+  local limiter = ARGV[a + 2]
+  if short == 0 and limiter ~= '' then
+    local q = quotas[limiter]
+    if not q then
+      q = redis.call('HMGET', p .. 'world', limiter .. ':limit', limiter .. ':window_ms')
+      if q[1] and q[2] then q[3], q[4] = tonumber(q[1]), tonumber(q[2]) end
+      quotas[limiter] = q
+    end
+    if not (q[1] and q[2]) then return '' end
+    local d = count(p, limiter, ARGV[a + 3], now, q[3], q[4])
+    local allowed = '1,0,'
+    if d[1] == 1 then allowed = '1,1,' end
+    return out .. allowed .. q[1] .. string.format(',%d,%d', d[3], d[4])
+  end
+  return out .. '0,0,0,0,0'
 end
-if short == 0 and ARGV[5] ~= '' then
-  if not (h[6] and h[7]) then return '' end
-  local d = rate_limit(p, ARGV[5], ARGV[6], now, tonumber(h[6]), tonumber(h[7]))
-  local allowed = '1,0,'
-  if d[1] == 1 then allowed = '1,1,' end
-  out = out .. allowed .. h[6] .. string.format(',%d,%d', d[3], d[4])
-else
-  out = out .. '0,0,0,0,0'
+local replies, a = {}, 4
+for i = 1, tonumber(ARGV[3]) do
+  local n = ARGV[a + 4] ~= '0' and tonumber(ARGV[a + 4]) or 0
+  replies[i] = decide(a, n)
+  a = a + 5 + 4 * n
 end
-if w then out = out .. '|' .. world_text(w) end
-return out
+flush()
+local text = table.concat(replies, ';')
+if w then text = text .. '|' .. world_text(w) end
+return text
 "#;
 
 const WORLD: &str = r#"
@@ -1021,8 +1196,8 @@ return 1
 "#;
 
 struct Scripts {
-    request: Script,
-    request_drawing: Script,
+    decide: Script,
+    decide_drawing: Script,
     world: Script,
     create: Script,
     list: Script,
@@ -1054,8 +1229,8 @@ fn script(uses: &[&str], body: &str) -> Script {
 
 fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
-        request: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA], REQUEST),
-        request_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA], REQUEST),
+        decide: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA], DECIDE),
+        decide_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA], DECIDE),
         world: script(&[WORLD_LUA], WORLD),
         create: script(&[WORLD_LUA, CLEAR_FAULTS_LUA], CREATE),
         list: script(&[WORLD_LUA, SETTLE_LUA], LIST),
@@ -1211,38 +1386,70 @@ mod tests {
     }
 
     #[test]
-    fn request_answers_are_read_exactly() {
+    fn decision_answers_are_read_exactly() {
         let text = |s: &str| Value::BulkString(s.as_bytes().to_vec());
-        assert!(matches!(decision_of_reply(&text("")), Ok(Reply::NoWorld)));
-        assert!(matches!(decision_of_reply(&text("stale")), Ok(Reply::Stale)));
-        let Ok(Reply::Decided { world, fault, counted }) = decision_of_reply(&text("0,0,1,1,30,29,60")) else {
+        let read = |s: &str, n: usize| replies_of(&text(s), n);
+        let Ok((replies, None)) = read("", 3) else {
+            panic!("no world")
+        };
+        assert!(matches!(replies[..], [Reply::NoWorld, Reply::NoWorld, Reply::NoWorld]));
+        let Ok((replies, None)) = read("stale", 1) else {
+            panic!("stale")
+        };
+        assert!(matches!(replies[..], [Reply::Stale]));
+        let Ok((replies, None)) = read("0,0,1,1,30,29,60", 1) else {
             panic!("a decision")
         };
-        assert_eq!((world, fault), (None, None));
-        let counted = counted.unwrap();
-        assert_eq!((counted.allowed, counted.remaining, counted.reset_secs), (true, 29, 60));
-        let reply = text("3,2,0,0,0,0,0|1764000000000001,1,1763611200000,0,4,1764000000000000,30,60000,100,60000");
-        let Ok(Reply::Decided { world, fault, counted }) = decision_of_reply(&reply) else {
-            panic!("a decision with its world")
+        let [Reply::Decided {
+            fault: None,
+            counted: Some(counted),
+        }] = replies[..]
+        else {
+            panic!("a count")
         };
-        assert_eq!((fault, counted.is_none()), (Some((3, 2)), true));
-        let world = world.unwrap();
+        assert_eq!((counted.allowed, counted.remaining, counted.reset_secs), (true, 29, 60));
+        let world_text = "1764000000000001,1,1763611200000,0,4,1764000000000000,30,60000,100,60000";
+        let Ok((replies, Some(world))) = read(&format!("3,2,0,0,0,0,0;stale;;0,0,1,0,30,0,9|{world_text}"), 4) else {
+            panic!("decisions with their world")
+        };
+        assert!(matches!(
+            replies[..],
+            [
+                Reply::Decided {
+                    fault: Some((3, 2)),
+                    counted: None
+                },
+                Reply::Stale,
+                Reply::NoWorld,
+                Reply::Decided {
+                    fault: None,
+                    counted: Some(Decision {
+                        allowed: false,
+                        remaining: 0,
+                        reset_secs: 9,
+                        ..
+                    })
+                },
+            ]
+        ));
         assert_eq!(
             (world.version, world.frozen, world.clock_ms, world.token_epoch),
             (1764000000000001, true, 1763611200000, 4)
         );
         assert_eq!((world.jpush.limit, world.easemob.limit), (30, 100));
-        for bad in [
-            "1,2",
-            "0,0,0,0,0,0,0,0",
-            "0,0,x,0,0,0,0",
-            "0,0,0,0,0,0,0|1,2",
-            "0,0,,0,0,0,0",
-            "-,0,0,0,0,0,0",
+        for (bad, n) in [
+            ("1,2", 1),
+            ("0,0,0,0,0,0,0,0", 1),
+            ("0,0,x,0,0,0,0", 1),
+            ("0,0,0,0,0,0,0|1,2", 1),
+            ("0,0,,0,0,0,0", 1),
+            ("-,0,0,0,0,0,0", 1),
+            ("0,0,0,0,0,0,0", 2),
+            ("0,0,0,0,0,0,0;stale", 1),
         ] {
-            assert!(decision_of_reply(&text(bad)).is_err(), "{bad}");
+            assert!(read(bad, n).is_err(), "{bad}");
         }
-        assert!(decision_of_reply(&Value::Int(1)).is_err());
+        assert!(replies_of(&Value::Int(1), 1).is_err());
     }
 
     #[test]
