@@ -130,18 +130,18 @@ pub struct Fleet {
     asks: mpsc::Sender<Ask>,
 }
 
-/// A journal entry's JSON waiting for the writer, and who waits for it to be stored.
+/// A journal entry's JSON waiting for the store task, and who waits for it to be stored.
 type Pending = (String, oneshot::Sender<Result<(), StoreError>>);
 
-/// The most entries the journal writer appends in one call.
+/// The most journal entries appended in one call.
 const MAX_BATCH: usize = 128;
-/// The most entries waiting for the writer; requests wait for room beyond it.
+/// The most entries waiting to be stored; requests wait for room beyond it.
 const MAX_PENDING: usize = 4096;
 
 /// How often a request asks again when the fault rules changed under it, before it gives up.
 const STALE_RETRIES: usize = 4;
 
-/// A vendor request waiting for the decider: what its script is told, and who waits.
+/// A vendor request waiting for its decision: what the script is told, and who waits.
 #[derive(Debug)]
 struct Ask {
     /// The rule-set version its candidates were matched against.
@@ -165,7 +165,7 @@ impl Ask {
     }
 }
 
-/// What the decider answers a request.
+/// What a request is answered.
 #[derive(Debug)]
 enum Answer {
     NoWorld,
@@ -173,24 +173,25 @@ enum Answer {
     Decided(Outcome),
 }
 
-/// The most requests waiting for the decider; requests wait for room beyond it.
+/// The most requests waiting for their decision; requests wait for room beyond it.
 const MAX_ASKING: usize = 4096;
 /// The most requests decided in one call, and the most script arguments they may add (a
 /// request with every rule a candidate still goes alone).
 const MAX_DECIDED: usize = 256;
 const MAX_DECIDE_ARGS: usize = 4096;
-/// How many decision calls may be in flight at once: while they are, the requests that
-/// arrive queue for the next call, which takes them all.
-const MAX_IN_FLIGHT: usize = 1;
+/// How many calls of the store task may be in flight at once: while they are, what
+/// arrives queues for the next call, which takes it all. Two keep both the mock and the
+/// store busy (one call is written or read while the other runs); one left the CPU idle
+/// between calls, more only made the calls smaller.
+const MAX_IN_FLIGHT: usize = 2;
 
 impl Fleet {
     /// A fleet member whose journal keeps `journal_capacity` entries. Starts the journal
-    /// writer and the request decider, so must be called inside a Tokio runtime.
+    /// and decision task ([`serve_store`]), so must be called inside a Tokio runtime.
     pub fn new(store: Arc<Store>, seed: u64, startup: Startup, journal_capacity: usize) -> Fleet {
         let (journal, pending) = mpsc::channel(MAX_PENDING);
-        tokio::spawn(write_journal(store.clone(), journal_capacity, pending));
         let (asks, asked) = mpsc::channel(MAX_ASKING);
-        tokio::spawn(decide_batches(store.clone(), asked));
+        tokio::spawn(serve_store(store.clone(), journal_capacity, pending, asked));
         Fleet {
             journal,
             asks,
@@ -223,7 +224,7 @@ impl Fleet {
     /// when it is newer than the one this replica adopted, and the fault rule applied if
     /// any. `window`, the limiter and app slot whose window the request counts against when
     /// no fault answers it first, is counted in the same step. The request joins the
-    /// requests the decider sends together ([`decide_batches`]): one script call decides
+    /// requests the store task sends together ([`serve_store`]): one script call decides
     /// them all, each in turn as if alone.
     pub async fn on_request(
         &self,
@@ -244,7 +245,7 @@ impl Fleet {
                 deadline: tokio::time::Instant::now() + CALL_TIMEOUT,
                 answer,
             };
-            let stopped = || StoreError("the fault decider stopped".into());
+            let stopped = || StoreError("the store task stopped".into());
             self.asks.send(ask).await.map_err(|_| stopped())?;
             match answered.await.map_err(|_| stopped())?? {
                 Answer::NoWorld => self.create_world().await?,
@@ -470,11 +471,11 @@ impl Fleet {
     /// Appends a request to the shared journal (cut to its bounds), dropping the oldest
     /// entries past the capacity or [`BYTE_BUDGET`] bytes of stored JSON; returns once it
     /// is stored, so that any replica's next read lists it. Concurrent requests' entries
-    /// go to the store together, in one call.
+    /// go to the store together, in one call with the decisions of the requests asking.
     pub async fn record(&self, entry: Entry) -> Result<(), StoreError> {
         let json = serde_json::to_string(&entry.bounded()).map_err(|err| StoreError(err.to_string()))?;
         let (stored, done) = oneshot::channel();
-        let stopped = || StoreError("the journal writer stopped".into());
+        let stopped = || StoreError("the store task stopped".into());
         self.journal.send((json, stored)).await.map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
@@ -502,47 +503,40 @@ impl Fleet {
     }
 }
 
-/// Appends what requests left for it, in arrival order, a batch per call.
-async fn write_journal(store: Arc<Store>, capacity: usize, mut pending: mpsc::Receiver<Pending>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let stored = store
-            .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity.max(1)).arg(BYTE_BUDGET);
-                for (json, _) in &batch {
-                    call.arg(json);
-                }
-            })
-            .await
-            .map(|_| ());
-        for (_, waiting) in batch.drain(..) {
-            let _ = waiting.send(stored.clone());
-        }
-    }
-}
-
-/// Decides the requests that queue for it, in arrival order: as soon as one waits and
-/// fewer than [`MAX_IN_FLIGHT`] calls are in flight, everything queued by then goes in
-/// one call (never waiting for more to come, so a lone request adds no delay).
-async fn decide_batches(store: Arc<Store>, mut asks: mpsc::Receiver<Ask>) {
+/// Serves what requests leave for the store, in arrival order: the journal entries of
+/// the requests answered and the decisions of the requests asking, together in one call.
+/// As soon as anything waits and fewer than [`MAX_IN_FLIGHT`] calls are in flight,
+/// everything queued by then goes (never waiting for more to come, so a lone request adds
+/// no delay); the requests that arrive meanwhile queue for the next call.
+async fn serve_store(
+    store: Arc<Store>,
+    capacity: usize,
+    mut pending: mpsc::Receiver<Pending>,
+    mut asks: mpsc::Receiver<Ask>,
+) {
     let room = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
     let mut carried: Option<Ask> = None;
     loop {
         let Ok(permit) = room.clone().acquire_owned().await else {
             return;
         };
-        let first = match carried.take() {
-            Some(ask) => ask,
-            None => match asks.recv().await {
-                Some(ask) => ask,
-                None => return,
+        let (mut entries, mut batch) = (Vec::new(), Vec::new());
+        match carried.take() {
+            Some(ask) => batch.push(ask),
+            None => tokio::select! {
+                Some(entry) = pending.recv() => entries.push(entry),
+                Some(ask) = asks.recv() => batch.push(ask),
+                else => return,
             },
-        };
-        let mut args = first.args();
-        let mut batch = vec![first];
+        }
+        while entries.len() < MAX_BATCH {
+            let Ok(entry) = pending.try_recv() else { break };
+            entries.push(entry);
+        }
+        let mut args: usize = batch.iter().map(Ask::args).sum();
         while batch.len() < MAX_DECIDED {
             let Ok(ask) = asks.try_recv() else { break };
-            if args + ask.args() > MAX_DECIDE_ARGS {
+            if !batch.is_empty() && args + ask.args() > MAX_DECIDE_ARGS {
                 carried = Some(ask);
                 break;
             }
@@ -551,14 +545,15 @@ async fn decide_batches(store: Arc<Store>, mut asks: mpsc::Receiver<Ask>) {
         }
         let store = store.clone();
         tokio::spawn(async move {
-            decide_batch(&store, batch).await;
+            serve_batch(&store, capacity, entries, batch).await;
             drop(permit);
         });
     }
 }
 
-/// One call deciding `batch`; every request gets its answer, or the call's failure.
-async fn decide_batch(store: &Store, mut batch: Vec<Ask>) {
+/// One call storing `entries` and deciding `batch`; everyone gets their answer, or the
+/// call's failure.
+async fn serve_batch(store: &Store, capacity: usize, entries: Vec<Pending>, mut batch: Vec<Ask>) {
     let now = tokio::time::Instant::now();
     let (expired, live): (Vec<Ask>, Vec<Ask>) = batch.drain(..).partition(|ask| ask.deadline <= now);
     for ask in expired {
@@ -567,7 +562,7 @@ async fn decide_batch(store: &Store, mut batch: Vec<Ask>) {
             CALL_TIMEOUT.as_millis()
         ))));
     }
-    if live.is_empty() {
+    if entries.is_empty() && live.is_empty() {
         return;
     }
     // Fractions need the seeded draw; most calls send none and run the lean script.
@@ -575,13 +570,18 @@ async fn decide_batch(store: &Store, mut batch: Vec<Ask>) {
         .iter()
         .any(|ask| ask.candidates.iter().any(|rule| rule.fraction.is_some()));
     let script = if drawing {
-        &scripts().decide_drawing
+        &scripts().serve_drawing
     } else {
-        &scripts().decide
+        &scripts().serve
     };
     let reply = store
         .run::<Value>(script, |call| {
-            call.arg(wall_ms()).arg(live.len());
+            call.arg(wall_ms()).arg(capacity.max(1)).arg(BYTE_BUDGET);
+            call.arg(entries.len());
+            for (json, _) in &entries {
+                call.arg(json);
+            }
+            call.arg(live.len());
             for ask in &live {
                 call.arg(ask.version).arg(ask.known).arg(ask.limiter).arg(ask.slot);
                 call.arg(ask.candidates.len());
@@ -596,9 +596,15 @@ async fn decide_batch(store: &Store, mut batch: Vec<Ask>) {
                 }
             }
         })
-        .await
-        .and_then(|reply| replies_of(&reply, live.len()));
-    match reply {
+        .await;
+    let stored = reply.as_ref().map(|_| ()).map_err(Clone::clone);
+    for (_, waiting) in entries {
+        let _ = waiting.send(stored.clone());
+    }
+    if live.is_empty() {
+        return;
+    }
+    match reply.and_then(|reply| replies_of(&reply, live.len())) {
         Err(err) => {
             for ask in live {
                 let _ = ask.answer.send(Err(err.clone()));
@@ -734,7 +740,7 @@ fn parse_world(text: &[u8]) -> Result<World, StoreError> {
     })
 }
 
-/// The decision script's answer for `n` requests (see [`DECIDE`]): each one's reply, and
+/// The decision script's answer for `n` requests (see [`DECIDE_LUA`]): each one's reply, and
 /// the world when some request's adopted version was not the stored one.
 fn replies_of(reply: &Value, n: usize) -> Result<(Vec<Reply>, Option<World>), StoreError> {
     let text = text_of(reply)?;
@@ -932,24 +938,27 @@ local function draw()
 end
 "#;
 
-/// The decision script: decides the requests of one call in turn, each exactly as if it
-/// were alone (each sees the counters, `times` and windows the ones before it changed).
-/// ARGV: prefix, wall ms, request count, then per request: cached rule-set version, the
+/// `decide_all(first, wall)` decides the requests of one call in turn, each exactly as if
+/// it were alone (each sees the counters, `times` and windows the ones before it changed),
+/// on the mock clock of the wall ms `wall`. `ARGV[first]` is the request count, and after
+/// it come, per request: cached rule-set version, the
 /// world version this replica adopted, the limiter to count against (`''`: none) and the
 /// app's slot, candidate count, then per candidate rule: id, whether its effect answers
 /// before the family's gate (1/0), fraction (`-` for none), seeded key hex. Answers `''`
-/// without a world, else the requests' replies joined by `;`: `''` without a world,
+/// for no request or without a world, else the requests' replies joined by `;`: `''` without a world,
 /// `stale` when the rule set changed, else `fault,nth,counted,allowed,limit,remaining,
 /// reset_secs` (fault 0: none; counted 0: the window was not counted); followed by `|` and
 /// the world's text when some request's adopted version is not the stored one.
-const DECIDE: &str = r#"
+const DECIDE_LUA: &str = r#"
+local function decide_all(first, wall)
+if ARGV[first] == '0' then return '' end
 -- Only what every request needs is read (the whole world only when it must be sent), and
 -- numbers and text are converted only where they must be: glibc's strtod and a double's
 -- sprintf are among the dearest steps of a script (integers are formatted with %d). What
 -- no request of the call changes (the world's fields, the quotas) is read once per call.
 local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset')
 if not (h[1] and h[2] and h[3] and h[4] and h[5]) then return '' end
-local now = now_of(h[3], h[4], h[5], ARGV[2])
+local now = now_of(h[3], h[4], h[5], wall)
 -- the world's text once some request needs it (false: incomplete), and each limiter's quota
 local w, quotas = nil, {}
 local function decide(a, n)
@@ -1000,8 +1009,8 @@ local function decide(a, n)
   end
   return out .. '0,0,0,0,0'
 end
-local replies, a = {}, 4
-for i = 1, tonumber(ARGV[3]) do
+local replies, a = {}, first + 1
+for i = 1, tonumber(ARGV[first]) do
   local n = ARGV[a + 4] ~= '0' and tonumber(ARGV[a + 4]) or 0
   replies[i] = decide(a, n)
   a = a + 5 + 4 * n
@@ -1010,6 +1019,17 @@ flush()
 local text = table.concat(replies, ';')
 if w then text = text .. '|' .. world_text(w) end
 return text
+end
+"#;
+
+/// The script of every call the store task makes ([`serve_store`]): the journal entries
+/// of the requests answered, then the decisions of the requests asking. ARGV: prefix, wall
+/// ms, journal capacity, byte budget, entry count, entries' JSON, then the requests as
+/// [`DECIDE_LUA`] reads them. Answers what `decide_all` answers.
+const SERVE: &str = r#"
+local entries = tonumber(ARGV[5])
+record(6, 5 + entries, ARGV[3], ARGV[4])
+return decide_all(6 + entries, ARGV[2])
 "#;
 
 const WORLD: &str = r#"
@@ -1149,35 +1169,38 @@ bump('faults_ver')
 return world_text(world())
 "#;
 
-/// ARGV: prefix, capacity, byte budget, then entries' JSON. Appends each with the next
-/// `seq`, then drops the oldest entries past either bound (the newest stays). The bytes
+/// `record(first, last, capacity, budget)` appends the entries' JSON `ARGV[first..=last]`,
+/// each with the next `seq`, then drops the oldest entries past either bound (the newest stays). The bytes
 /// are bounded without reading any entry back: `journal:offset` counts the JSON bytes ever
 /// appended, and each entry's stream ID is `<offset before it + 1>-0`, so the entries
 /// that fit the budget are exactly those with an ID from `offset - budget + 1` on, and
 /// one `XTRIM MINID` drops the rest (an ID's first part is a 64-bit number; Lua's numbers
 /// keep it exact up to 2^53 bytes). `XTRIM MAXLEN` keeps the count (at least 1).
-const RECORD: &str = r#"
-local stream, offset_key = p .. 'journal', p .. 'journal:offset'
-local offset = tonumber(redis.call('GET', offset_key))
--- Without its offset (evicted) the stream's IDs could not keep rising: start it over.
-if not offset then
-  offset = 0
-  redis.call('DEL', stream)
+const RECORD_LUA: &str = r#"
+local function record(first, last, capacity, budget)
+  if last < first then return 0 end
+  local stream, offset_key = p .. 'journal', p .. 'journal:offset'
+  local offset = tonumber(redis.call('GET', offset_key))
+  -- Without its offset (evicted) the stream's IDs could not keep rising: start it over.
+  if not offset then
+    offset = 0
+    redis.call('DEL', stream)
+  end
+  local n = last - first + 1
+  local seq = redis.call('INCRBY', p .. 'journal:seq', n) - n
+  local newest = offset
+  for i = first, last do
+    seq = seq + 1
+    newest = offset
+    redis.call('XADD', stream, string.format('%d-0', offset + 1), 'q', string.format('%d', seq), 'e', ARGV[i])
+    offset = offset + string.len(ARGV[i])
+  end
+  redis.call('SET', offset_key, string.format('%d', offset))
+  redis.call('XTRIM', stream, 'MAXLEN', capacity)
+  local first_kept = math.min(offset - tonumber(budget), newest) + 1
+  if first_kept > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%d', first_kept)) end
+  return n
 end
-local n = #ARGV - 3
-local seq = redis.call('INCRBY', p .. 'journal:seq', n) - n
-local newest = offset
-for i = 4, #ARGV do
-  seq = seq + 1
-  newest = offset
-  redis.call('XADD', stream, string.format('%d-0', offset + 1), 'q', string.format('%d', seq), 'e', ARGV[i])
-  offset = offset + string.len(ARGV[i])
-end
-redis.call('SET', offset_key, string.format('%d', offset))
-redis.call('XTRIM', stream, 'MAXLEN', ARGV[2])
-local first = math.min(offset - tonumber(ARGV[3]), newest) + 1
-if first > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%d', first)) end
-return n
 "#;
 
 /// Answers seq and JSON of every entry, oldest first.
@@ -1196,8 +1219,8 @@ return 1
 "#;
 
 struct Scripts {
-    decide: Script,
-    decide_drawing: Script,
+    serve: Script,
+    serve_drawing: Script,
     world: Script,
     create: Script,
     list: Script,
@@ -1208,7 +1231,6 @@ struct Scripts {
     advance: Script,
     set_quotas: Script,
     reset: Script,
-    record: Script,
     journal: Script,
     clear_journal: Script,
 }
@@ -1229,8 +1251,8 @@ fn script(uses: &[&str], body: &str) -> Script {
 
 fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
-        decide: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA], DECIDE),
-        decide_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA], DECIDE),
+        serve: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA, DECIDE_LUA, RECORD_LUA], SERVE),
+        serve_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA, DECIDE_LUA, RECORD_LUA], SERVE),
         world: script(&[WORLD_LUA], WORLD),
         create: script(&[WORLD_LUA, CLEAR_FAULTS_LUA], CREATE),
         list: script(&[WORLD_LUA, SETTLE_LUA], LIST),
@@ -1241,7 +1263,6 @@ fn scripts() -> &'static Scripts {
         advance: script(&[WORLD_LUA, BUMP_LUA], ADVANCE),
         set_quotas: script(&[WORLD_LUA, BUMP_LUA], SET_QUOTAS),
         reset: script(&[WORLD_LUA, CLEAR_FAULTS_LUA, BUMP_LUA], RESET),
-        record: script(&[], RECORD),
         journal: script(&[], JOURNAL),
         clear_journal: script(&[], CLEAR_JOURNAL),
     });
@@ -1299,11 +1320,12 @@ mod tests {
 
     async fn append(store: &Store, capacity: usize, budget: usize, batch: &[String]) {
         store
-            .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity).arg(budget);
+            .run::<Value>(&scripts().serve, |call| {
+                call.arg(0).arg(capacity).arg(budget).arg(batch.len());
                 for json in batch {
                     call.arg(json);
                 }
+                call.arg(0);
             })
             .await
             .unwrap();
@@ -1383,6 +1405,96 @@ mod tests {
         model.clear();
         model_append(&mut model, &mut seq, capacity, budget, &batches[0]);
         assert_eq!(stored(&store).await, Vec::from(model));
+    }
+
+    #[tokio::test]
+    async fn one_call_decides_its_requests_in_turn() {
+        let redis = redis();
+        let store = Arc::new(Store::open(&format!("redis://127.0.0.1:{}/0", redis.1), key_prefix(9)).unwrap());
+        let quota = Quota {
+            limit: 3,
+            window: TimeDelta::seconds(60),
+        };
+        let startup = Startup {
+            clock: DateTime::from_timestamp_millis(1_763_611_200_000),
+            jpush: quota,
+            easemob: quota,
+            faults: Vec::new(),
+        };
+        let fleet = Fleet::new(store.clone(), 9, startup, 100);
+        let world = fleet.world().await.unwrap();
+        let spec: RuleSpec = serde_json::from_value(serde_json::json!(
+            {"match": {"path": "/v3/received"}, "effect": {"status": 503}, "times": 2}
+        ))
+        .unwrap();
+        let id = fleet.add_fault(&spec).await.unwrap().unwrap();
+        fleet.reload_rules().await.unwrap();
+        let version = fleet.rules.read().unwrap().version;
+        // Eight requests of one app in one call: the first three match the rule (good for
+        // two uses), the seventh was matched against an older rule set, the eighth knows
+        // no world yet.
+        let reply: Value = store
+            .run(&scripts().serve, |call| {
+                call.arg(0).arg(100).arg(BYTE_BUDGET).arg(0).arg(8);
+                for i in 0..8 {
+                    let version = if i == 6 { version - 1 } else { version };
+                    let known = if i == 7 { 0 } else { world.version };
+                    call.arg(version).arg(known).arg(jpush::SHARED_WINDOWS).arg(1);
+                    match i {
+                        0..3 => call.arg(1).arg(id).arg(1).arg("-").arg("0000000000000000"),
+                        _ => call.arg(0),
+                    };
+                }
+            })
+            .await
+            .unwrap();
+        let (replies, sent) = replies_of(&reply, 8).unwrap();
+        assert_eq!(sent.map(|w| w.version), Some(world.version));
+        let decided = replies
+            .iter()
+            .map(|reply| match reply {
+                Reply::Decided { fault, counted } => Some((*fault, counted.map(|d| (d.allowed, d.remaining)))),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(
+            decided,
+            [
+                Some((Some((id, 1)), None)),
+                Some((Some((id, 2)), None)),
+                Some((None, Some((true, 2)))),
+                Some((None, Some((true, 1)))),
+                Some((None, Some((true, 0)))),
+                Some((None, Some((false, 0)))),
+                None,
+                Some((None, Some((false, 0)))),
+            ]
+        );
+        assert!(matches!(replies[6], Reply::Stale));
+        // The window the call left is the one the next request counts against.
+        let reply: Value = store
+            .run(&scripts().serve, |call| {
+                call.arg(0).arg(100).arg(BYTE_BUDGET).arg(0).arg(1);
+                call.arg(version)
+                    .arg(world.version)
+                    .arg(jpush::SHARED_WINDOWS)
+                    .arg(1)
+                    .arg(0);
+            })
+            .await
+            .unwrap();
+        let (replies, _) = replies_of(&reply, 1).unwrap();
+        assert!(matches!(
+            replies[..],
+            [Reply::Decided {
+                fault: None,
+                counted: Some(Decision {
+                    allowed: false,
+                    remaining: 0,
+                    ..
+                })
+            }]
+        ));
     }
 
     #[test]
