@@ -3,13 +3,15 @@
 //! there: the clock (frozen instant or offset from wall time), the Easemob token epoch,
 //! the rate-limit quotas and windows, the fault rules with their counters, and the journal
 //! (a stream bounded by count and bytes). Every change made through the control API bumps
-//! a version; each request's one script answers the world as it stands together with the
-//! request's fault decision, so a replica adopts a newer world before it answers.
+//! a version; the script call that decides a request answers the world as it stands
+//! together with the request's fault decision, so a replica adopts a newer world before it
+//! answers. It also owns the replica's store task ([`serve_store`]): the decisions of
+//! concurrent requests and their journal entries go to the store together, in one call.
 //!
 //! What a replica caches, and why staleness cannot change an answer:
-//! - the world (clock, epoch, quotas): refreshed from the answer of the request's own
-//!   script before the handler runs, and only ever replaced by a newer version;
-//! - the fault rules' matchers: the request's script compares the cached rule-set version
+//! - the world (clock, epoch, quotas): refreshed from the answer of the call that decided
+//!   the request, before the handler runs, and only ever replaced by a newer version;
+//! - the fault rules' matchers: the script compares each request's cached rule-set version
 //!   with the stored one and refuses to decide on a stale set (the replica reloads the
 //!   rules and asks again); counters, `times` and spent states are only ever read and
 //!   changed inside the script.
@@ -67,7 +69,7 @@ pub struct World {
     faults_version: i64,
 }
 
-/// What a vendor request's script decided.
+/// What the store decided for a vendor request.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The world, when it is not the one this replica adopted last.
@@ -88,7 +90,7 @@ struct Cached {
     key: u64,
 }
 
-/// What a request's script is told of a cached rule that matches it.
+/// What the script is told of a cached rule that matches a request.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
     id: u64,
