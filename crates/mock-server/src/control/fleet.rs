@@ -184,7 +184,7 @@ const MAX_DECIDE_ARGS: usize = 4096;
 /// How many calls of the store task may be in flight at once: while they are, what
 /// arrives queues for the next call, which takes it all. Two keep both the mock and the
 /// store busy (one call is written or read while the other runs); one left the CPU idle
-/// between calls, more only made the calls smaller.
+/// between calls, and four did no better in a trial (docs/PERFORMANCE.md, issue 15).
 const MAX_IN_FLIGHT: usize = 2;
 
 impl Fleet {
