@@ -3,13 +3,15 @@
 //! there: the clock (frozen instant or offset from wall time), the Easemob token epoch,
 //! the rate-limit quotas and windows, the fault rules with their counters, and the journal
 //! (a stream bounded by count and bytes). Every change made through the control API bumps
-//! a version; each request's one script answers the world as it stands together with the
-//! request's fault decision, so a replica adopts a newer world before it answers.
+//! a version; the script call that decides a request answers the world as it stands
+//! together with the request's fault decision, so a replica adopts a newer world before it
+//! answers. It also owns the replica's store task ([`serve_store`]): the decisions of
+//! concurrent requests and their journal entries go to the store together, in one call.
 //!
 //! What a replica caches, and why staleness cannot change an answer:
-//! - the world (clock, epoch, quotas): refreshed from the answer of the request's own
-//!   script before the handler runs, and only ever replaced by a newer version;
-//! - the fault rules' matchers: the request's script compares the cached rule-set version
+//! - the world (clock, epoch, quotas): refreshed from the answer of the call that decided
+//!   the request, before the handler runs, and only ever replaced by a newer version;
+//! - the fault rules' matchers: the script compares each request's cached rule-set version
 //!   with the stored one and refuses to decide on a stale set (the replica reloads the
 //!   rules and asks again); counters, `times` and spent states are only ever read and
 //!   changed inside the script.
@@ -35,7 +37,7 @@ use crate::{
         clock::{check_range, EARLIEST, LATEST},
         ratelimit::{Decision, Quota},
         rng::{key_before_last, Purpose},
-        store::{decision_of, Store, StoreError, RATE_LIMIT_LUA},
+        store::{decision_of, Store, StoreError, CALL_TIMEOUT, RATE_LIMIT_LUA},
     },
 };
 
@@ -67,7 +69,7 @@ pub struct World {
     faults_version: i64,
 }
 
-/// What a vendor request's script decided.
+/// What the store decided for a vendor request.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The world, when it is not the one this replica adopted last.
@@ -88,7 +90,7 @@ struct Cached {
     key: u64,
 }
 
-/// What a request's script is told of a cached rule that matches it.
+/// What the script is told of a cached rule that matches a request.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
     id: u64,
@@ -97,7 +99,7 @@ struct Candidate {
     key: u64,
 }
 
-/// A request script's answer.
+/// The decision script's answer for one request.
 #[derive(Debug)]
 enum Reply {
     /// The store holds no world (first use, or lost): create it and ask again.
@@ -105,7 +107,6 @@ enum Reply {
     /// The fault rules changed since this replica cached them: reload them and ask again.
     Stale,
     Decided {
-        world: Option<World>,
         /// The applied rule's id and use.
         fault: Option<(u64, u64)>,
         counted: Option<Decision>,
@@ -128,27 +129,74 @@ pub struct Fleet {
     /// The newest world version this replica adopted.
     adopted: Mutex<u64>,
     journal: mpsc::Sender<Pending>,
+    asks: mpsc::Sender<Ask>,
 }
 
-/// A journal entry's JSON waiting for the writer, and who waits for it to be stored.
+/// A journal entry's JSON waiting for the store task, and who waits for it to be stored.
 type Pending = (String, oneshot::Sender<Result<(), StoreError>>);
 
-/// The most entries the journal writer appends in one call.
+/// The most journal entries appended in one call.
 const MAX_BATCH: usize = 128;
-/// The most entries waiting for the writer; requests wait for room beyond it.
+/// The most entries waiting to be stored; requests wait for room beyond it.
 const MAX_PENDING: usize = 4096;
 
 /// How often a request asks again when the fault rules changed under it, before it gives up.
 const STALE_RETRIES: usize = 4;
 
+/// A vendor request waiting for its decision: what the script is told, and who waits.
+#[derive(Debug)]
+struct Ask {
+    /// The rule-set version its candidates were matched against.
+    version: i64,
+    /// The world version this replica had adopted when it asked.
+    known: u64,
+    /// The limiter whose window it counts against (`""`: none), and its app's slot.
+    limiter: &'static str,
+    slot: u64,
+    candidates: Vec<Candidate>,
+    /// When it stops waiting for a call to begin: a lost store fails it after
+    /// [`CALL_TIMEOUT`] in the queue, however many requests queued before it.
+    deadline: tokio::time::Instant,
+    answer: oneshot::Sender<Result<Answer, StoreError>>,
+}
+
+impl Ask {
+    /// How many script arguments it adds.
+    fn args(&self) -> usize {
+        5 + 4 * self.candidates.len()
+    }
+}
+
+/// What a request is answered.
+#[derive(Debug)]
+enum Answer {
+    NoWorld,
+    Stale,
+    Decided(Outcome),
+}
+
+/// The most requests waiting for their decision; requests wait for room beyond it.
+const MAX_ASKING: usize = 4096;
+/// The most requests decided in one call, and the most script arguments they may add (a
+/// request with every rule a candidate still goes alone).
+const MAX_DECIDED: usize = 256;
+const MAX_DECIDE_ARGS: usize = 4096;
+/// How many calls of the store task may be in flight at once: while they are, what
+/// arrives queues for the next call, which takes it all. Two keep both the mock and the
+/// store busy (one call is written or read while the other runs); one left the CPU idle
+/// between calls, and four did no better in a trial (docs/PERFORMANCE.md, issue 15).
+const MAX_IN_FLIGHT: usize = 2;
+
 impl Fleet {
     /// A fleet member whose journal keeps `journal_capacity` entries. Starts the journal
-    /// writer, so must be called inside a Tokio runtime.
+    /// and decision task ([`serve_store`]), so must be called inside a Tokio runtime.
     pub fn new(store: Arc<Store>, seed: u64, startup: Startup, journal_capacity: usize) -> Fleet {
         let (journal, pending) = mpsc::channel(MAX_PENDING);
-        tokio::spawn(write_journal(store.clone(), journal_capacity, pending));
+        let (asks, asked) = mpsc::channel(MAX_ASKING);
+        tokio::spawn(serve_store(store.clone(), journal_capacity, pending, asked));
         Fleet {
             journal,
+            asks,
             store,
             seed,
             startup,
@@ -174,56 +222,37 @@ impl Fleet {
         }
     }
 
-    /// The decision for one vendor request, in one script call while the cached rules are
-    /// current: the world when it is newer than the one this replica adopted, and the
-    /// fault rule applied if any. `window`, the limiter and app slot whose window the
-    /// request counts against when no fault answers it first, is counted in the same call.
+    /// The decision for one vendor request, while the cached rules are current: the world
+    /// when it is newer than the one this replica adopted, and the fault rule applied if
+    /// any. `window`, the limiter and app slot whose window the request counts against when
+    /// no fault answers it first, is counted in the same step. The request joins the
+    /// requests the store task sends together ([`serve_store`]): one script call decides
+    /// them all, each in turn as if alone.
     pub async fn on_request(
         &self,
         facts: RequestFacts<'_>,
-        window: Option<(&str, u64)>,
+        window: Option<(&'static str, u64)>,
     ) -> Result<Outcome, StoreError> {
         let (limiter, slot) = window.unwrap_or(("", 0));
         for _ in 0..STALE_RETRIES {
             let (version, candidates) = self.candidates(&facts);
             let known = *self.adopted.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // Fractions need the seeded draw; most requests send none and run the lean script.
-            let drawing = candidates.iter().any(|rule| rule.fraction.is_some());
-            let script = if drawing {
-                &scripts().request_drawing
-            } else {
-                &scripts().request
+            let (answer, answered) = oneshot::channel();
+            let ask = Ask {
+                version,
+                known,
+                limiter,
+                slot,
+                candidates,
+                deadline: tokio::time::Instant::now() + CALL_TIMEOUT,
+                answer,
             };
-            let reply: Value = self
-                .store
-                .run(script, |call| {
-                    call.arg(wall_ms()).arg(version).arg(known).arg(limiter).arg(slot);
-                    call.arg(candidates.len());
-                    for rule in &candidates {
-                        let short = matches!(rule.effect, Effect::Status { .. } | Effect::Drop { .. });
-                        call.arg(rule.id).arg(u8::from(short));
-                        match rule.fraction {
-                            Some(fraction) => call.arg(fraction),
-                            None => call.arg("-"),
-                        };
-                        call.arg(&hex16(rule.key)[..]);
-                    }
-                })
-                .await?;
-            match decision_of_reply(&reply)? {
-                Reply::NoWorld => self.create_world().await?,
-                Reply::Stale => self.reload_rules().await?,
-                Reply::Decided { world, fault, counted } => {
-                    let fault = fault.and_then(|(id, nth)| {
-                        let rule = candidates.iter().find(|r| r.id == id)?;
-                        Some(Applied {
-                            rule: id,
-                            effect: rule.effect,
-                            nth,
-                        })
-                    });
-                    return Ok(Outcome { world, fault, counted });
-                }
+            let stopped = || StoreError("the store task stopped".into());
+            self.asks.send(ask).await.map_err(|_| stopped())?;
+            match answered.await.map_err(|_| stopped())?? {
+                Answer::NoWorld => self.create_world().await?,
+                Answer::Stale => self.reload_rules().await?,
+                Answer::Decided(outcome) => return Ok(outcome),
             }
         }
         Err(StoreError("the fault rules kept changing; try again".into()))
@@ -444,11 +473,11 @@ impl Fleet {
     /// Appends a request to the shared journal (cut to its bounds), dropping the oldest
     /// entries past the capacity or [`BYTE_BUDGET`] bytes of stored JSON; returns once it
     /// is stored, so that any replica's next read lists it. Concurrent requests' entries
-    /// go to the store together, in one call.
+    /// go to the store together, in one call with the decisions of the requests asking.
     pub async fn record(&self, entry: Entry) -> Result<(), StoreError> {
         let json = serde_json::to_string(&entry.bounded()).map_err(|err| StoreError(err.to_string()))?;
         let (stored, done) = oneshot::channel();
-        let stopped = || StoreError("the journal writer stopped".into());
+        let stopped = || StoreError("the store task stopped".into());
         self.journal.send((json, stored)).await.map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
@@ -476,21 +505,133 @@ impl Fleet {
     }
 }
 
-/// Appends what requests left for it, in arrival order, a batch per call.
-async fn write_journal(store: Arc<Store>, capacity: usize, mut pending: mpsc::Receiver<Pending>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let stored = store
-            .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity.max(1)).arg(BYTE_BUDGET);
-                for (json, _) in &batch {
-                    call.arg(json);
+/// Serves what requests leave for the store, in arrival order: the journal entries of
+/// the requests answered and the decisions of the requests asking, together in one call.
+/// As soon as anything waits and fewer than [`MAX_IN_FLIGHT`] calls are in flight,
+/// everything queued by then goes (never waiting for more to come, so a lone request adds
+/// no delay); the requests that arrive meanwhile queue for the next call.
+async fn serve_store(
+    store: Arc<Store>,
+    capacity: usize,
+    mut pending: mpsc::Receiver<Pending>,
+    mut asks: mpsc::Receiver<Ask>,
+) {
+    let room = Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+    let mut carried: Option<Ask> = None;
+    loop {
+        let Ok(permit) = room.clone().acquire_owned().await else {
+            return;
+        };
+        let (mut entries, mut batch) = (Vec::new(), Vec::new());
+        match carried.take() {
+            Some(ask) => batch.push(ask),
+            None => tokio::select! {
+                Some(entry) = pending.recv() => entries.push(entry),
+                Some(ask) = asks.recv() => batch.push(ask),
+                else => return,
+            },
+        }
+        while entries.len() < MAX_BATCH {
+            let Ok(entry) = pending.try_recv() else { break };
+            entries.push(entry);
+        }
+        let mut args: usize = batch.iter().map(Ask::args).sum();
+        while batch.len() < MAX_DECIDED {
+            let Ok(ask) = asks.try_recv() else { break };
+            if !batch.is_empty() && args + ask.args() > MAX_DECIDE_ARGS {
+                carried = Some(ask);
+                break;
+            }
+            args += ask.args();
+            batch.push(ask);
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            serve_batch(&store, capacity, entries, batch).await;
+            drop(permit);
+        });
+    }
+}
+
+/// One call storing `entries` and deciding `batch`; everyone gets their answer, or the
+/// call's failure.
+async fn serve_batch(store: &Store, capacity: usize, entries: Vec<Pending>, mut batch: Vec<Ask>) {
+    let now = tokio::time::Instant::now();
+    let (expired, live): (Vec<Ask>, Vec<Ask>) = batch.drain(..).partition(|ask| ask.deadline <= now);
+    for ask in expired {
+        let _ = ask.answer.send(Err(StoreError(format!(
+            "no answer within {} ms",
+            CALL_TIMEOUT.as_millis()
+        ))));
+    }
+    if entries.is_empty() && live.is_empty() {
+        return;
+    }
+    // Fractions need the seeded draw; most calls send none and run the lean script.
+    let drawing = live
+        .iter()
+        .any(|ask| ask.candidates.iter().any(|rule| rule.fraction.is_some()));
+    let script = if drawing {
+        &scripts().serve_drawing
+    } else {
+        &scripts().serve
+    };
+    let reply = store
+        .run::<Value>(script, |call| {
+            call.arg(wall_ms()).arg(capacity.max(1)).arg(BYTE_BUDGET);
+            call.arg(entries.len());
+            for (json, _) in &entries {
+                call.arg(json);
+            }
+            call.arg(live.len());
+            for ask in &live {
+                call.arg(ask.version).arg(ask.known).arg(ask.limiter).arg(ask.slot);
+                call.arg(ask.candidates.len());
+                for rule in &ask.candidates {
+                    let short = matches!(rule.effect, Effect::Status { .. } | Effect::Drop { .. });
+                    call.arg(rule.id).arg(u8::from(short));
+                    match rule.fraction {
+                        Some(fraction) => call.arg(fraction),
+                        None => call.arg("-"),
+                    };
+                    call.arg(&hex16(rule.key)[..]);
                 }
-            })
-            .await
-            .map(|_| ());
-        for (_, waiting) in batch.drain(..) {
-            let _ = waiting.send(stored.clone());
+            }
+        })
+        .await;
+    let stored = reply.as_ref().map(|_| ()).map_err(Clone::clone);
+    for (_, waiting) in entries {
+        let _ = waiting.send(stored.clone());
+    }
+    if live.is_empty() {
+        return;
+    }
+    match reply.and_then(|reply| replies_of(&reply, live.len())) {
+        Err(err) => {
+            for ask in live {
+                let _ = ask.answer.send(Err(err.clone()));
+            }
+        }
+        Ok((replies, world)) => {
+            for (ask, reply) in live.into_iter().zip(replies) {
+                let answer = Ok(match reply {
+                    Reply::NoWorld => Answer::NoWorld,
+                    Reply::Stale => Answer::Stale,
+                    Reply::Decided { fault, counted } => {
+                        let fault = fault.and_then(|(id, nth)| {
+                            let rule = ask.candidates.iter().find(|r| r.id == id)?;
+                            Some(Applied {
+                                rule: id,
+                                effect: rule.effect,
+                                nth,
+                            })
+                        });
+                        let world = world.clone().filter(|w| w.version != ask.known);
+                        Answer::Decided(Outcome { world, fault, counted })
+                    }
+                });
+                let _ = ask.answer.send(answer);
+            }
         }
     }
 }
@@ -601,20 +742,40 @@ fn parse_world(text: &[u8]) -> Result<World, StoreError> {
     })
 }
 
-/// The request script's answer (see [`REQUEST`]).
-fn decision_of_reply(reply: &Value) -> Result<Reply, StoreError> {
+/// The decision script's answer for `n` requests (see [`DECIDE_LUA`]): each one's reply, and
+/// the world when some request's adopted version was not the stored one.
+fn replies_of(reply: &Value, n: usize) -> Result<(Vec<Reply>, Option<World>), StoreError> {
     let text = text_of(reply)?;
+    let (decisions, world) = match text.iter().position(|&b| b == b'|') {
+        Some(bar) => (&text[..bar], Some(parse_world(&text[bar + 1..])?)),
+        None => (text, None),
+    };
+    // A store without a world answers `''` however many asked.
+    if decisions.is_empty() {
+        return Ok(((0..n).map(|_| Reply::NoWorld).collect(), world));
+    }
+    let replies = decisions
+        .split(|&b| b == b';')
+        .map(decision_of_reply)
+        .collect::<Result<Vec<_>, _>>()?;
+    if replies.len() != n {
+        return Err(StoreError(format!(
+            "{} decisions answered for {n} requests",
+            replies.len()
+        )));
+    }
+    Ok((replies, world))
+}
+
+/// One request's part of the decision script's answer.
+fn decision_of_reply(text: &[u8]) -> Result<Reply, StoreError> {
     match text {
         b"" => return Ok(Reply::NoWorld),
         b"stale" => return Ok(Reply::Stale),
         _ => {}
     }
-    let (decision, world) = match text.iter().position(|&b| b == b'|') {
-        Some(bar) => (&text[..bar], Some(parse_world(&text[bar + 1..])?)),
-        None => (text, None),
-    };
     let mut fields = [0; 7];
-    ints(decision, &mut fields)?;
+    ints(text, &mut fields)?;
     let [fault, nth, counted, count @ ..] = fields;
     let fault = u64::try_from(fault)
         .ok()
@@ -624,7 +785,7 @@ fn decision_of_reply(reply: &Value) -> Result<Reply, StoreError> {
         1 => Some(decision_of(&count).ok_or_else(|| StoreError(format!("a count {count:?}")))?),
         _ => None,
     };
-    Ok(Reply::Decided { world, fault, counted })
+    Ok(Reply::Decided { fault, counted })
 }
 
 /// `key` as the 16 lowercase hex digits the draw reads.
@@ -772,69 +933,105 @@ local function draw(before_hex, last)
 end
 "#;
 
-/// The lean request script is only ever sent candidates without a fraction.
+/// The lean decision script is only ever sent candidates without a fraction.
 const NO_DRAW_LUA: &str = r#"
 local function draw()
-  error('a fraction rule was sent to the request script without the draw')
+  error('a fraction rule was sent to the decision script without the draw')
 end
 "#;
 
-/// The request's script. ARGV: prefix, wall ms, cached rule-set version, the world version
-/// this replica adopted, the limiter to count against (`''`: none) and the app's slot,
-/// candidate count, then per candidate rule: id, whether its effect answers before the
-/// family's gate (1/0), fraction (`-` for none), seeded key hex. Answers `''` without a
-/// world, `stale` when the rule set changed, else `fault,nth,counted,allowed,limit,
-/// remaining,reset_secs` (fault 0: none; counted 0: the window was not counted), followed
-/// by `|` and the world's text when its version is not the adopted one.
-const REQUEST: &str = r#"
+/// `decide_all(first, wall)` decides the requests of one call in turn, each exactly as if
+/// it were alone (each sees the counters, `times` and windows the ones before it changed),
+/// on the mock clock of the wall ms `wall`. `ARGV[first]` is the request count, and after
+/// it come, per request: cached rule-set version, the
+/// world version this replica adopted, the limiter to count against (`''`: none) and the
+/// app's slot, candidate count, then per candidate rule: id, whether its effect answers
+/// before the family's gate (1/0), fraction (`-` for none), seeded key hex. Answers `''`
+/// for no request or without a world, else the requests' replies joined by `;`: `''` without a world,
+/// `stale` when the rule set changed, else `fault,nth,counted,allowed,limit,remaining,
+/// reset_secs` (fault 0: none; counted 0: the window was not counted); followed by `|` and
+/// the world's text when some request's adopted version is not the stored one.
+const DECIDE_LUA: &str = r#"
+local function decide_all(first, wall)
+if ARGV[first] == '0' then return '' end
 -- Only what every request needs is read (the whole world only when it must be sent), and
 -- numbers and text are converted only where they must be: glibc's strtod and a double's
--- sprintf are among the dearest steps of a script (integers are formatted with %d).
-local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset', ARGV[5] .. ':limit', ARGV[5] .. ':window_ms')
+-- sprintf are among the dearest steps of a script (integers are formatted with %d). What
+-- no request of the call changes (the world's fields, the quotas) is read once per call.
+local h = redis.call('HMGET', p .. 'world', 'ver', 'faults_ver', 'frozen', 'at', 'offset')
 if not (h[1] and h[2] and h[3] and h[4] and h[5]) then return '' end
-if ARGV[3] ~= h[2] then return 'stale' end
-local w = nil
-if ARGV[4] ~= h[1] then
-  w = world()
-  if not w then return '' end
-end
-local now = now_of(h[3], h[4], h[5], ARGV[2])
-local out, short = '0,0,', 0
-for i = 0, (ARGV[7] ~= '0' and tonumber(ARGV[7]) or 0) - 1 do
-  local id = ARGV[8 + 4 * i]
-  local k = p .. 'fault:' .. id
-  local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
-  if r[1] == 'active' then
-    local untl = tonumber(r[3])
-    if untl >= 0 and now >= untl then
-      redis.call('HSET', k, 'state', 'spent')
-    else
-      local matched = tonumber(r[4]) + 1
-      local fraction = ARGV[10 + 4 * i]
-      local applies = fraction == '-' or draw(ARGV[11 + 4 * i], matched) < tonumber(fraction)
-      if applies then
-        local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
-        if times > 0 then times = times - 1 end
-        if times == 0 then state = 'spent' end
-        redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
-        out, short = id .. ',' .. applied .. ',', tonumber(ARGV[9 + 4 * i])
-        break
+local now = now_of(h[3], h[4], h[5], wall)
+-- the world's text once some request needs it (false: incomplete), and each limiter's quota
+local w, quotas = nil, {}
+local function decide(a, n)
+  if ARGV[a] ~= h[2] then return 'stale' end
+  if ARGV[a + 1] ~= h[1] then
+    if w == nil then w = world() or false end
+    if not w then return '' end
+  end
+  local out, short = '0,0,', 0
+  for i = 0, n - 1 do
+    local c = a + 5 + 4 * i
+    local id = ARGV[c]
+    local k = p .. 'fault:' .. id
+    local r = redis.call('HMGET', k, 'state', 'times', 'until', 'matched', 'applied')
+    if r[1] == 'active' then
+      local untl = tonumber(r[3])
+      if untl >= 0 and now >= untl then
+        redis.call('HSET', k, 'state', 'spent')
+      else
+        local matched = tonumber(r[4]) + 1
+        local fraction = ARGV[c + 2]
+        local applies = fraction == '-' or draw(ARGV[c + 3], matched) < tonumber(fraction)
+        if applies then
+          local applied, times, state = tonumber(r[5]) + 1, tonumber(r[2]), 'active'
+          if times > 0 then times = times - 1 end
+          if times == 0 then state = 'spent' end
+          redis.call('HSET', k, 'matched', matched, 'applied', applied, 'times', times, 'state', state)
+          out, short = id .. ',' .. applied .. ',', tonumber(ARGV[c + 1])
+          break
+        end
+        redis.call('HSET', k, 'matched', matched)
       end
-      redis.call('HSET', k, 'matched', matched)
     end
   end
+  local limiter = ARGV[a + 2]
+  if short == 0 and limiter ~= '' then
+    local q = quotas[limiter]
+    if not q then
+      q = redis.call('HMGET', p .. 'world', limiter .. ':limit', limiter .. ':window_ms')
+      if q[1] and q[2] then q[3], q[4] = tonumber(q[1]), tonumber(q[2]) end
+      quotas[limiter] = q
+    end
+    if not (q[1] and q[2]) then return '' end
+    local d = count(p, limiter, ARGV[a + 3], now, q[3], q[4])
+    local allowed = '1,0,'
+    if d[1] == 1 then allowed = '1,1,' end
+    return out .. allowed .. q[1] .. string.format(',%d,%d', d[3], d[4])
+  end
+  return out .. '0,0,0,0,0'
 end
-if short == 0 and ARGV[5] ~= '' then
-  if not (h[6] and h[7]) then return '' end
-  local d = rate_limit(p, ARGV[5], ARGV[6], now, tonumber(h[6]), tonumber(h[7]))
-  local allowed = '1,0,'
-  if d[1] == 1 then allowed = '1,1,' end
-  out = out .. allowed .. h[6] .. string.format(',%d,%d', d[3], d[4])
-else
-  out = out .. '0,0,0,0,0'
+local replies, a = {}, first + 1
+for i = 1, tonumber(ARGV[first]) do
+  local n = ARGV[a + 4] ~= '0' and tonumber(ARGV[a + 4]) or 0
+  replies[i] = decide(a, n)
+  a = a + 5 + 4 * n
 end
-if w then out = out .. '|' .. world_text(w) end
-return out
+flush()
+local text = table.concat(replies, ';')
+if w then text = text .. '|' .. world_text(w) end
+return text
+end
+"#;
+
+/// The script of every call the store task makes ([`serve_store`]): the journal entries
+/// of the requests answered, then the decisions of the requests asking. ARGV: prefix, wall
+/// ms, journal capacity, byte budget, entry count, entries' JSON, then the requests as
+/// [`DECIDE_LUA`] reads them. Answers what `decide_all` answers.
+const SERVE: &str = r#"
+local entries = tonumber(ARGV[5])
+record(6, 5 + entries, ARGV[3], ARGV[4])
+return decide_all(6 + entries, ARGV[2])
 "#;
 
 const WORLD: &str = r#"
@@ -974,35 +1171,38 @@ bump('faults_ver')
 return world_text(world())
 "#;
 
-/// ARGV: prefix, capacity, byte budget, then entries' JSON. Appends each with the next
-/// `seq`, then drops the oldest entries past either bound (the newest stays). The bytes
+/// `record(first, last, capacity, budget)` appends the entries' JSON `ARGV[first..=last]`,
+/// each with the next `seq`, then drops the oldest entries past either bound (the newest stays). The bytes
 /// are bounded without reading any entry back: `journal:offset` counts the JSON bytes ever
 /// appended, and each entry's stream ID is `<offset before it + 1>-0`, so the entries
 /// that fit the budget are exactly those with an ID from `offset - budget + 1` on, and
 /// one `XTRIM MINID` drops the rest (an ID's first part is a 64-bit number; Lua's numbers
 /// keep it exact up to 2^53 bytes). `XTRIM MAXLEN` keeps the count (at least 1).
-const RECORD: &str = r#"
-local stream, offset_key = p .. 'journal', p .. 'journal:offset'
-local offset = tonumber(redis.call('GET', offset_key))
--- Without its offset (evicted) the stream's IDs could not keep rising: start it over.
-if not offset then
-  offset = 0
-  redis.call('DEL', stream)
+const RECORD_LUA: &str = r#"
+local function record(first, last, capacity, budget)
+  if last < first then return 0 end
+  local stream, offset_key = p .. 'journal', p .. 'journal:offset'
+  local offset = tonumber(redis.call('GET', offset_key))
+  -- Without its offset (evicted) the stream's IDs could not keep rising: start it over.
+  if not offset then
+    offset = 0
+    redis.call('DEL', stream)
+  end
+  local n = last - first + 1
+  local seq = redis.call('INCRBY', p .. 'journal:seq', n) - n
+  local newest = offset
+  for i = first, last do
+    seq = seq + 1
+    newest = offset
+    redis.call('XADD', stream, string.format('%d-0', offset + 1), 'q', string.format('%d', seq), 'e', ARGV[i])
+    offset = offset + string.len(ARGV[i])
+  end
+  redis.call('SET', offset_key, string.format('%d', offset))
+  redis.call('XTRIM', stream, 'MAXLEN', capacity)
+  local first_kept = math.min(offset - tonumber(budget), newest) + 1
+  if first_kept > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%d', first_kept)) end
+  return n
 end
-local n = #ARGV - 3
-local seq = redis.call('INCRBY', p .. 'journal:seq', n) - n
-local newest = offset
-for i = 4, #ARGV do
-  seq = seq + 1
-  newest = offset
-  redis.call('XADD', stream, string.format('%d-0', offset + 1), 'q', string.format('%d', seq), 'e', ARGV[i])
-  offset = offset + string.len(ARGV[i])
-end
-redis.call('SET', offset_key, string.format('%d', offset))
-redis.call('XTRIM', stream, 'MAXLEN', ARGV[2])
-local first = math.min(offset - tonumber(ARGV[3]), newest) + 1
-if first > 1 then redis.call('XTRIM', stream, 'MINID', string.format('%d', first)) end
-return n
 "#;
 
 /// Answers seq and JSON of every entry, oldest first.
@@ -1021,8 +1221,8 @@ return 1
 "#;
 
 struct Scripts {
-    request: Script,
-    request_drawing: Script,
+    serve: Script,
+    serve_drawing: Script,
     world: Script,
     create: Script,
     list: Script,
@@ -1033,7 +1233,6 @@ struct Scripts {
     advance: Script,
     set_quotas: Script,
     reset: Script,
-    record: Script,
     journal: Script,
     clear_journal: Script,
 }
@@ -1054,8 +1253,8 @@ fn script(uses: &[&str], body: &str) -> Script {
 
 fn scripts() -> &'static Scripts {
     static SCRIPTS: std::sync::LazyLock<Scripts> = std::sync::LazyLock::new(|| Scripts {
-        request: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA], REQUEST),
-        request_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA], REQUEST),
+        serve: script(&[WORLD_LUA, RATE_LIMIT_LUA, NO_DRAW_LUA, DECIDE_LUA, RECORD_LUA], SERVE),
+        serve_drawing: script(&[WORLD_LUA, RATE_LIMIT_LUA, DRAW_LUA, DECIDE_LUA, RECORD_LUA], SERVE),
         world: script(&[WORLD_LUA], WORLD),
         create: script(&[WORLD_LUA, CLEAR_FAULTS_LUA], CREATE),
         list: script(&[WORLD_LUA, SETTLE_LUA], LIST),
@@ -1066,7 +1265,6 @@ fn scripts() -> &'static Scripts {
         advance: script(&[WORLD_LUA, BUMP_LUA], ADVANCE),
         set_quotas: script(&[WORLD_LUA, BUMP_LUA], SET_QUOTAS),
         reset: script(&[WORLD_LUA, CLEAR_FAULTS_LUA, BUMP_LUA], RESET),
-        record: script(&[], RECORD),
         journal: script(&[], JOURNAL),
         clear_journal: script(&[], CLEAR_JOURNAL),
     });
@@ -1124,11 +1322,12 @@ mod tests {
 
     async fn append(store: &Store, capacity: usize, budget: usize, batch: &[String]) {
         store
-            .run::<i64>(&scripts().record, |call| {
-                call.arg(capacity).arg(budget);
+            .run::<Value>(&scripts().serve, |call| {
+                call.arg(0).arg(capacity).arg(budget).arg(batch.len());
                 for json in batch {
                     call.arg(json);
                 }
+                call.arg(0);
             })
             .await
             .unwrap();
@@ -1210,39 +1409,161 @@ mod tests {
         assert_eq!(stored(&store).await, Vec::from(model));
     }
 
+    #[tokio::test]
+    async fn one_call_decides_its_requests_in_turn() {
+        let redis = redis();
+        let store = Arc::new(Store::open(&format!("redis://127.0.0.1:{}/0", redis.1), key_prefix(9)).unwrap());
+        let quota = Quota {
+            limit: 3,
+            window: TimeDelta::seconds(60),
+        };
+        let startup = Startup {
+            clock: DateTime::from_timestamp_millis(1_763_611_200_000),
+            jpush: quota,
+            easemob: quota,
+            faults: Vec::new(),
+        };
+        let fleet = Fleet::new(store.clone(), 9, startup, 100);
+        let world = fleet.world().await.unwrap();
+        let spec: RuleSpec = serde_json::from_value(serde_json::json!(
+            {"match": {"path": "/v3/received"}, "effect": {"status": 503}, "times": 2}
+        ))
+        .unwrap();
+        let id = fleet.add_fault(&spec).await.unwrap().unwrap();
+        fleet.reload_rules().await.unwrap();
+        let version = fleet.rules.read().unwrap().version;
+        // Eight requests of one app in one call: the first three match the rule (good for
+        // two uses), the seventh was matched against an older rule set, the eighth knows
+        // no world yet.
+        let reply: Value = store
+            .run(&scripts().serve, |call| {
+                call.arg(0).arg(100).arg(BYTE_BUDGET).arg(0).arg(8);
+                for i in 0..8 {
+                    let version = if i == 6 { version - 1 } else { version };
+                    let known = if i == 7 { 0 } else { world.version };
+                    call.arg(version).arg(known).arg(jpush::SHARED_WINDOWS).arg(1);
+                    match i {
+                        0..3 => call.arg(1).arg(id).arg(1).arg("-").arg("0000000000000000"),
+                        _ => call.arg(0),
+                    };
+                }
+            })
+            .await
+            .unwrap();
+        let (replies, sent) = replies_of(&reply, 8).unwrap();
+        assert_eq!(sent.map(|w| w.version), Some(world.version));
+        let decided = replies
+            .iter()
+            .map(|reply| match reply {
+                Reply::Decided { fault, counted } => Some((*fault, counted.map(|d| (d.allowed, d.remaining)))),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        assert_eq!(
+            decided,
+            [
+                Some((Some((id, 1)), None)),
+                Some((Some((id, 2)), None)),
+                Some((None, Some((true, 2)))),
+                Some((None, Some((true, 1)))),
+                Some((None, Some((true, 0)))),
+                Some((None, Some((false, 0)))),
+                None,
+                Some((None, Some((false, 0)))),
+            ]
+        );
+        assert!(matches!(replies[6], Reply::Stale));
+        // The window the call left is the one the next request counts against.
+        let reply: Value = store
+            .run(&scripts().serve, |call| {
+                call.arg(0).arg(100).arg(BYTE_BUDGET).arg(0).arg(1);
+                call.arg(version)
+                    .arg(world.version)
+                    .arg(jpush::SHARED_WINDOWS)
+                    .arg(1)
+                    .arg(0);
+            })
+            .await
+            .unwrap();
+        let (replies, _) = replies_of(&reply, 1).unwrap();
+        assert!(matches!(
+            replies[..],
+            [Reply::Decided {
+                fault: None,
+                counted: Some(Decision {
+                    allowed: false,
+                    remaining: 0,
+                    ..
+                })
+            }]
+        ));
+    }
+
     #[test]
-    fn request_answers_are_read_exactly() {
+    fn decision_answers_are_read_exactly() {
         let text = |s: &str| Value::BulkString(s.as_bytes().to_vec());
-        assert!(matches!(decision_of_reply(&text("")), Ok(Reply::NoWorld)));
-        assert!(matches!(decision_of_reply(&text("stale")), Ok(Reply::Stale)));
-        let Ok(Reply::Decided { world, fault, counted }) = decision_of_reply(&text("0,0,1,1,30,29,60")) else {
+        let read = |s: &str, n: usize| replies_of(&text(s), n);
+        let Ok((replies, None)) = read("", 3) else {
+            panic!("no world")
+        };
+        assert!(matches!(replies[..], [Reply::NoWorld, Reply::NoWorld, Reply::NoWorld]));
+        let Ok((replies, None)) = read("stale", 1) else {
+            panic!("stale")
+        };
+        assert!(matches!(replies[..], [Reply::Stale]));
+        let Ok((replies, None)) = read("0,0,1,1,30,29,60", 1) else {
             panic!("a decision")
         };
-        assert_eq!((world, fault), (None, None));
-        let counted = counted.unwrap();
-        assert_eq!((counted.allowed, counted.remaining, counted.reset_secs), (true, 29, 60));
-        let reply = text("3,2,0,0,0,0,0|1764000000000001,1,1763611200000,0,4,1764000000000000,30,60000,100,60000");
-        let Ok(Reply::Decided { world, fault, counted }) = decision_of_reply(&reply) else {
-            panic!("a decision with its world")
+        let [Reply::Decided {
+            fault: None,
+            counted: Some(counted),
+        }] = replies[..]
+        else {
+            panic!("a count")
         };
-        assert_eq!((fault, counted.is_none()), (Some((3, 2)), true));
-        let world = world.unwrap();
+        assert_eq!((counted.allowed, counted.remaining, counted.reset_secs), (true, 29, 60));
+        let world_text = "1764000000000001,1,1763611200000,0,4,1764000000000000,30,60000,100,60000";
+        let Ok((replies, Some(world))) = read(&format!("3,2,0,0,0,0,0;stale;;0,0,1,0,30,0,9|{world_text}"), 4) else {
+            panic!("decisions with their world")
+        };
+        assert!(matches!(
+            replies[..],
+            [
+                Reply::Decided {
+                    fault: Some((3, 2)),
+                    counted: None
+                },
+                Reply::Stale,
+                Reply::NoWorld,
+                Reply::Decided {
+                    fault: None,
+                    counted: Some(Decision {
+                        allowed: false,
+                        remaining: 0,
+                        reset_secs: 9,
+                        ..
+                    })
+                },
+            ]
+        ));
         assert_eq!(
             (world.version, world.frozen, world.clock_ms, world.token_epoch),
             (1764000000000001, true, 1763611200000, 4)
         );
         assert_eq!((world.jpush.limit, world.easemob.limit), (30, 100));
-        for bad in [
-            "1,2",
-            "0,0,0,0,0,0,0,0",
-            "0,0,x,0,0,0,0",
-            "0,0,0,0,0,0,0|1,2",
-            "0,0,,0,0,0,0",
-            "-,0,0,0,0,0,0",
+        for (bad, n) in [
+            ("1,2", 1),
+            ("0,0,0,0,0,0,0,0", 1),
+            ("0,0,x,0,0,0,0", 1),
+            ("0,0,0,0,0,0,0|1,2", 1),
+            ("0,0,,0,0,0,0", 1),
+            ("-,0,0,0,0,0,0", 1),
+            ("0,0,0,0,0,0,0", 2),
+            ("0,0,0,0,0,0,0;stale", 1),
         ] {
-            assert!(decision_of_reply(&text(bad)).is_err(), "{bad}");
+            assert!(read(bad, n).is_err(), "{bad}");
         }
-        assert!(decision_of_reply(&Value::Int(1)).is_err());
+        assert!(replies_of(&Value::Int(1), 1).is_err());
     }
 
     #[test]

@@ -156,30 +156,44 @@ fn is_lost_connection<T>(outcome: &Result<redis::RedisResult<T>, tokio::time::er
     matches!(outcome, Ok(Err(err)) if err.is_io_error() || err.is_connection_dropped())
 }
 
-/// The Lua function behind every shared rate-limit check: `rate_limit(prefix, name, slot,
+/// The Lua functions behind every shared rate-limit check: `count(prefix, name, slot,
 /// now_ms, limit, window_ms)` counts one request of app `slot` against limiter `name`'s
 /// window on the mock clock's `now_ms`, with the quota given (the caller read it from the
 /// world, where it is stored under the limiter's name), and answers `{allowed (0/1),
-/// limit, remaining, reset_secs}`: [`super::ratelimit::RateLimiter::check`]'s rule, in one
-/// atomic step. Windows of one limiter share one hash (two fields per app), so forgetting
-/// them all is one `DEL`.
+/// limit, remaining, reset_secs}`: [`super::ratelimit::RateLimiter::check`]'s rule.
+/// Windows of one limiter share one hash (two fields per app), so forgetting them all is
+/// one `DEL`. A script reads each window it counts against once, counts in Lua, and
+/// writes the changed ones back once with `flush()` before it returns: a script that
+/// decides many requests counts each against the window as the ones before it left it,
+/// at the cost of one read and one write per window rather than per request (the script
+/// runs atomically, so no other client sees a window between its read and its write).
 pub const RATE_LIMIT_LUA: &str = r#"
-local function rate_limit(p, name, slot, now, limit, window)
-  local key, opened_at, used_by = p .. 'rl:' .. name, slot .. ':opened', slot .. ':used'
-  local w = redis.call('HMGET', key, opened_at, used_by)
-  local opened, used = tonumber(w[1]), tonumber(w[2])
-  local allowed = 0
-  if opened == nil or now >= opened + window or now < opened then
-    opened, used = now, 0
-    if limit > 0 then allowed, used = 1, 1 end
-    redis.call('HSET', key, opened_at, string.format('%d', opened), used_by, used)
-  elseif used < limit then
-    -- an open window only counts (HINCRBY answers an integer: nothing to convert)
-    allowed, used = 1, redis.call('HINCRBY', key, used_by, '1')
+local windows = {}
+local function count(p, name, slot, now, limit, window)
+  local key = p .. 'rl:' .. name
+  local w = windows[key .. ' ' .. slot]
+  if not w then
+    local r = redis.call('HMGET', key, slot .. ':opened', slot .. ':used')
+    w = {key = key, slot = slot, opened = tonumber(r[1]), used = tonumber(r[2]), changed = false}
+    windows[key .. ' ' .. slot] = w
   end
-  local reset = math.floor((opened + window - now + 999) / 1000)
+  local allowed = 0
+  if w.opened == nil or now >= w.opened + window or now < w.opened then
+    w.opened, w.used, w.changed = now, 0, true
+    if limit > 0 then allowed, w.used = 1, 1 end
+  elseif w.used < limit then
+    allowed, w.used, w.changed = 1, w.used + 1, true
+  end
+  local reset = math.floor((w.opened + window - now + 999) / 1000)
   if reset < 1 then reset = 1 end
-  return {allowed, limit, limit - used, reset}
+  return {allowed, limit, limit - w.used, reset}
+end
+local function flush()
+  for _, w in pairs(windows) do
+    if w.changed then
+      redis.call('HSET', w.key, w.slot .. ':opened', string.format('%d', w.opened), w.slot .. ':used', string.format('%d', w.used))
+    end
+  end
 end
 "#;
 
@@ -212,7 +226,9 @@ static CHECK: std::sync::LazyLock<Script> = std::sync::LazyLock::new(|| {
     Script::new(&format!(
         "{RATE_LIMIT_LUA}
 local q = redis.call('HMGET', ARGV[1] .. 'world', ARGV[2] .. ':limit', ARGV[2] .. ':window_ms')
-return rate_limit(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(q[1]), tonumber(q[2]))"
+local d = count(ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(q[1]), tonumber(q[2]))
+flush()
+return d"
     ))
 });
 
