@@ -9,7 +9,7 @@ use super::state::Shared;
 use crate::{
     control::{
         faults::{Applied, RequestFacts, Rule, RuleSpec},
-        journal::{self, Filter, Kept, Packed, Page},
+        journal::{self, Filter, Packed, Page},
     },
     families::jpush,
     kernel::{
@@ -64,7 +64,7 @@ impl Shared {
                 self.journal.record(entry);
                 Ok(())
             }
-            Some(fleet) => fleet.record(entry.entry()).await,
+            Some(fleet) => fleet.record(&entry).await,
         }
     }
 

@@ -29,7 +29,7 @@ use redis::{Script, Value};
 
 use super::{
     faults::{matches, Applied, Effect, Match, RequestFacts, Rule, RuleSpec, RuleState, MAX_RULES},
-    journal::{Entry, BYTE_BUDGET},
+    journal::{Entry, Kept, Packed, BYTE_BUDGET},
 };
 use crate::{
     families::{easemob, jpush},
@@ -474,8 +474,8 @@ impl Fleet {
     /// entries past the capacity or [`BYTE_BUDGET`] bytes of stored JSON; returns once it
     /// is stored, so that any replica's next read lists it. Concurrent requests' entries
     /// go to the store together, in one call with the decisions of the requests asking.
-    pub async fn record(&self, entry: Entry) -> Result<(), StoreError> {
-        let json = serde_json::to_string(&entry.bounded()).map_err(|err| StoreError(err.to_string()))?;
+    pub async fn record(&self, entry: &Packed) -> Result<(), StoreError> {
+        let json = serde_json::to_string(&entry.entry()).map_err(|err| StoreError(err.to_string()))?;
         let (stored, done) = oneshot::channel();
         let stopped = || StoreError("the store task stopped".into());
         self.journal.send((json, stored)).await.map_err(|_| stopped())?;

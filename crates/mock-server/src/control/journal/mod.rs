@@ -81,13 +81,6 @@ pub struct Entry {
     pub truncated: Vec<&'static str>,
 }
 
-impl Entry {
-    /// Cuts every field to its bound, naming the ones cut in `truncated`.
-    pub fn bounded(&self) -> Entry {
-        Packed::from(self).entry()
-    }
-}
-
 /// What a journal filter looks at in an entry.
 pub struct Facts<'a> {
     pub seq: u64,
