@@ -67,15 +67,9 @@ fn is_secret_param(raw_name: &str) -> bool {
         .is_some_and(|(name, _)| is_secret(&name))
 }
 
-/// A header's value as it may be shown: `Basic REDACTED` for credentials behind a
-/// scheme, `REDACTED` for a secret header, the value itself (lossily decoded) otherwise;
-/// `None` for the mock's own marks.
-pub fn header_value(name: &HeaderName, value: &[u8]) -> Option<String> {
-    let mut shown = String::new();
-    header_pieces(name, value, |piece| shown.push_str(piece)).then_some(shown)
-}
-
-/// [`header_value`] handed out piece by piece; whether the header is shown at all.
+/// A header's value as it may be shown, handed out piece by piece: `Basic REDACTED` for
+/// credentials behind a scheme, `REDACTED` for a secret header, the value itself (lossily
+/// decoded) otherwise. Whether the header is shown at all: not the mock's own marks.
 pub fn header_pieces(name: &HeaderName, value: &[u8], mut push: impl FnMut(&str)) -> bool {
     let name = name.as_str();
     if name.starts_with(OWN_HEADER_PREFIX) {
@@ -125,6 +119,11 @@ mod tests {
         assert_eq!(query("access_token=t&count=5"), "access_token=REDACTED&count=5");
         assert_eq!(query("count=5&cursor=c"), "count=5&cursor=c", "cursors are not secrets");
         assert_eq!(query(""), "");
+    }
+
+    fn header_value(name: &HeaderName, value: &[u8]) -> Option<String> {
+        let mut shown = String::new();
+        header_pieces(name, value, |piece| shown.push_str(piece)).then_some(shown)
     }
 
     #[test]

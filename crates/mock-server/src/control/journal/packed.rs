@@ -308,6 +308,8 @@ impl Kept for Packed {
     }
 }
 
+/// For tests that record entries made by hand.
+#[cfg(test)]
 impl From<&Entry> for Packed {
     /// `entry` cut to its bounds (its own `truncated` is recomputed).
     fn from(entry: &Entry) -> Packed {
