@@ -573,16 +573,24 @@ impl<S: AsyncRead + Unpin> AsyncRead for RawSpaceStream<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+impl<S: AsyncWrite + Unpin> RawSpaceStream<S> {
+    /// One write through `write`: refused once the connection is dropped, and noted for
+    /// the idle watchdog when it wrote anything.
+    fn write_with(&mut self, write: impl FnOnce(Pin<&mut S>) -> Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
         if self.handle.is_dropped() {
             return Poll::Ready(Err(dropped_error()));
         }
-        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        let written = write(Pin::new(&mut self.inner));
         if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
             self.handle.moved();
         }
         written
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.write_with(|inner| inner.poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -598,14 +606,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for RawSpaceStream<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        if self.handle.is_dropped() {
-            return Poll::Ready(Err(dropped_error()));
-        }
-        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            self.handle.moved();
-        }
-        written
+        self.write_with(|inner| inner.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -75,8 +75,8 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<u64>,
     pub warnings: Vec<String>,
-    /// The fields [`Journal::record`] cut (`method`, `path`, `query`, `app`, `headers`,
-    /// `warnings`).
+    /// The fields cut to their bounds when the entry was written ([`Draft`]): `method`,
+    /// `path`, `query`, `app`, `headers`, `warnings`.
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "field_names")]
     pub truncated: Vec<&'static str>,
 }

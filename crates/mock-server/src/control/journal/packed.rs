@@ -127,9 +127,9 @@ pub struct Outcome<'a, W> {
 }
 
 impl Draft {
-    fn new(method: &str, path: &str, capacity: usize) -> Draft {
+    fn new(method: &str, path: &str) -> Draft {
         let mut text = Text {
-            bytes: Vec::with_capacity(capacity),
+            bytes: Vec::with_capacity(TYPICAL_TEXT),
             cut: 0,
         };
         text.text(MAX_FIELD_BYTES, METHOD, method);
@@ -144,7 +144,7 @@ impl Draft {
     /// A request's head as the journal shows it: its query and headers as
     /// [`redact`] shows them (secrets replaced, the mock's own marks left out).
     pub fn request(method: &str, path: &str, query: Option<&str>, headers: &HeaderMap) -> Draft {
-        let mut draft = Draft::new(method, path, TYPICAL_TEXT);
+        let mut draft = Draft::new(method, path);
         if let Some(query) = query {
             draft.has_query = true;
             draft.text.field(MAX_FIELD_BYTES, QUERY, |field| {
@@ -313,7 +313,7 @@ impl Kept for Packed {
 impl From<&Entry> for Packed {
     /// `entry` cut to its bounds (its own `truncated` is recomputed).
     fn from(entry: &Entry) -> Packed {
-        let mut draft = Draft::new(&entry.method, &entry.path, TYPICAL_TEXT);
+        let mut draft = Draft::new(&entry.method, &entry.path);
         if let Some(query) = &entry.query {
             draft.has_query = true;
             draft.text.text(MAX_FIELD_BYTES, QUERY, query);
