@@ -144,7 +144,7 @@ impl Shared {
     pub async fn journal_count(&self, filter: &Filter) -> Result<usize, StoreError> {
         match &self.fleet {
             None => Ok(self.journal.count(filter)),
-            Some(fleet) => Ok(fleet.journal().await?.iter().filter(|e| filter.passes(*e)).count()),
+            Some(fleet) => Ok(fleet.journal().await?.iter().filter(|e| filter.passes(e)).count()),
         }
     }
 

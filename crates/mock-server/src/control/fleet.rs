@@ -29,7 +29,7 @@ use redis::{Script, Value};
 
 use super::{
     faults::{matches, Applied, Effect, Match, RequestFacts, Rule, RuleSpec, RuleState, MAX_RULES},
-    journal::{Entry, Kept, Packed, BYTE_BUDGET},
+    journal::{Packed, BYTE_BUDGET},
 };
 use crate::{
     families::{easemob, jpush},
@@ -132,8 +132,9 @@ pub struct Fleet {
     asks: mpsc::Sender<Ask>,
 }
 
-/// A journal entry's JSON waiting for the store task, and who waits for it to be stored.
-type Pending = (String, oneshot::Sender<Result<(), StoreError>>);
+/// A journal entry in its stored form waiting for the store task, and who waits for it
+/// to be stored.
+type Pending = (Vec<u8>, oneshot::Sender<Result<(), StoreError>>);
 
 /// The most journal entries appended in one call.
 const MAX_BATCH: usize = 128;
@@ -470,28 +471,31 @@ impl Fleet {
         Ok(world)
     }
 
-    /// Appends a request to the shared journal (cut to its bounds), dropping the oldest
-    /// entries past the capacity or [`BYTE_BUDGET`] bytes of stored JSON; returns once it
-    /// is stored, so that any replica's next read lists it. Concurrent requests' entries
-    /// go to the store together, in one call with the decisions of the requests asking.
+    /// Appends a request to the shared journal, dropping the oldest entries past the
+    /// capacity or [`BYTE_BUDGET`] stored bytes; returns once it is stored, so that any
+    /// replica's next read lists it. Concurrent requests' entries go to the store together,
+    /// in one call with the decisions of the requests asking.
     pub async fn record(&self, entry: &Packed) -> Result<(), StoreError> {
-        let json = serde_json::to_string(&entry.entry()).map_err(|err| StoreError(err.to_string()))?;
         let (stored, done) = oneshot::channel();
         let stopped = || StoreError("the store task stopped".into());
-        self.journal.send((json, stored)).await.map_err(|_| stopped())?;
+        self.journal
+            .send((entry.stored(), stored))
+            .await
+            .map_err(|_| stopped())?;
         done.await.map_err(|_| stopped())?
     }
 
     /// Every entry of the shared journal, oldest first.
-    pub async fn journal(&self) -> Result<Vec<Entry>, StoreError> {
-        let reply: Vec<String> = self.store.run(&scripts().journal, |_| {}).await?;
+    pub async fn journal(&self) -> Result<Vec<Packed>, StoreError> {
+        let reply: Vec<Vec<u8>> = self.store.run(&scripts().journal, |_| {}).await?;
         let mut entries = Vec::with_capacity(reply.len() / 2);
         for pair in reply.chunks(2) {
-            let [seq, json] = pair else { continue };
-            let mut entry: Entry =
-                serde_json::from_str(json).map_err(|err| StoreError(format!("a journal entry: {err}")))?;
-            entry.seq = seq.parse().unwrap_or_default();
-            entries.push(entry);
+            let [seq, stored] = pair else { continue };
+            let seq = std::str::from_utf8(seq).ok().and_then(|seq| seq.parse().ok());
+            let entry = seq.and_then(|seq| Packed::from_stored(stored, seq));
+            entries.push(entry.ok_or_else(|| {
+                StoreError("a journal entry in the store is not of this mock's form (another version?)".into())
+            })?);
         }
         Ok(entries)
     }
@@ -580,8 +584,8 @@ async fn serve_batch(store: &Store, capacity: usize, entries: Vec<Pending>, mut 
         .run::<Value>(script, |call| {
             call.arg(wall_ms()).arg(capacity.max(1)).arg(BYTE_BUDGET);
             call.arg(entries.len());
-            for (json, _) in &entries {
-                call.arg(json);
+            for (stored, _) in &entries {
+                call.arg(&stored[..]);
             }
             call.arg(live.len());
             for ask in &live {
@@ -1026,7 +1030,7 @@ end
 
 /// The script of every call the store task makes ([`serve_store`]): the journal entries
 /// of the requests answered, then the decisions of the requests asking. ARGV: prefix, wall
-/// ms, journal capacity, byte budget, entry count, entries' JSON, then the requests as
+/// ms, journal capacity, byte budget, entry count, the entries ([`Packed::stored`]), then the requests as
 /// [`DECIDE_LUA`] reads them. Answers what `decide_all` answers.
 const SERVE: &str = r#"
 local entries = tonumber(ARGV[5])
@@ -1171,9 +1175,9 @@ bump('faults_ver')
 return world_text(world())
 "#;
 
-/// `record(first, last, capacity, budget)` appends the entries' JSON `ARGV[first..=last]`,
+/// `record(first, last, capacity, budget)` appends the stored entries `ARGV[first..=last]`,
 /// each with the next `seq`, then drops the oldest entries past either bound (the newest stays). The bytes
-/// are bounded without reading any entry back: `journal:offset` counts the JSON bytes ever
+/// are bounded without reading any entry back: `journal:offset` counts the entry bytes ever
 /// appended, and each entry's stream ID is `<offset before it + 1>-0`, so the entries
 /// that fit the budget are exactly those with an ID from `offset - budget + 1` on, and
 /// one `XTRIM MINID` drops the rest (an ID's first part is a 64-bit number; Lua's numbers
@@ -1205,7 +1209,7 @@ local function record(first, last, capacity, budget)
 end
 "#;
 
-/// Answers seq and JSON of every entry, oldest first.
+/// Answers seq and stored form of every entry, oldest first.
 const JOURNAL: &str = r#"
 local out = {}
 for _, e in ipairs(redis.call('XRANGE', p .. 'journal', '-', '+')) do

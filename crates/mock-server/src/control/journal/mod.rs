@@ -13,13 +13,12 @@ use std::{
 };
 
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 use crate::control::faults::{glob, FamilyName};
 
 mod packed;
 
-use packed::CUTTABLE;
 pub use packed::{Draft, Outcome, Packed};
 
 /// The most memory the journal's entries may hold together; the oldest go first.
@@ -45,7 +44,7 @@ const MAX_RESET_SECS: i64 = 86_400;
 /// What ends a field cut to [`MAX_FIELD_BYTES`].
 const CUT_MARK: &str = "…";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     /// Assigned by [`Journal::record`]: 1 for the first request ever journaled, one more
     /// for each next, never reused (not even after a clear or reset).
@@ -59,7 +58,7 @@ pub struct Entry {
     pub query: Option<String>,
     /// The request's headers as `control::redact` shows them (names lower case; a name
     /// sent twice is shown with its values joined by `, `).
-    #[serde(serialize_with = "headers_as_object", deserialize_with = "headers_from_object")]
+    #[serde(serialize_with = "headers_as_object")]
     pub headers: Vec<(String, String)>,
     /// The request body's size in bytes: its `Content-Length`, or the bytes read of a
     /// chunked body.
@@ -77,7 +76,7 @@ pub struct Entry {
     pub warnings: Vec<String>,
     /// The fields cut to their bounds when the entry was written ([`Draft`]): `method`,
     /// `path`, `query`, `app`, `headers`, `warnings`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "field_names")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub truncated: Vec<&'static str>,
 }
 
@@ -89,29 +88,6 @@ pub struct Facts<'a> {
     pub status: u16,
     pub app: Option<&'a str>,
     pub warned: bool,
-}
-
-/// An entry as some journal keeps it: this process's ([`Packed`]) or a fleet's ([`Entry`]).
-pub trait Kept {
-    fn facts(&self) -> Facts<'_>;
-    fn entry(&self) -> Entry;
-}
-
-impl Kept for Entry {
-    fn facts(&self) -> Facts<'_> {
-        Facts {
-            seq: self.seq,
-            family: self.family,
-            path: &self.path,
-            status: self.status,
-            app: self.app.as_deref(),
-            warned: !self.warnings.is_empty(),
-        }
-    }
-
-    fn entry(&self) -> Entry {
-        self.clone()
-    }
 }
 
 /// Headers as one JSON object; a name sent more than once has its values joined.
@@ -130,23 +106,6 @@ fn headers_as_object<S: serde::Serializer>(headers: &[(String, String)], s: S) -
         map.serialize_entry(name, &joined)?;
     }
     map.end()
-}
-
-/// Headers as [`headers_as_object`] writes them (each name once).
-fn headers_from_object<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
-    let object = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-    Ok(object
-        .into_iter()
-        .map(|(name, value)| (name, value.as_str().unwrap_or_default().to_owned()))
-        .collect())
-}
-
-fn field_names<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-    let names = Vec::<String>::deserialize(d)?;
-    Ok(names
-        .iter()
-        .filter_map(|name| CUTTABLE.iter().find(|known| *known == name).copied())
-        .collect())
 }
 
 /// Cuts `text` to at most `max` bytes (on a character boundary, ending in
@@ -182,7 +141,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    pub fn passes(&self, entry: &impl Kept) -> bool {
+    pub fn passes(&self, entry: &Packed) -> bool {
         let e = entry.facts();
         e.seq > self.since
             && self.family.is_none_or(|f| e.family == Some(f))
@@ -206,10 +165,10 @@ pub struct Page {
 
 /// Up to `limit` of `entries` (oldest first) that pass `filter`, and how many passed: the
 /// one paging rule, for this process's journal and a fleet's shared one.
-pub fn paginate<'a, K: Kept + 'a>(entries: impl Iterator<Item = &'a K>, filter: &Filter, limit: usize) -> Page {
+pub fn paginate<'a>(entries: impl Iterator<Item = &'a Packed>, filter: &Filter, limit: usize) -> Page {
     let mut page = Vec::new();
     let mut matched = 0;
-    for entry in entries.filter(|e| filter.passes(*e)) {
+    for entry in entries.filter(|e| filter.passes(e)) {
         matched += 1;
         if page.len() < limit {
             page.push(entry.entry());
@@ -277,7 +236,7 @@ impl Journal {
 
     /// How many entries pass `filter`.
     pub fn count(&self, filter: &Filter) -> usize {
-        lock(&self.entries).list.iter().filter(|e| filter.passes(*e)).count()
+        lock(&self.entries).list.iter().filter(|e| filter.passes(e)).count()
     }
 
     pub fn len(&self) -> usize {

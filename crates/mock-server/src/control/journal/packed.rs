@@ -2,12 +2,15 @@
 //! (method, path, query, headers, app, warnings) one after another in one buffer, each
 //! cut to its bound as it is written. Recording a request then costs one allocation
 //! rather than one per field, and evicting it one free (docs/PERFORMANCE.md); it becomes
-//! an [`Entry`] only when read. This is the one place that applies the entry's bounds.
+//! an [`Entry`] only when read. This is the one place that applies the entry's bounds,
+//! and the one that writes and reads the form a fleet's store keeps ([`Packed::stored`]):
+//! the same numbers and text in one byte string, so a replica sends what it packed without
+//! making JSON of it.
 
 use axum::http::HeaderMap;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 
-use super::{Entry, Facts, Kept, CUT_MARK, MAX_FIELD_BYTES, MAX_HEADERS, MAX_HEADER_VALUE_BYTES, MAX_WARNINGS};
+use super::{Entry, Facts, CUT_MARK, MAX_FIELD_BYTES, MAX_HEADERS, MAX_HEADER_VALUE_BYTES, MAX_WARNINGS};
 use crate::control::{faults::FamilyName, redact};
 
 /// The fields an entry may name as cut, in the order `truncated` lists them; bit `i` of
@@ -262,8 +265,132 @@ impl Packed {
     }
 }
 
-impl Kept for Packed {
-    fn facts(&self) -> Facts<'_> {
+/// The first byte of an entry in a fleet's store: the version of the form below. A
+/// replica reads back only entries of the form it writes.
+const STORED_FORM: u8 = 1;
+
+/// The numbers of a stored entry, before its text: form, seconds, nanoseconds, offset,
+/// body bytes, latency, fault (present, id), status, family, has query, has app, headers,
+/// warnings, cut fields.
+const STORED_HEAD: usize = 1 + 8 + 4 + 4 + 8 + 8 + 1 + 8 + 2 + 1 + 1 + 1 + 1 + 1 + 1;
+
+const FAMILIES: [FamilyName; 3] = [FamilyName::Jpush, FamilyName::Jmessage, FamilyName::Easemob];
+
+impl Packed {
+    /// The entry as a fleet's store keeps it (without its `seq`, which the store assigns):
+    /// its numbers little endian, then its text as kept here.
+    pub fn stored(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(STORED_HEAD + self.text.len());
+        out.push(STORED_FORM);
+        out.extend_from_slice(&self.time.timestamp().to_le_bytes());
+        out.extend_from_slice(&self.time.timestamp_subsec_nanos().to_le_bytes());
+        out.extend_from_slice(&self.time.offset().local_minus_utc().to_le_bytes());
+        out.extend_from_slice(&self.body_bytes.to_le_bytes());
+        out.extend_from_slice(&self.latency_ms.to_bits().to_le_bytes());
+        out.push(u8::from(self.fault.is_some()));
+        out.extend_from_slice(&self.fault.unwrap_or_default().to_le_bytes());
+        out.extend_from_slice(&self.status.to_le_bytes());
+        let family = self
+            .family
+            .map_or(0, |f| 1 + FAMILIES.iter().position(|k| *k == f).unwrap_or_default());
+        out.push(family as u8);
+        out.extend_from_slice(&[
+            u8::from(self.has_query),
+            u8::from(self.has_app),
+            self.headers,
+            self.warnings,
+            self.cut,
+        ]);
+        out.extend_from_slice(&self.text);
+        out
+    }
+
+    /// An entry [`Packed::stored`] wrote, numbered `seq`; `None` for any other bytes
+    /// (another form, or damaged): every number is checked, and the text must hold
+    /// exactly the fields its counts name, each UTF-8.
+    pub fn from_stored(bytes: &[u8], seq: u64) -> Option<Packed> {
+        let (&form, mut rest) = bytes.split_first()?;
+        if form != STORED_FORM {
+            return None;
+        }
+        let mut take = |n: usize| -> Option<&[u8]> {
+            let (taken, after) = rest.split_at_checked(n)?;
+            rest = after;
+            Some(taken)
+        };
+        let secs = i64::from_le_bytes(take(8)?.try_into().ok()?);
+        let nanos = u32::from_le_bytes(take(4)?.try_into().ok()?);
+        let offset = i32::from_le_bytes(take(4)?.try_into().ok()?);
+        let time = DateTime::<Utc>::from_timestamp(secs, nanos)?.with_timezone(&FixedOffset::east_opt(offset)?);
+        let body_bytes = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let latency_ms = f64::from_bits(u64::from_le_bytes(take(8)?.try_into().ok()?));
+        let has_fault = flag(take(1)?[0])?;
+        let fault = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let status = u16::from_le_bytes(take(2)?.try_into().ok()?);
+        let family = match take(1)?[0] {
+            0 => None,
+            n => Some(*FAMILIES.get(usize::from(n) - 1)?),
+        };
+        let [has_query, has_app, headers, warnings, cut] = *take(5)? else {
+            return None;
+        };
+        let packed = Packed {
+            seq,
+            time,
+            body_bytes,
+            latency_ms,
+            fault: has_fault.then_some(fault),
+            status,
+            family,
+            has_query: flag(has_query)?,
+            has_app: flag(has_app)?,
+            headers,
+            warnings,
+            cut,
+            text: rest.into(),
+        };
+        let named = 2
+            + usize::from(packed.has_query)
+            + 2 * usize::from(headers)
+            + usize::from(packed.has_app)
+            + usize::from(warnings);
+        let well_formed = usize::from(headers) <= MAX_HEADERS
+            && usize::from(warnings) <= MAX_WARNINGS
+            && usize::from(cut) < 1 << CUTTABLE.len()
+            && packed.text_is_exactly(named);
+        well_formed.then_some(packed)
+    }
+
+    /// Whether the text is `count` fields, each UTF-8, and nothing after them.
+    fn text_is_exactly(&self, count: usize) -> bool {
+        let mut rest = &self.text[..];
+        for _ in 0..count {
+            let Some((len, after)) = rest.split_first_chunk::<2>() else {
+                return false;
+            };
+            let Some((field, after)) = after.split_at_checked(usize::from(u16::from_le_bytes(*len))) else {
+                return false;
+            };
+            if std::str::from_utf8(field).is_err() {
+                return false;
+            }
+            rest = after;
+        }
+        rest.is_empty()
+    }
+}
+
+fn flag(byte: u8) -> Option<bool> {
+    match byte {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+impl Packed {
+    /// What a journal filter looks at.
+    pub fn facts(&self) -> Facts<'_> {
         Facts {
             seq: self.seq,
             family: self.family,
@@ -274,7 +401,8 @@ impl Kept for Packed {
         }
     }
 
-    fn entry(&self) -> Entry {
+    /// The entry as `GET /_mock/journal` shows it.
+    pub fn entry(&self) -> Entry {
         let mut fields = self.fields().map(str::to_owned);
         let mut next = || fields.next().unwrap_or_default();
         let method = next();
@@ -396,6 +524,100 @@ mod tests {
         let facts = bare.facts();
         assert_eq!((facts.path, facts.app, facts.warned), ("/x", None, false));
         assert_eq!(bare.entry().query, None);
+    }
+
+    /// Entries of every shape: with and without query, headers, app, fault, family and
+    /// warnings, cut fields, an offset and a fraction of a second.
+    fn varied() -> Vec<Packed> {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", HeaderValue::from_static("Basic N2Q0MzE6NWU5OA=="));
+        headers.append("accept", HeaderValue::from_static("a"));
+        headers.append("accept", HeaderValue::from_static("b"));
+        let long_path = format!("/v3/{}", "é".repeat(MAX_FIELD_BYTES));
+        let many: Vec<String> = (0..MAX_WARNINGS + 3).map(|i| format!("w{i}")).collect();
+        let time = DateTime::parse_from_rfc3339("2026-11-20T20:00:00.123456789+08:00").unwrap();
+        let mut full = Draft::request("POST", &long_path, Some("a=1&b=%20"), &headers).finish(Outcome {
+            time,
+            body_bytes: u64::MAX,
+            family: Some(FamilyName::Easemob),
+            app: Some("org#app"),
+            status: 503,
+            latency_ms: 0.125,
+            fault: Some(u64::MAX),
+            warnings: &many,
+        });
+        full.seq = 41;
+        let bare = Draft::request("GET", "/", None, &HeaderMap::new()).finish(Outcome {
+            time: DateTime::default(),
+            body_bytes: 0,
+            family: None,
+            app: None,
+            status: 200,
+            latency_ms: 0.0,
+            fault: None,
+            warnings: &[] as &[&str],
+        });
+        vec![
+            full,
+            bare,
+            Draft::request("GET", "/v3/received", Some(""), &headers).finish(outcome(None, &["w"])),
+        ]
+    }
+
+    fn json(packed: &Packed) -> serde_json::Value {
+        serde_json::to_value(packed.entry()).unwrap()
+    }
+
+    #[test]
+    fn the_stored_form_reads_back_as_the_same_entry() {
+        for packed in varied() {
+            let back = Packed::from_stored(&packed.stored(), packed.seq).expect("its own form");
+            assert_eq!(json(&back), json(&packed));
+            assert_eq!(back.bytes(), packed.bytes());
+            let (a, b) = (back.facts(), packed.facts());
+            assert_eq!(
+                (a.seq, a.family, a.path, a.status, a.app, a.warned),
+                (b.seq, b.family, b.path, b.status, b.app, b.warned)
+            );
+        }
+        let renumbered = Packed::from_stored(&varied()[1].stored(), 7).unwrap();
+        assert_eq!(renumbered.entry().seq, 7);
+    }
+
+    #[test]
+    fn any_other_bytes_are_refused_without_a_panic() {
+        for packed in varied() {
+            let stored = packed.stored();
+            // Every shorter prefix, and one byte more.
+            for len in 0..stored.len() {
+                assert!(Packed::from_stored(&stored[..len], 1).is_none(), "cut to {len}");
+            }
+            let mut longer = stored.clone();
+            longer.push(b'x');
+            assert!(Packed::from_stored(&longer, 1).is_none());
+            // Each byte of the numbers changed to values out of their range, and the text
+            // made invalid UTF-8: refused or read, never a panic.
+            for at in 0..stored.len() {
+                for value in [0, 2, 0x7f, 0xff] {
+                    let mut damaged = stored.clone();
+                    damaged[at] = value;
+                    if let Some(read) = Packed::from_stored(&damaged, 1) {
+                        let _ = (read.entry(), read.facts().path.len());
+                    }
+                }
+            }
+            let mut other_form = stored.clone();
+            other_form[0] = b'{';
+            assert!(Packed::from_stored(&other_form, 1).is_none());
+            let family_at = 1 + 8 + 4 + 4 + 8 + 8 + 1 + 8 + 2;
+            let mut no_family = stored.clone();
+            no_family[family_at] = 4;
+            assert!(Packed::from_stored(&no_family, 1).is_none());
+            let mut not_a_flag = stored.clone();
+            not_a_flag[family_at + 1] = 2;
+            assert!(Packed::from_stored(&not_a_flag, 1).is_none());
+        }
+        assert!(Packed::from_stored(b"", 1).is_none());
     }
 
     #[test]
