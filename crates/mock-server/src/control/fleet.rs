@@ -190,11 +190,11 @@ const MAX_IN_FLIGHT: usize = 2;
 
 impl Fleet {
     /// A fleet member whose journal keeps `journal_capacity` entries. Starts the journal
-    /// and decision task ([`serve_store`]), so must be called inside a Tokio runtime.
+    /// and decision task ([`serve_store`]) on a thread of its own.
     pub fn new(store: Arc<Store>, seed: u64, startup: Startup, journal_capacity: usize) -> Fleet {
         let (journal, pending) = mpsc::channel(MAX_PENDING);
         let (asks, asked) = mpsc::channel(MAX_ASKING);
-        tokio::spawn(serve_store(store.clone(), journal_capacity, pending, asked));
+        start_store_thread(store.clone(), journal_capacity, pending, asked);
         Fleet {
             journal,
             asks,
@@ -509,6 +509,32 @@ impl Fleet {
     }
 }
 
+/// Starts [`serve_store`] on a thread of its own, on a single-threaded runtime with its own
+/// connection to `store`; it ends when the fleet is dropped. The store task, its calls, the
+/// Redis client's connection driver and the replies then run on one thread: on the request
+/// runtime's workers they woke one another across threads, each wake unparking the other
+/// worker to steal work, which cost a replica about a fifth of its requests a second
+/// (docs/PERFORMANCE.md, issue 15).
+fn start_store_thread(store: Arc<Store>, capacity: usize, pending: mpsc::Receiver<Pending>, asks: mpsc::Receiver<Ask>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the fleet's store task");
+    let serve = move || {
+        runtime.block_on(async move {
+            match store.another_connection() {
+                Ok(own) => serve_store(Arc::new(own), capacity, pending, asks).await,
+                // Its requests then fail as the store's loss does (the family's 503).
+                Err(err) => tracing::error!("the fleet's store task has no connection: {err}"),
+            }
+        })
+    };
+    std::thread::Builder::new()
+        .name("fleet-store".into())
+        .spawn(serve)
+        .expect("a thread for the fleet's store task");
+}
+
 /// Serves what requests leave for the store, in arrival order: the journal entries of
 /// the requests answered and the decisions of the requests asking, together in one call.
 /// As soon as anything waits and fewer than [`MAX_IN_FLIGHT`] calls are in flight,
@@ -532,7 +558,7 @@ async fn serve_store(
             None => tokio::select! {
                 Some(entry) = pending.recv() => entries.push(entry),
                 Some(ask) = asks.recv() => batch.push(ask),
-                else => return,
+                else => break,
             },
         }
         while entries.len() < MAX_BATCH {
@@ -555,6 +581,8 @@ async fn serve_store(
             drop(permit);
         });
     }
+    // The calls still in flight end before the runtime that runs them does.
+    let _ = room.acquire_many(MAX_IN_FLIGHT as u32).await;
 }
 
 /// One call storing `entries` and deciding `batch`; everyone gets their answer, or the

@@ -1,5 +1,5 @@
 //! The shared store a fleet of mocks keeps its mutable state in (Redis or Valkey, chosen
-//! with `--state-url`): one multiplexed connection that reconnects by itself, every call
+//! with `--state-url`): a multiplexed connection that reconnects by itself, every call
 //! bounded by [`CALL_TIMEOUT`], and the last failure kept for the health check. It also
 //! owns the rate-limit windows kept there ([`SharedWindows`], [`RATE_LIMIT_LUA`]): the
 //! same fixed windows as [`super::ratelimit`], counted by one server-side script so that
@@ -29,6 +29,7 @@ pub struct StoreError(pub String);
 
 /// A connection to the shared store, and the key prefix every key of this mock starts with.
 pub struct Store {
+    client: redis::Client,
     connection: ConnectionManager,
     prefix: String,
     failure: Mutex<Option<String>>,
@@ -69,15 +70,26 @@ impl Store {
     /// called inside a Tokio runtime.
     pub fn open(url: &str, prefix: String) -> Result<Store, StoreError> {
         let client = redis::Client::open(url).map_err(|err| StoreError(err.to_string()))?;
+        Store::on(client, prefix)
+    }
+
+    /// The same store on a connection of its own, made by the runtime that first uses it
+    /// (so that its driver runs there). Must be called inside a Tokio runtime.
+    pub fn another_connection(&self) -> Result<Store, StoreError> {
+        Store::on(self.client.clone(), self.prefix.clone())
+    }
+
+    fn on(client: redis::Client, prefix: String) -> Result<Store, StoreError> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CALL_TIMEOUT))
             .set_response_timeout(Some(CALL_TIMEOUT))
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(20))
             .set_max_delay(Duration::from_millis(200));
-        let connection =
-            ConnectionManager::new_lazy_with_config(client, config).map_err(|err| StoreError(err.to_string()))?;
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)
+            .map_err(|err| StoreError(err.to_string()))?;
         Ok(Store {
+            client,
             connection,
             prefix,
             failure: Mutex::new(None),
