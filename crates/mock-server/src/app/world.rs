@@ -53,7 +53,7 @@ impl Shared {
     pub async fn readiness(&self) -> Result<(), StoreError> {
         match &self.fleet {
             None => Ok(()),
-            Some(fleet) => fleet.store().ping().await,
+            Some(fleet) => fleet.readiness().await,
         }
     }
 

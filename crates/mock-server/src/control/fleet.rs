@@ -195,6 +195,17 @@ impl Fleet {
         let (journal, pending) = mpsc::channel(MAX_PENDING);
         let (asks, asked) = mpsc::channel(MAX_ASKING);
         start_store_thread(store.clone(), journal_capacity, pending, asked);
+        Fleet::served_by(store, seed, startup, journal, asks)
+    }
+
+    /// A fleet member whose store task is fed through `journal` and `asks`.
+    fn served_by(
+        store: Arc<Store>,
+        seed: u64,
+        startup: Startup,
+        journal: mpsc::Sender<Pending>,
+        asks: mpsc::Sender<Ask>,
+    ) -> Fleet {
         Fleet {
             journal,
             asks,
@@ -209,8 +220,12 @@ impl Fleet {
         }
     }
 
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
+    /// Whether this replica can decide requests: its store task runs and the store answers.
+    pub async fn readiness(&self) -> Result<(), StoreError> {
+        if self.asks.is_closed() || self.journal.is_closed() {
+            return Err(StoreError("this replica's store task stopped".into()));
+        }
+        self.store.ping().await
     }
 
     /// Runs `apply` on `world` if it is newer than any this replica adopted, holding the
@@ -1620,5 +1635,41 @@ mod tests {
         for key in [0, 1, 0xabc, u64::MAX, 0x0123_4567_89ab_cdef] {
             assert_eq!(hex16(key), format!("{key:016x}").as_bytes());
         }
+    }
+
+    fn startup() -> Startup {
+        let quota = Quota {
+            limit: 3,
+            window: TimeDelta::seconds(60),
+        };
+        Startup {
+            clock: None,
+            jpush: quota,
+            easemob: quota,
+            faults: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replica_without_its_store_task_is_not_ready_and_answers_no_request() {
+        let redis = redis();
+        let store = Arc::new(Store::open(&format!("redis://127.0.0.1:{}/0", redis.1), key_prefix(11)).unwrap());
+        let serving = Fleet::new(store.clone(), 11, startup(), 100);
+        serving.readiness().await.expect("ready while its task runs");
+        let facts = RequestFacts {
+            family: None,
+            method: "GET",
+            path: "/v3/received",
+            app_key: None,
+        };
+        serving.on_request(facts, None).await.expect("decided");
+
+        // Its task gone (the receivers dropped), the store itself still answering.
+        let (journal, _) = mpsc::channel(1);
+        let (asks, _) = mpsc::channel(1);
+        let orphan = Fleet::served_by(store, 11, startup(), journal, asks);
+        let refusal = orphan.readiness().await.unwrap_err();
+        assert!(refusal.0.contains("store task stopped"), "{refusal}");
+        assert!(orphan.on_request(facts, None).await.is_err());
     }
 }
