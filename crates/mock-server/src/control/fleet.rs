@@ -1460,15 +1460,9 @@ mod tests {
     async fn one_call_decides_its_requests_in_turn() {
         let redis = redis();
         let store = Arc::new(Store::open(&format!("redis://127.0.0.1:{}/0", redis.1), key_prefix(9)).unwrap());
-        let quota = Quota {
-            limit: 3,
-            window: TimeDelta::seconds(60),
-        };
         let startup = Startup {
             clock: DateTime::from_timestamp_millis(1_763_611_200_000),
-            jpush: quota,
-            easemob: quota,
-            faults: Vec::new(),
+            ..startup()
         };
         let fleet = Fleet::new(store.clone(), 9, startup, 100);
         let world = fleet.world().await.unwrap();
