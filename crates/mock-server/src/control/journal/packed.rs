@@ -239,15 +239,23 @@ impl Packed {
         std::mem::size_of::<Packed>() + self.text.len()
     }
 
-    fn fields(&self) -> impl Iterator<Item = &str> {
+    /// The text's fields as written, each after its two length bytes; stops at the end or
+    /// at a field its length runs past.
+    fn raw_fields(&self) -> impl Iterator<Item = &[u8]> {
         let mut rest = &self.text[..];
         std::iter::from_fn(move || {
             let (len, after) = rest.split_first_chunk::<2>()?;
             let (field, after) = after.split_at_checked(usize::from(u16::from_le_bytes(*len)))?;
             rest = after;
-            // Written from `&str` pieces cut on boundaries: always UTF-8.
-            Some(std::str::from_utf8(field).unwrap_or_default())
+            Some(field)
         })
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        // Written from `&str` pieces cut on boundaries (or checked when read from a store):
+        // always UTF-8.
+        self.raw_fields()
+            .map(|field| std::str::from_utf8(field).unwrap_or_default())
     }
 
     fn path(&self) -> &str {
@@ -262,6 +270,52 @@ impl Packed {
 
     fn app(&self) -> Option<&str> {
         self.has_app.then(|| self.answer_fields().next()).flatten()
+    }
+
+    /// What a journal filter looks at.
+    pub fn facts(&self) -> Facts<'_> {
+        Facts {
+            seq: self.seq,
+            family: self.family,
+            path: self.path(),
+            status: self.status,
+            app: self.app(),
+            warned: self.warnings > 0,
+        }
+    }
+
+    /// The entry as `GET /_mock/journal` shows it.
+    pub fn entry(&self) -> Entry {
+        let mut fields = self.fields().map(str::to_owned);
+        let mut next = || fields.next().unwrap_or_default();
+        let method = next();
+        let path = next();
+        let query = self.has_query.then(&mut next);
+        let headers = (0..self.headers).map(|_| (next(), next())).collect();
+        let app = self.has_app.then(&mut next);
+        let warnings = (0..self.warnings).map(|_| next()).collect();
+        let truncated = CUTTABLE
+            .iter()
+            .enumerate()
+            .filter(|(bit, _)| self.cut & (1 << bit) != 0)
+            .map(|(_, name)| *name)
+            .collect();
+        Entry {
+            seq: self.seq,
+            time: self.time,
+            method,
+            path,
+            query,
+            headers,
+            body_bytes: self.body_bytes,
+            family: self.family,
+            app,
+            status: self.status,
+            latency_ms: self.latency_ms,
+            fault: self.fault,
+            warnings,
+            truncated,
+        }
     }
 }
 
@@ -363,20 +417,15 @@ impl Packed {
 
     /// Whether the text is `count` fields, each UTF-8, and nothing after them.
     fn text_is_exactly(&self, count: usize) -> bool {
-        let mut rest = &self.text[..];
-        for _ in 0..count {
-            let Some((len, after)) = rest.split_first_chunk::<2>() else {
-                return false;
-            };
-            let Some((field, after)) = after.split_at_checked(usize::from(u16::from_le_bytes(*len))) else {
-                return false;
-            };
+        let (mut fields, mut bytes) = (0, 0);
+        for field in self.raw_fields() {
             if std::str::from_utf8(field).is_err() {
                 return false;
             }
-            rest = after;
+            fields += 1;
+            bytes += 2 + field.len();
         }
-        rest.is_empty()
+        fields == count && bytes == self.text.len()
     }
 }
 
@@ -385,54 +434,6 @@ fn flag(byte: u8) -> Option<bool> {
         0 => Some(false),
         1 => Some(true),
         _ => None,
-    }
-}
-
-impl Packed {
-    /// What a journal filter looks at.
-    pub fn facts(&self) -> Facts<'_> {
-        Facts {
-            seq: self.seq,
-            family: self.family,
-            path: self.path(),
-            status: self.status,
-            app: self.app(),
-            warned: self.warnings > 0,
-        }
-    }
-
-    /// The entry as `GET /_mock/journal` shows it.
-    pub fn entry(&self) -> Entry {
-        let mut fields = self.fields().map(str::to_owned);
-        let mut next = || fields.next().unwrap_or_default();
-        let method = next();
-        let path = next();
-        let query = self.has_query.then(&mut next);
-        let headers = (0..self.headers).map(|_| (next(), next())).collect();
-        let app = self.has_app.then(&mut next);
-        let warnings = (0..self.warnings).map(|_| next()).collect();
-        let truncated = CUTTABLE
-            .iter()
-            .enumerate()
-            .filter(|(bit, _)| self.cut & (1 << bit) != 0)
-            .map(|(_, name)| *name)
-            .collect();
-        Entry {
-            seq: self.seq,
-            time: self.time,
-            method,
-            path,
-            query,
-            headers,
-            body_bytes: self.body_bytes,
-            family: self.family,
-            app,
-            status: self.status,
-            latency_ms: self.latency_ms,
-            fault: self.fault,
-            warnings,
-            truncated,
-        }
     }
 }
 
